@@ -1,0 +1,63 @@
+// krtool's entry point: the command table, parsing, the one catch site and the exit codes.
+#include <CLI/CLI.hpp>
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "command.hpp"
+#include "krtool/error.hpp"
+
+namespace {
+
+using krtool::app::CommandSpec;
+
+constexpr CommandSpec kCommands[] = {
+    {"new-selfsigned", krtool::app::setup_new_selfsigned},
+    {"new-csr", krtool::app::setup_new_csr},
+    {"import", krtool::app::setup_import},
+    {"export", krtool::app::setup_export},
+    {"test-cert", krtool::app::setup_test_cert},
+    {"serve", krtool::app::setup_serve},
+};
+
+void print_error(std::string_view message, std::string_view hint) {
+  std::cerr << "krtool: error: " << message << '\n';
+  if (!hint.empty()) std::cerr << "  hint: " << hint << '\n';
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"krtool: certificates, a development HTTPS server and a test client for mutual TLS", "krtool"};
+  app.set_version_flag("--version", "krtool 0.1.0");
+  app.require_subcommand(1, 1);
+  app.fallthrough(false);
+  krtool::app::Runner runner;
+  for (const CommandSpec& command : kCommands) command.setup(app, runner);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string where = "krtool --help";
+    for (const CLI::App* sub : app.get_subcommands()) where = fmt::format("krtool {} --help", sub->get_name());
+    print_error(e.what(), fmt::format("see '{}'", where));
+    return krtool::exit_code(krtool::Errc::Usage);
+  }
+
+  try {
+    return runner.action ? runner.action() : 0;
+  } catch (const krtool::Error& e) {
+    print_error(e.what(), e.hint());
+    return krtool::exit_code(e.code());
+  } catch (const std::exception& e) {
+    print_error(fmt::format("unexpected failure: {}", e.what()), "please report this as a bug");
+    return 1;
+  }
+}

@@ -1,0 +1,56 @@
+// File input and output with krtool's guarantees: errors name the file and the fix; outputs are
+// checked all together before any is written, each goes to a temporary file in the same folder and is
+// renamed into place, private material gets mode 0600, and nothing is overwritten without `force`.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace krtool::files {
+
+enum class FileMode { Public /* 0644 */, Private /* 0600: keys and PFX files */ };
+
+// read_file returns the whole file; `what` names it in errors ("certificate", "key", ...).
+// Throws Error(Input) for a missing, unreadable or oversized file, or a folder.
+std::string read_file(const std::filesystem::path& path, std::string_view what);
+
+// OutputSet collects the files that one command writes, so that a problem with any of them (an
+// existing file without --force, a missing folder, the same path twice) is reported before the first
+// byte is written.
+class OutputSet {
+ public:
+  explicit OutputSet(bool force) : force_(force) {}
+
+  void add(std::filesystem::path path, std::string bytes, FileMode mode, std::string what);
+
+  // check throws Error(Usage) for an existing output without force, Error(Input) for a missing
+  // folder or a folder given as output.
+  void check() const;
+
+  // commit checks, then writes every file atomically; without force a file that appeared meanwhile
+  // is still not overwritten (renameat2 RENAME_NOREPLACE).
+  void commit();
+
+  std::vector<std::filesystem::path> paths() const;
+
+ private:
+  struct Pending {
+    std::filesystem::path path;
+    std::string bytes;
+    FileMode mode;
+    std::string what;
+  };
+  bool force_;
+  std::vector<Pending> pending_;
+};
+
+// write_file is an OutputSet of one.
+void write_file(const std::filesystem::path& path, std::string bytes, FileMode mode, bool force,
+                std::string what);
+
+// sibling_path returns `path` with its extension replaced ("out/alice.pem", ".key" -> "out/alice.key").
+std::filesystem::path sibling_path(const std::filesystem::path& path, std::string_view extension);
+
+}  // namespace krtool::files

@@ -1,0 +1,196 @@
+#include "krtool/util/files.hpp"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include "krtool/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace krtool::files {
+namespace {
+
+// Certificates, keys and PFX files are small; a limit keeps a wrong path (a disk image, /dev/zero)
+// from exhausting memory.
+constexpr std::uintmax_t kMaxInputBytes = 16 * 1024 * 1024;
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+// A descriptor that closes itself, for the temporary file.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+fs::path folder_of(const fs::path& path) {
+  fs::path parent = path.parent_path();
+  return parent.empty() ? fs::path(".") : parent;
+}
+
+void write_all(int fd, std::string_view bytes, const fs::path& temp) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(Errc::Input, fmt::format("cannot write '{}': {}", temp.string(), errno_text(errno)),
+                  "check the free space and permissions of the output folder");
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+// write_atomically writes to a temporary file beside `path`, flushes it, and renames it into place.
+void write_atomically(const fs::path& path, std::string_view bytes, FileMode mode, bool force,
+                      const std::string& what) {
+  std::string temp = (folder_of(path) / fmt::format(".{}.krtool-XXXXXX", path.filename().string())).string();
+  Fd fd(::mkstemp(temp.data()));
+  if (fd.get() < 0) {
+    throw Error(Errc::Input,
+                fmt::format("cannot create {} '{}': {}", what, path.string(), errno_text(errno)),
+                "check that the output folder exists and is writable");
+  }
+  const mode_t perms = mode == FileMode::Private ? 0600 : 0644;
+  bool ok = ::fchmod(fd.get(), perms) == 0;
+  try {
+    if (ok) write_all(fd.get(), bytes, temp);
+  } catch (...) {
+    ::unlink(temp.c_str());
+    throw;
+  }
+  ok = ok && ::fsync(fd.get()) == 0;
+  ok = ::close(fd.release()) == 0 && ok;
+  if (!ok) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    throw Error(Errc::Input, fmt::format("cannot write {} '{}': {}", what, path.string(), errno_text(err)));
+  }
+  const int flags = force ? 0 : RENAME_NOREPLACE;
+  if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, path.c_str(), flags) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    if (err == EEXIST) {
+      throw Error(Errc::Usage, fmt::format("{} '{}' already exists", what, path.string()),
+                  "pass --force to overwrite it, or choose another --out");
+    }
+    throw Error(Errc::Input, fmt::format("cannot write {} '{}': {}", what, path.string(), errno_text(err)));
+  }
+}
+
+}  // namespace
+
+std::string read_file(const fs::path& path, std::string_view what) {
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) {
+    throw Error(Errc::Input, fmt::format("{} file '{}' does not exist", what, path.string()),
+                "check the path; relative paths are taken from the current folder");
+  }
+  if (fs::is_directory(status)) {
+    throw Error(Errc::Input, fmt::format("{} '{}' is a folder, not a file", what, path.string()),
+                "name the file inside it");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw Error(Errc::Input,
+                fmt::format("cannot read {} file '{}': {}", what, path.string(), errno_text(errno)),
+                "check the file's permissions");
+  }
+  std::string bytes;
+  char buffer[65536];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    bytes.append(buffer, static_cast<size_t>(in.gcount()));
+    if (bytes.size() > kMaxInputBytes) {
+      throw Error(Errc::Input, fmt::format("{} file '{}' is larger than 16 MiB", what, path.string()),
+                  "certificates and keys are small: check that this is the right file");
+    }
+  }
+  if (in.bad()) {
+    throw Error(Errc::Input,
+                fmt::format("cannot read {} file '{}': {}", what, path.string(), errno_text(errno)));
+  }
+  return bytes;
+}
+
+void OutputSet::add(fs::path path, std::string bytes, FileMode mode, std::string what) {
+  pending_.push_back(Pending{std::move(path), std::move(bytes), mode, std::move(what)});
+}
+
+void OutputSet::check() const {
+  std::set<fs::path> seen;
+  for (const Pending& p : pending_) {
+    const fs::path normal = p.path.lexically_normal();
+    if (!seen.insert(normal).second) {
+      throw Error(Errc::Usage, fmt::format("two outputs would be written to '{}'", p.path.string()),
+                  "give the outputs different names");
+    }
+    std::error_code ec;
+    const fs::path folder = folder_of(p.path);
+    if (!fs::is_directory(folder, ec)) {
+      throw Error(Errc::Input,
+                  fmt::format("cannot write {} '{}': the folder '{}' does not exist", p.what, p.path.string(),
+                              folder.string()),
+                  fmt::format("create it first (mkdir -p '{}') or choose another --out", folder.string()));
+    }
+    const fs::file_status status = fs::symlink_status(p.path, ec);
+    if (fs::is_directory(status)) {
+      throw Error(Errc::Input, fmt::format("cannot write {} '{}': it is a folder", p.what, p.path.string()),
+                  "name a file, for example --out server.pem");
+    }
+    if (!force_ && fs::exists(status)) {
+      throw Error(Errc::Usage, fmt::format("{} '{}' already exists", p.what, p.path.string()),
+                  "pass --force to overwrite it, or choose another --out");
+    }
+    if (::access(folder.c_str(), W_OK) != 0) {
+      throw Error(Errc::Input,
+                  fmt::format("cannot write {} '{}': the folder '{}' is not writable", p.what,
+                              p.path.string(), folder.string()),
+                  "choose an output folder you can write to");
+    }
+  }
+}
+
+void OutputSet::commit() {
+  check();
+  for (const Pending& p : pending_) write_atomically(p.path, p.bytes, p.mode, force_, p.what);
+}
+
+std::vector<fs::path> OutputSet::paths() const {
+  std::vector<fs::path> out;
+  for (const Pending& p : pending_) out.push_back(p.path);
+  return out;
+}
+
+void write_file(const fs::path& path, std::string bytes, FileMode mode, bool force, std::string what) {
+  OutputSet set(force);
+  set.add(path, std::move(bytes), mode, std::move(what));
+  set.commit();
+}
+
+fs::path sibling_path(const fs::path& path, std::string_view extension) {
+  fs::path out = path;
+  out.replace_extension(extension);
+  return out;
+}
+
+}  // namespace krtool::files
