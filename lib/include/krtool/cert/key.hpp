@@ -1,0 +1,37 @@
+// Key generation: RSA 2048/3072/4096, ECDSA P-256/P-384/P-521 and Ed25519.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "krtool/ossl.hpp"
+
+namespace krtool::cert {
+
+enum class KeyType { Rsa, Ecdsa, Ed25519 };
+enum class Curve { P256, P384, P521 };
+
+struct KeySpec {
+  KeyType type = KeyType::Rsa;
+  int rsa_bits = 2048;
+  Curve curve = Curve::P256;
+};
+
+// parse_key_type accepts rsa, ecdsa (or ec), ed25519, case-insensitively; parse_curve accepts p256,
+// P-256, prime256v1, secp384r1, ...; both throw Error(Usage) naming `flag` and listing the choices.
+KeyType parse_key_type(std::string_view text, std::string_view flag = "--key-type");
+Curve parse_curve(std::string_view text, std::string_view flag = "--curve");
+// check_rsa_bits throws Error(Usage) unless bits is 2048, 3072 or 4096.
+void check_rsa_bits(int bits, std::string_view flag = "--key-length");
+
+// generate_key makes a new key pair; throws Error(Internal) with OpenSSL's reason on failure.
+ossl::UniquePtr<EVP_PKEY> generate_key(const KeySpec& spec);
+
+// key_type_name gives "RSA", "ECDSA", "Ed25519" (or OpenSSL's name for anything else), key_bits the
+// size in bits, curve_name "P-256" etc. for EC keys and "" otherwise.
+std::string key_type_name(EVP_PKEY* key);
+int key_bits(EVP_PKEY* key);
+std::string curve_name(EVP_PKEY* key);
+std::string describe_key(EVP_PKEY* key);  // "RSA 2048", "ECDSA P-256", "Ed25519"
+
+}  // namespace krtool::cert

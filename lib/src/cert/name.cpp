@@ -1,0 +1,231 @@
+#include "krtool/cert/name.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
+#include "krtool/error.hpp"
+
+namespace krtool::cert {
+namespace {
+
+struct KeyName {
+  const char* dotnet;  // the key .NET prints
+  int nid;
+};
+
+// The keys .NET's X500DistinguishedName prints, in the spelling it prints them.
+constexpr KeyName kKeys[] = {
+    {"CN", NID_commonName},         {"OU", NID_organizationalUnitName}, {"O", NID_organizationName},
+    {"L", NID_localityName},        {"S", NID_stateOrProvinceName},     {"C", NID_countryName},
+    {"E", NID_pkcs9_emailAddress},  {"STREET", NID_streetAddress},      {"DC", NID_domainComponent},
+    {"SERIALNUMBER", NID_serialNumber}, {"T", NID_title},               {"G", NID_givenName},
+    {"SN", NID_surname},            {"I", NID_initials},
+};
+
+std::string upper(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::toupper(c); });
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) s.remove_suffix(1);
+  return s;
+}
+
+int nid_for_key(std::string_view key) {
+  const std::string k = upper(key);
+  for (const KeyName& entry : kKeys) {
+    if (k == entry.dotnet) return entry.nid;
+  }
+  if (k == "ST") return NID_stateOrProvinceName;
+  if (k == "EMAIL" || k == "EMAILADDRESS") return NID_pkcs9_emailAddress;
+  if (k == "GN" || k == "GIVENNAME") return NID_givenName;
+  if (k == "TITLE") return NID_title;
+  std::string oid(key);
+  if (upper(oid).rfind("OID.", 0) == 0) oid = oid.substr(4);
+  if (!oid.empty() && std::all_of(oid.begin(), oid.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; })) {
+    const int nid = OBJ_txt2nid(oid.c_str());
+    if (nid != NID_undef) return nid;
+    // An OID OpenSSL does not know: register it so that it can be encoded.
+    const int created = OBJ_create(oid.c_str(), nullptr, nullptr);
+    if (created != NID_undef) return created;
+    ossl::drain_errors();
+  }
+  return NID_undef;
+}
+
+struct Attribute {
+  std::string key;
+  std::string value;
+  bool joins_previous = false;  // '+' joined it to the RDN before it (a multi-valued RDN)
+};
+
+// split_attributes reads "K=V, K=\"V, with comma\"; K=V+K=V" into attributes, honouring double quotes
+// (with "" inside) and backslash escapes.
+std::vector<Attribute> split_attributes(std::string_view text, std::string_view flag) {
+  std::vector<Attribute> out;
+  std::string current;
+  bool in_quotes = false;
+  bool joins_next = false;
+  auto flush = [&](bool plus) {
+    std::string_view item = trim(current);
+    if (item.empty()) {
+      throw Error(Errc::Usage, fmt::format("{}: empty component in '{}'", flag, text),
+                  "write the name as \"CN=alice, O=Acme, C=US\"");
+    }
+    const size_t eq = item.find('=');
+    if (eq == std::string_view::npos) {
+      throw Error(Errc::Usage, fmt::format("{}: '{}' in '{}' has no '='", flag, item, text),
+                  "each component is KEY=VALUE, e.g. CN=alice");
+    }
+    Attribute a;
+    a.key = std::string(trim(item.substr(0, eq)));
+    // Quoted spans are fenced by \x01 so that trimming keeps their spaces; the fences go now.
+    a.value = std::string(trim(item.substr(eq + 1)));
+    a.value.erase(std::remove(a.value.begin(), a.value.end(), '\x01'), a.value.end());
+    a.joins_previous = joins_next;
+    out.push_back(std::move(a));
+    current.clear();
+    joins_next = plus;
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_quotes) {
+      if (c == '"') {
+        if (i + 1 < text.size() && text[i + 1] == '"') {
+          current.push_back('"');
+          ++i;
+        } else {
+          in_quotes = false;
+          current.push_back('\x01');  // marks the quoted span's end so that trimming keeps its spaces
+        }
+      } else {
+        current.push_back(c);
+      }
+    } else if (c == '"') {
+      in_quotes = true;
+      // Keep text before the quote (the key and '='), then mark the quoted span's start.
+      current.push_back('\x01');
+    } else if (c == '\\' && i + 1 < text.size()) {
+      current.push_back(text[++i]);
+    } else if (c == ',' || c == ';') {
+      flush(false);
+    } else if (c == '+') {
+      flush(true);
+    } else {
+      current.push_back(c);
+    }
+  }
+  if (in_quotes) {
+    throw Error(Errc::Usage, fmt::format("{}: unterminated quote in '{}'", flag, text), "close the \"...\"");
+  }
+  flush(false);
+  return out;
+}
+
+std::string quote_if_needed(const std::string& value) {
+  const bool special = value.empty() ? false
+                       : value.find_first_of(",+=\"\n<>#;") != std::string::npos || value.front() == ' ' ||
+                             value.back() == ' ';
+  if (!special) return value;
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string key_for_nid(const ASN1_OBJECT* object) {
+  const int nid = OBJ_obj2nid(object);
+  for (const KeyName& entry : kKeys) {
+    if (nid == entry.nid) return entry.dotnet;
+  }
+  char oid[128] = {};
+  OBJ_obj2txt(oid, sizeof oid, object, 1);
+  return fmt::format("OID.{}", oid);
+}
+
+std::string entry_value(const X509_NAME_ENTRY* entry) {
+  unsigned char* utf8 = nullptr;
+  const int length = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(entry));
+  if (length < 0) {
+    ossl::drain_errors();
+    return {};
+  }
+  ossl::UniquePtr<unsigned char> owned(utf8);
+  return std::string(reinterpret_cast<char*>(utf8), static_cast<size_t>(length));
+}
+
+}  // namespace
+
+ossl::UniquePtr<X509_NAME> parse_dn(std::string_view text, std::string_view flag) {
+  const std::vector<Attribute> attributes = split_attributes(text, flag);
+  // Group into RDNs, then encode the last RDN first, as .NET does.
+  std::vector<std::vector<const Attribute*>> rdns;
+  for (const Attribute& a : attributes) {
+    if (a.joins_previous && !rdns.empty()) {
+      rdns.back().push_back(&a);
+    } else {
+      rdns.push_back({&a});
+    }
+  }
+  ossl::UniquePtr<X509_NAME> name(X509_NAME_new());
+  ossl::require(name != nullptr, "allocating a name");
+  for (auto rdn = rdns.rbegin(); rdn != rdns.rend(); ++rdn) {
+    bool first = true;
+    for (const Attribute* a : *rdn) {
+      const int nid = nid_for_key(a->key);
+      if (nid == NID_undef) {
+        throw Error(Errc::Usage, fmt::format("{}: unknown name key '{}' in '{}'", flag, a->key, text),
+                    "use CN, OU, O, L, S, C, E, STREET, DC, SERIALNUMBER, T, G, SN, I or a dotted OID");
+      }
+      const int set = first ? 0 : -1;  // -1 joins the RDN just added: a multi-valued RDN
+      if (X509_NAME_add_entry_by_NID(name.get(), nid, MBSTRING_UTF8,
+                                     reinterpret_cast<const unsigned char*>(a->value.data()),
+                                     static_cast<int>(a->value.size()), -1, set) != 1) {
+        ossl::fail(Errc::Usage, fmt::format("{}: cannot encode {}={}", flag, a->key, a->value),
+                   nid == NID_countryName ? "C takes a two-letter country code such as US" : "");
+      }
+      first = false;
+    }
+  }
+  return name;
+}
+
+std::string format_dn(const X509_NAME* name) {
+  // RDNs most specific (last) first; the attributes of a multi-valued RDN keep their encoded order.
+  std::vector<std::vector<const X509_NAME_ENTRY*>> rdns;
+  int previous_set = -1;
+  for (int i = 0; i < X509_NAME_entry_count(name); ++i) {
+    const X509_NAME_ENTRY* entry = X509_NAME_get_entry(name, i);
+    if (rdns.empty() || X509_NAME_ENTRY_set(entry) != previous_set) rdns.emplace_back();
+    previous_set = X509_NAME_ENTRY_set(entry);
+    rdns.back().push_back(entry);
+  }
+  std::string out;
+  for (auto rdn = rdns.rbegin(); rdn != rdns.rend(); ++rdn) {
+    if (!out.empty()) out += ", ";
+    for (size_t i = 0; i < rdn->size(); ++i) {
+      if (i > 0) out += " + ";
+      out += key_for_nid(X509_NAME_ENTRY_get_object((*rdn)[i]));
+      out += '=';
+      out += quote_if_needed(entry_value((*rdn)[i]));
+    }
+  }
+  return out;
+}
+
+std::string common_name(const X509_NAME* name) {
+  const int index = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+  if (index < 0) return {};
+  return entry_value(X509_NAME_get_entry(name, index));
+}
+
+}  // namespace krtool::cert

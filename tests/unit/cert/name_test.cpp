@@ -1,0 +1,60 @@
+#include <catch2/catch.hpp>
+
+#include "krtool/cert/name.hpp"
+#include "krtool/error.hpp"
+
+using krtool::cert::format_dn;
+using krtool::cert::parse_dn;
+
+namespace {
+std::string openssl_oneline(X509_NAME* name) {
+  char buffer[256];
+  X509_NAME_oneline(name, buffer, sizeof buffer);
+  return buffer;
+}
+}  // namespace
+
+TEST_CASE("a subject is encoded with its last RDN first, as .NET does", "[cert][name]") {
+  auto name = parse_dn("CN=alice, O=Acme, C=US");
+  CHECK(openssl_oneline(name.get()) == "/C=US/O=Acme/CN=alice");
+  CHECK(format_dn(name.get()) == "CN=alice, O=Acme, C=US");
+}
+
+TEST_CASE("format_dn uses .NET's short keys and OID spelling for unknown attributes", "[cert][name]") {
+  auto name = parse_dn("E=a@b.example, CN=x, OU=Dev, L=Paris, S=IDF, STREET=1 Main St, DC=example, 2.5.4.65=pseudo");
+  CHECK(format_dn(name.get()) == "E=a@b.example, CN=x, OU=Dev, L=Paris, S=IDF, STREET=1 Main St, DC=example, OID.2.5.4.65=pseudo");
+}
+
+TEST_CASE("values with separators are quoted on output and read back unchanged", "[cert][name]") {
+  auto name = parse_dn(R"(CN="Smith, John", O="Acme ""Labs""")");
+  const std::string text = format_dn(name.get());
+  CHECK(text == R"(CN="Smith, John", O="Acme ""Labs""")");
+  CHECK(format_dn(parse_dn(text).get()) == text);
+}
+
+TEST_CASE("keys are case-insensitive and ST, EMAIL are accepted as synonyms", "[cert][name]") {
+  CHECK(format_dn(parse_dn("cn=a, st=Bavaria, email=x@y.example").get()) == "CN=a, S=Bavaria, E=x@y.example");
+}
+
+TEST_CASE("multi-valued RDNs join with +", "[cert][name]") {
+  auto name = parse_dn("CN=a + OU=b, O=c");
+  CHECK(X509_NAME_entry_count(name.get()) == 3);
+  CHECK(format_dn(name.get()) == "CN=a + OU=b, O=c");
+}
+
+TEST_CASE("malformed names are usage errors that name the flag", "[cert][name]") {
+  auto code_of = [](std::string_view text) {
+    try {
+      parse_dn(text, "--subject");
+    } catch (const krtool::Error& e) {
+      CHECK(std::string(e.what()).find("--subject") != std::string::npos);
+      return e.code();
+    }
+    return krtool::Errc::Internal;
+  };
+  CHECK(code_of("CN") == krtool::Errc::Usage);
+  CHECK(code_of("Q=x") == krtool::Errc::Usage);
+  CHECK(code_of("CN=a,,O=b") == krtool::Errc::Usage);
+  CHECK(code_of("CN=\"open") == krtool::Errc::Usage);
+  CHECK(code_of("C=USA") == krtool::Errc::Usage);
+}
