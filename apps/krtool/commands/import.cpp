@@ -1,0 +1,61 @@
+// krtool import: Import-KrCertificate. Reads a certificate file by its content, checks that key and
+// certificate belong together, and describes the certificate.
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+
+#include "command.hpp"
+#include "common.hpp"
+#include "krtool/cert/describe.hpp"
+#include "krtool/cert/name.hpp"
+#include "krtool/formats/load.hpp"
+
+namespace krtool::app {
+namespace {
+
+struct ImportOptions {
+  std::string file;
+  std::string key;
+  PasswordFlags password;
+  bool json = false;
+};
+
+int run_import(const ImportOptions& options) {
+  formats::LoadOptions load;
+  load.password = read_password(options.password.source());
+  load.key_path = options.key;
+  load.prompt = terminal_prompt;
+  const cert::CertBundle bundle = formats::load_bundle(options.file, load);
+
+  if (options.json) {
+    print_json(cert::bundle_to_json(bundle));
+    return 0;
+  }
+  std::cout << cert::to_text(cert::describe(bundle.certificate.get(), bundle.key != nullptr));
+  if (!bundle.chain.empty()) {
+    std::cout << fmt::format("Chain ({} more certificate{}, issuer first):\n", bundle.chain.size(),
+                             bundle.chain.size() == 1 ? "" : "s");
+    for (const ossl::UniquePtr<X509>& certificate : bundle.chain) {
+      std::cout << "  " << cert::format_dn(X509_get_subject_name(certificate.get())) << '\n';
+    }
+  }
+  std::cout.flush();
+  return 0;
+}
+
+}  // namespace
+
+void setup_import(CLI::App& parent, Runner& runner) {
+  auto options = std::make_shared<ImportOptions>();
+  CLI::App* command = parent.add_subcommand(
+      "import", "Read a PFX/P12, PEM or DER certificate file, check its key and describe the certificate");
+  command->add_option("FILE", options->file, "The certificate file (format detected from its content)")
+      ->required();
+  command->add_option("--key", options->key, "A separate private key file (PEM or DER)")->option_text("FILE");
+  options->password.add_to(command, "", "the PFX or the encrypted key");
+  command->add_flag("--json", options->json, "Print the description as one JSON document");
+  command->callback([&runner, options] { runner.action = [options] { return run_import(*options); }; });
+}
+
+}  // namespace krtool::app

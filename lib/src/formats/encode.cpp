@@ -1,0 +1,144 @@
+#include "krtool/formats/encode.hpp"
+
+#include <fmt/format.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "krtool/cert/name.hpp"
+#include "krtool/error.hpp"
+
+namespace krtool::formats {
+namespace {
+
+using ossl::UniquePtr;
+
+// OpenSSL 3's own defaults; Windows and macOS import them quickly.
+constexpr int kPfxIterations = 2048;
+// Kestrun's encrypted PEM keys use 100 000 PBKDF2 iterations.
+constexpr int kPemKeyIterations = 100000;
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+UniquePtr<STACK_OF(X509)> certificate_stack(const std::vector<UniquePtr<X509>>& certificates) {
+  UniquePtr<STACK_OF(X509)> stack(sk_X509_new_null());
+  ossl::require(stack != nullptr, "allocating a certificate list");
+  for (const UniquePtr<X509>& certificate : certificates) {
+    UniquePtr<X509> reference = ossl::up_ref(certificate.get());
+    ossl::require(sk_X509_push(stack.get(), reference.get()) > 0, "adding a certificate to a list");
+    reference.release();  // the stack owns it now
+  }
+  return stack;
+}
+
+struct PfxAlgorithms {
+  int key_nid;
+  int certificate_nid;
+  const EVP_MD* mac;
+};
+
+PfxAlgorithms pfx_algorithms(PfxProfile profile) {
+  if (profile == PfxProfile::Legacy) {
+    return {NID_pbe_WithSHA1And3_Key_TripleDES_CBC, NID_pbe_WithSHA1And3_Key_TripleDES_CBC, EVP_sha1()};
+  }
+  // A cipher NID (rather than a PKCS#12 PBE NID) makes OpenSSL use PBES2 with PBKDF2.
+  return {NID_aes_256_cbc, NID_aes_256_cbc, EVP_sha256()};
+}
+
+}  // namespace
+
+PfxProfile parse_pfx_profile(std::string_view text, std::string_view flag) {
+  const std::string name = lowercase(text);
+  if (name == "modern") return PfxProfile::Modern;
+  if (name == "legacy") return PfxProfile::Legacy;
+  throw Error(Errc::Usage, fmt::format("{} '{}' is not a PFX profile", flag, text),
+              fmt::format("use {} modern (AES-256, SHA-256 MAC) or {} legacy (3DES, SHA-1 MAC, for old "
+                          "Windows and macOS importers)",
+                          flag, flag));
+}
+
+Format format_from_name(std::string_view text, std::string_view flag) {
+  const std::string name = lowercase(text);
+  if (name == "pfx" || name == "p12" || name == "pkcs12") return Format::Pfx;
+  if (name == "pem") return Format::Pem;
+  if (name == "der") return Format::Der;
+  throw Error(Errc::Usage, fmt::format("{} '{}' is not a format krtool writes", flag, text),
+              fmt::format("use {} pfx, pem or der", flag));
+}
+
+std::optional<Format> format_from_extension(const std::filesystem::path& path) {
+  const std::string extension = lowercase(path.extension().string());
+  if (extension == ".pfx" || extension == ".p12") return Format::Pfx;
+  if (extension == ".pem" || extension == ".crt") return Format::Pem;
+  if (extension == ".der" || extension == ".cer") return Format::Der;
+  return std::nullopt;
+}
+
+std::string encode_pfx(const cert::CertBundle& bundle, const std::string& password, PfxProfile profile) {
+  if (!bundle.key) {
+    throw Error(Errc::Input, "a PKCS#12 file needs the private key, and the certificate has none",
+                "give the key with --key FILE, or write PEM or DER instead");
+  }
+  const PfxAlgorithms algorithms = pfx_algorithms(profile);
+  const std::string friendly_name = cert::common_name(X509_get_subject_name(bundle.certificate.get()));
+  UniquePtr<STACK_OF(X509)> chain = certificate_stack(bundle.chain);
+  // mac_iter -1 leaves the MAC out, so that it can be added with the profile's digest below.
+  UniquePtr<PKCS12> pfx(
+      PKCS12_create_ex(password.c_str(), friendly_name.empty() ? nullptr : friendly_name.c_str(),
+                       bundle.key.get(), bundle.certificate.get(), chain.get(), algorithms.key_nid,
+                       algorithms.certificate_nid, kPfxIterations, -1, 0, nullptr, nullptr));
+  ossl::require(pfx != nullptr, "creating a PKCS#12 file");
+  ossl::require(PKCS12_set_mac(pfx.get(), password.c_str(), static_cast<int>(password.size()), nullptr, 0,
+                               kPfxIterations, algorithms.mac) == 1,
+                "adding the PKCS#12 integrity MAC");
+  UniquePtr<BIO> sink = ossl::sink_bio();
+  ossl::require(i2d_PKCS12_bio(sink.get(), pfx.get()) == 1, "encoding a PKCS#12 file");
+  return ossl::bio_contents(sink.get());
+}
+
+std::string encode_pem_certificate(X509* certificate) {
+  UniquePtr<BIO> sink = ossl::sink_bio();
+  ossl::require(PEM_write_bio_X509(sink.get(), certificate) == 1, "encoding a PEM certificate");
+  return ossl::bio_contents(sink.get());
+}
+
+std::string encode_pem_certificates(const cert::CertBundle& bundle, bool include_chain) {
+  std::string pem = encode_pem_certificate(bundle.certificate.get());
+  if (include_chain) {
+    for (const UniquePtr<X509>& certificate : bundle.chain) pem += encode_pem_certificate(certificate.get());
+  }
+  return pem;
+}
+
+std::string encode_pem_key(EVP_PKEY* key, const std::optional<std::string>& password) {
+  UniquePtr<PKCS8_PRIV_KEY_INFO> info(EVP_PKEY2PKCS8(key));
+  ossl::require(info != nullptr, "converting the private key to PKCS#8");
+  UniquePtr<BIO> sink = ossl::sink_bio();
+  if (!password) {
+    ossl::require(PEM_write_bio_PKCS8_PRIV_KEY_INFO(sink.get(), info.get()) == 1,
+                  "encoding a PEM private key");
+    return ossl::bio_contents(sink.get());
+  }
+  // pbe_nid -1 with a cipher selects PBES2; OpenSSL 3 pairs it with PBKDF2 and HMAC-SHA256.
+  UniquePtr<X509_SIG> encrypted(PKCS8_encrypt(-1, EVP_aes_256_cbc(), password->c_str(),
+                                              static_cast<int>(password->size()), nullptr, 0,
+                                              kPemKeyIterations, info.get()));
+  ossl::require(encrypted != nullptr, "encrypting the private key");
+  ossl::require(PEM_write_bio_PKCS8(sink.get(), encrypted.get()) == 1,
+                "encoding an encrypted PEM private key");
+  return ossl::bio_contents(sink.get());
+}
+
+std::string encode_der_certificate(X509* certificate) {
+  UniquePtr<BIO> sink = ossl::sink_bio();
+  ossl::require(i2d_X509_bio(sink.get(), certificate) == 1, "encoding a DER certificate");
+  return ossl::bio_contents(sink.get());
+}
+
+}  // namespace krtool::formats
