@@ -1,0 +1,332 @@
+#include "krtool/cert/validate.hpp"
+
+#include <fmt/format.h>
+#include <openssl/objects.h>
+#include <openssl/x509_vfy.h>
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+
+#include "krtool/cert/describe.hpp"
+#include "krtool/cert/name.hpp"
+#include "krtool/error.hpp"
+
+namespace krtool::cert {
+namespace {
+
+// Failure is the reason a check gave for saying no; nullopt means the check passed.
+using Failure = std::optional<std::string>;
+
+constexpr const char* kOutsideValidity = "Certificate is outside validity period.";
+constexpr const char* kSelfSignedDenied = "Self-signed certificates are denied by policy.";
+constexpr const char* kChainFailed = "Certificate chain validation failed:";
+constexpr const char* kPurposeMismatch = "EKU purpose mismatch.";
+constexpr const char* kDamagedHint = "the certificate is damaged; re-issue it or export it again";
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string joined;
+  for (const std::string& part : parts) {
+    if (!joined.empty()) joined += separator;
+    joined += part;
+  }
+  return joined;
+}
+
+std::string subject_of(X509* certificate) { return format_dn(X509_get_subject_name(certificate)); }
+
+// Kestrun compares the Subject and Issuer strings ordinally; comparing the formatted names keeps
+// test-cert's notion of self-signed the same as import's isSelfSigned.
+bool is_self_signed(X509* certificate) {
+  return subject_of(certificate) == format_dn(X509_get_issuer_name(certificate));
+}
+
+TimePoint to_time_point(const ASN1_TIME* time, std::string_view field) {
+  std::tm parts{};
+  ossl::require(time != nullptr && ASN1_TIME_to_tm(time, &parts) == 1,
+                fmt::format("reading the certificate's {}", field), Errc::Input);
+  return from_time_t(timegm(&parts));
+}
+
+std::string oid_text(const ASN1_OBJECT* object) {
+  const int length = OBJ_obj2txt(nullptr, 0, object, 1);
+  ossl::require(length > 0, "reading an object identifier", Errc::Input);
+  std::string text(static_cast<size_t>(length) + 1, '\0');
+  ossl::require(OBJ_obj2txt(text.data(), length + 1, object, 1) == length, "reading an object identifier",
+                Errc::Input);
+  text.resize(static_cast<size_t>(length));
+  return text;
+}
+
+std::vector<std::string> eku_oids(X509* certificate) {
+  int critical = 0;
+  ossl::UniquePtr<EXTENDED_KEY_USAGE> usage(
+      static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(certificate, NID_ext_key_usage, &critical, nullptr)));
+  if (usage == nullptr) {
+    if (critical == -1) return {};  // the certificate has no EKU extension
+    ossl::fail(Errc::Input, "reading the certificate's extended key usage", kDamagedHint);
+  }
+  std::vector<std::string> oids;
+  for (int i = 0; i < sk_ASN1_OBJECT_num(usage.get()); ++i) {
+    oids.push_back(oid_text(sk_ASN1_OBJECT_value(usage.get(), i)));
+  }
+  return oids;
+}
+
+std::vector<std::string> friendly_names(const std::vector<std::string>& oids) {
+  std::vector<std::string> names;
+  for (const std::string& oid : oids) names.push_back(eku_friendly_name(oid));
+  return names;
+}
+
+// weak_algorithm_findings lists what makes the certificate weak: a SHA-1 or MD5 signature, an RSA or
+// DSA key under 2048 bits, an EC key under 256 bits. Ed25519 and Ed448 are never weak.
+std::vector<std::string> weak_algorithm_findings(X509* certificate) {
+  std::vector<std::string> findings;
+  int digest = NID_undef;
+  // X509_get_signature_info also sees through RSA-PSS parameters; it says 0 for signatures it
+  // cannot describe, which the chain check rejects anyway.
+  if (X509_get_signature_info(certificate, &digest, nullptr, nullptr, nullptr) == 1) {
+    const char* algorithm = OBJ_nid2ln(X509_get_signature_nid(certificate));
+    const std::string signature = algorithm != nullptr ? algorithm : "unknown algorithm";
+    if (digest == NID_sha1) findings.push_back(fmt::format("SHA-1 signature ({})", signature));
+    if (digest == NID_md5 || digest == NID_md5_sha1 || digest == NID_md4 || digest == NID_md2) {
+      findings.push_back(fmt::format("{} signature ({})", OBJ_nid2sn(digest), signature));
+    }
+  }
+  ossl::drain_errors();
+
+  EVP_PKEY* key = X509_get0_pubkey(certificate);
+  if (key == nullptr) ossl::fail(Errc::Input, "reading the certificate's public key", kDamagedHint);
+  const int bits = EVP_PKEY_get_bits(key);
+  switch (EVP_PKEY_get_base_id(key)) {
+    case EVP_PKEY_RSA:
+    case EVP_PKEY_RSA_PSS:
+      if (bits < 2048) findings.push_back(fmt::format("RSA key size {} < 2048", bits));
+      break;
+    case EVP_PKEY_DSA:
+      if (bits < 2048) findings.push_back(fmt::format("DSA key size {} < 2048", bits));
+      break;
+    case EVP_PKEY_EC:
+      if (bits < 256) findings.push_back(fmt::format("EC key size {} < 256", bits));
+      break;
+    default:
+      break;
+  }
+  return findings;
+}
+
+Failure check_validity(X509* certificate, TimePoint at) {
+  const TimePoint not_before = to_time_point(X509_get0_notBefore(certificate), "notBefore");
+  const TimePoint not_after = to_time_point(X509_get0_notAfter(certificate), "notAfter");
+  if (at < not_before)
+    return fmt::format("{} (not valid before {})", kOutsideValidity, format_rfc3339(not_before));
+  if (at > not_after) return fmt::format("{} (expired {})", kOutsideValidity, format_rfc3339(not_after));
+  return std::nullopt;
+}
+
+struct ChainVerdict {
+  Failure failure;
+  std::vector<std::string> subjects;  // leaf first, as far as OpenSSL got
+};
+
+void trust(X509_STORE* store, X509* certificate) {
+  ossl::require(X509_STORE_add_cert(store, certificate) == 1, "adding a trusted certificate to the store");
+}
+
+std::string describe_chain_failure(X509_STORE_CTX* context) {
+  const int error = X509_STORE_CTX_get_error(context);
+  const int depth = X509_STORE_CTX_get_error_depth(context);
+  X509* at_fault = X509_STORE_CTX_get_current_cert(context);
+  std::string where = at_fault != nullptr ? subject_of(at_fault) : "unknown certificate";
+  // When the issuer is missing, its name is what the user has to go and find.
+  if (at_fault != nullptr && (error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+                              error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+                              error == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE)) {
+    where += fmt::format(", issuer {}", format_dn(X509_get_issuer_name(at_fault)));
+  }
+  return fmt::format("{} {} (depth {}: {})", kChainFailed, X509_verify_cert_error_string(error), depth,
+                     where);
+}
+
+// damaged_self_signature reports a certificate whose names and key identifiers say it signed itself
+// but whose signature does not verify with its own key. OpenSSL never checks a trust anchor's
+// signature by default, and X509_V_FLAG_CHECK_SS_SIGNATURE would also demand keyCertSign of a leaf.
+bool damaged_self_signature(X509* certificate) {
+  const bool claims_self_signed = X509_self_signed(certificate, 0) == 1;
+  const bool damaged = claims_self_signed && X509_self_signed(certificate, 1) != 1;
+  ossl::drain_errors();
+  return damaged;
+}
+
+// verify_chain is Test-KrCertificate's chain step on OpenSSL: a self-signed certificate is trusted as
+// itself; otherwise self-signed members of the given chain are the trusted roots (with the trust
+// CAs), the others untrusted intermediates, and the system store is used only when no root was given.
+ChainVerdict verify_chain(X509* certificate, bool self_signed, const ValidationOptions& options,
+                          TimePoint at) {
+  if (self_signed && damaged_self_signature(certificate)) {
+    return {fmt::format("{} {} (depth 0: {})", kChainFailed,
+                        X509_verify_cert_error_string(X509_V_ERR_CERT_SIGNATURE_FAILURE),
+                        subject_of(certificate)),
+            {subject_of(certificate)}};
+  }
+  ossl::UniquePtr<X509_STORE> store(X509_STORE_new());
+  ossl::require(store != nullptr, "allocating a certificate store");
+  ossl::UniquePtr<STACK_OF(X509)> untrusted(sk_X509_new_null());
+  ossl::require(untrusted != nullptr, "allocating a certificate list");
+  unsigned long flags = 0;
+
+  if (self_signed) {
+    trust(store.get(), certificate);
+    // The certificate is its own trust anchor even when another key signed it under the same name:
+    // Test-KrCertificate tolerates UntrustedRoot and PartialChain.
+    flags |= X509_V_FLAG_PARTIAL_CHAIN;
+  } else {
+    bool roots_given = false;
+    for (const auto& root : options.trust_ca) {
+      trust(store.get(), root.get());
+      roots_given = true;
+    }
+    for (const auto& member : options.chain) {
+      if (is_self_signed(member.get())) {
+        trust(store.get(), member.get());
+        roots_given = true;
+        continue;
+      }
+      ossl::UniquePtr<X509> intermediate = ossl::up_ref(member.get());
+      ossl::require(sk_X509_push(untrusted.get(), intermediate.get()) > 0, "collecting the intermediates");
+      intermediate.release();  // the stack owns it now
+    }
+    if (!roots_given) {
+      ossl::require(X509_STORE_set_default_paths(store.get()) == 1, "loading the system trust store");
+    }
+  }
+
+  if (options.check_revocation) {
+    for (const auto& crl : options.crls) {
+      ossl::require(X509_STORE_add_crl(store.get(), crl.get()) == 1, "adding a CRL to the certificate store");
+    }
+    // Without X509_V_FLAG_CRL_CHECK_ALL only the leaf is checked (.NET's EndCertificateOnly), and a
+    // leaf whose issuer published no CRL here fails with "unable to get certificate CRL": fail closed.
+    flags |= X509_V_FLAG_CRL_CHECK;
+  }
+
+  ossl::UniquePtr<X509_STORE_CTX> context(X509_STORE_CTX_new());
+  ossl::require(context != nullptr, "allocating a verification context");
+  ossl::require(X509_STORE_CTX_init(context.get(), store.get(), certificate, untrusted.get()) == 1,
+                "preparing the chain verification");
+  X509_VERIFY_PARAM* parameters = X509_STORE_CTX_get0_param(context.get());
+  X509_VERIFY_PARAM_set_time(parameters, to_time_t(at));
+  ossl::require(X509_VERIFY_PARAM_set_flags(parameters, flags) == 1, "setting the verification flags");
+
+  const int verified = X509_verify_cert(context.get());
+  if (verified < 0) ossl::fail(Errc::Internal, "verifying the certificate chain");
+
+  ChainVerdict verdict;
+  if (STACK_OF(X509)* built = X509_STORE_CTX_get0_chain(context.get()); built != nullptr) {
+    for (int i = 0; i < sk_X509_num(built); ++i)
+      verdict.subjects.push_back(subject_of(sk_X509_value(built, i)));
+  }
+  if (verdict.subjects.empty()) verdict.subjects.push_back(subject_of(certificate));
+  if (verified != 1) {
+    verdict.failure = describe_chain_failure(context.get());
+    ossl::drain_errors();  // the verdict says it all; leave nothing behind for unrelated later calls
+  }
+  return verdict;
+}
+
+Failure check_purposes(const std::vector<std::string>& certificate_oids, const ValidationOptions& options) {
+  if (options.expected_purposes.empty()) return std::nullopt;
+  const auto has = [&](const std::string& oid) {
+    return std::find(certificate_oids.begin(), certificate_oids.end(), oid) != certificate_oids.end();
+  };
+  const auto expected = [&](const std::string& oid) {
+    return std::find(options.expected_purposes.begin(), options.expected_purposes.end(), oid) !=
+           options.expected_purposes.end();
+  };
+  bool matches = std::all_of(options.expected_purposes.begin(), options.expected_purposes.end(), has);
+  if (options.strict_purpose)
+    matches = matches && std::all_of(certificate_oids.begin(), certificate_oids.end(), expected);
+  if (matches) return std::nullopt;
+  return fmt::format("{} (expected {}{}; certificate has {})", kPurposeMismatch,
+                     options.strict_purpose ? "exactly " : "",
+                     join(friendly_names(options.expected_purposes), ", "),
+                     certificate_oids.empty() ? "no EKU" : join(friendly_names(certificate_oids), ", "));
+}
+
+bool is_dotted_oid(std::string_view text) {
+  if (text.empty() || text.front() == '.' || text.back() == '.') return false;
+  if (text.find("..") != std::string_view::npos || text.find('.') == std::string_view::npos) return false;
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return c == '.' || std::isdigit(static_cast<unsigned char>(c)) != 0; });
+}
+
+std::string lowercase(std::string_view text) {
+  std::string lowered(text);
+  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lowered;
+}
+
+}  // namespace
+
+ValidationResult validate_certificate(X509* certificate, const ValidationOptions& options) {
+  if (certificate == nullptr) throw Error(Errc::Internal, "validate_certificate was given no certificate");
+  const TimePoint at = options.at.value_or(now_seconds());
+
+  ValidationResult result;
+  result.subject = subject_of(certificate);
+  result.thumbprint = thumbprint(certificate);
+  const std::vector<std::string> oids = eku_oids(certificate);
+  result.purposes = friendly_names(oids);
+  result.chain = {result.subject};
+  const bool self_signed = is_self_signed(certificate);
+  const std::vector<std::string> weaknesses = weak_algorithm_findings(certificate);
+
+  const auto invalid = [&result](std::string reason) {
+    result.reason = std::move(reason);
+    return result;
+  };
+
+  if (Failure failure = check_validity(certificate, at)) return invalid(*failure);
+  if (options.deny_self_signed && self_signed) return invalid(kSelfSignedDenied);
+  const bool skip_chain = self_signed && !weaknesses.empty() && options.allow_weak_algorithms;
+  if (!skip_chain) {
+    ChainVerdict chain = verify_chain(certificate, self_signed, options, at);
+    result.chain = std::move(chain.subjects);
+    if (chain.failure) return invalid(*chain.failure);
+  }
+  if (Failure failure = check_purposes(oids, options)) return invalid(*failure);
+  if (!options.allow_weak_algorithms && !weaknesses.empty()) return invalid(join(weaknesses, "; "));
+
+  result.valid = true;
+  return result;
+}
+
+std::vector<std::string> certificate_purposes(X509* certificate) {
+  return friendly_names(eku_oids(certificate));
+}
+
+std::string parse_expected_purpose(std::string_view text, std::string_view flag) {
+  const std::string name = lowercase(text);
+  if (name == "server" || name == "serverauth" || name == "server authentication") return kServerAuthOid;
+  if (name == "client" || name == "clientauth" || name == "client authentication") return kClientAuthOid;
+  if (is_dotted_oid(text)) {
+    ossl::UniquePtr<ASN1_OBJECT> object(OBJ_txt2obj(std::string(text).c_str(), 1));
+    if (object != nullptr) return oid_text(object.get());
+    ossl::drain_errors();
+  }
+  throw Error(Errc::Usage, fmt::format("{}: '{}' is not a purpose", flag, text),
+              "use server, client, or an EKU object identifier such as 1.3.6.1.5.5.7.3.3");
+}
+
+nlohmann::json to_json(const ValidationResult& result) {
+  return nlohmann::json{
+      {"valid", result.valid},
+      {"reason", result.reason},
+      {"purposes", result.purposes},
+      {"chain", result.chain},
+      {"certificate", {{"subject", result.subject}, {"thumbprint", result.thumbprint}}},
+  };
+}
+
+}  // namespace krtool::cert
