@@ -1,0 +1,72 @@
+// DevServer is krtool's development HTTPS server, usable from C++ as well as through `krtool serve`:
+// TLS with a client-certificate mode and policy, certificate authentication per route, and an access
+// log that shows what each layer decided. The HTTP library behind it is an implementation detail.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "krtool/auth/certificate_scheme.hpp"
+#include "krtool/server/routes.hpp"
+#include "krtool/tls/server_context.hpp"
+
+namespace krtool::server {
+
+enum class LogFormat { Text, Json };
+
+// ServerLimits keep idle or slow clients from starving others.
+struct ServerLimits {
+  int max_connections = 512;                       // worker threads, one per open connection
+  std::chrono::seconds handshake_timeout{10};      // also the per-read timeout while a request arrives
+  std::chrono::seconds keep_alive_timeout{5};      // an idle keep-alive connection is closed after this
+  std::chrono::seconds write_timeout{10};
+  int keep_alive_max_requests = 100000;            // requests per connection before it is closed
+  int listen_backlog = 1024;                       // pending connections the kernel holds in a burst
+};
+
+struct DevServerOptions {
+  std::string address = "127.0.0.1";
+  int port = 5000;                                  // 0 picks a free port
+  std::shared_ptr<const tls::TlsServerConfig> tls;  // null: plain HTTP
+  std::vector<std::shared_ptr<const auth::CertificateScheme>> schemes;
+  std::vector<Route> routes;
+  ServerLimits limits;
+  LogFormat log_format = LogFormat::Text;
+  bool diagnostics = false;  // add Krtool-Auth-Failure to 401/403 answers
+  // log receives access-log lines and TLS rejections; default: standard error. Called from many threads.
+  std::function<void(const std::string& line)> log;
+};
+
+// stderr_log writes whole lines to standard error, one at a time.
+std::function<void(const std::string& line)> stderr_log();
+
+class DevServer {
+ public:
+  // The constructor checks the configuration (every route's scheme is registered: Kestrun's
+  // "Authentication scheme 'X' is not registered.") and throws Error(Usage) otherwise.
+  explicit DevServer(DevServerOptions options);
+  ~DevServer();  // stops and joins
+  DevServer(const DevServer&) = delete;
+  DevServer& operator=(const DevServer&) = delete;
+
+  // bind opens the listening socket and returns the port (the real one for port 0); Error(Network)
+  // when the address cannot be bound.
+  int bind();
+  // run serves until stop(); in-flight requests finish before it returns.
+  void run();
+  // start binds and runs on a background thread; for tests and embedding.
+  void start();
+  void stop();
+
+  int port() const;
+  std::string url() const;  // "https://127.0.0.1:PORT", "http://[::1]:PORT"
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace krtool::server

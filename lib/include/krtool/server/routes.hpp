@@ -1,0 +1,91 @@
+// Routes of the development server: a method, a path, the authentication scheme that protects it (none
+// for a public route) and a handler. A handler sees the request as the HTTP layer saw it: the
+// authenticated principal (if any) and the client certificate (if any).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "krtool/auth/certificate_scheme.hpp"
+#include "krtool/ossl.hpp"
+
+namespace krtool::server {
+
+// RequestView is what a handler may read. Pointers are borrowed for the duration of handle().
+struct RequestView {
+  std::string method;
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  const auth::Principal* principal = nullptr;  // null on a public route or without authentication
+  X509* certificate = nullptr;                 // the client certificate, null when none was presented
+  std::string tls_protocol;                    // "TLSv1.3", "" for plain HTTP
+};
+
+struct HandlerResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  // handle must be thread-safe: requests on several connections run at once.
+  virtual HandlerResponse handle(const RequestView& request) const = 0;
+  virtual std::string describe() const = 0;  // for the start-up listing: "json template", "file ./a.txt"
+};
+
+struct Route {
+  std::string method;  // "GET", "POST", ... or "*" for any
+  std::string path;    // exact, or a prefix when `prefix` (static folders)
+  bool prefix = false;
+  std::string scheme;  // the authentication scheme that protects the route; "" = public
+  std::shared_ptr<const Handler> handler;
+};
+
+// parse_route reads the --route grammar: 'METHOD PATH [auth=SCHEME] [HANDLER]', where HANDLER is
+//   json:TEMPLATE   a JSON document whose strings may hold placeholders (see render_template)
+//   file:PATH       a static file;  dir:PATH  a static folder served below PATH (the route is a prefix)
+//   status:CODE     an empty answer with that status
+// and defaults to a JSON echo of the request's identity. Error(Usage) names the route and what is wrong.
+Route parse_route(std::string_view spec);
+
+// parse_route with `origin` naming where the spec came from in errors ("--route", "config 'x.json'
+// routes[2]"); parse_route(spec) is parse_route(spec, "--route").
+Route parse_route(std::string_view spec, std::string_view origin);
+
+// RouteSpec is the grammar's parts before any handler is made: parse_route_spec only checks the
+// syntax (method, path, auth=, handler kind, status code), so that a config file can rewrite a file:
+// or dir: path and format_route_spec can give the grammar string back.
+struct RouteSpec {
+  enum class HandlerKind { IdentityEcho, JsonTemplate, File, Folder, Status };
+  std::string method;  // upper case, or "*"
+  std::string path;
+  std::string scheme;  // "" = public
+  HandlerKind handler = HandlerKind::IdentityEcho;
+  std::string argument;  // the template, the file or folder path, or the status code
+};
+RouteSpec parse_route_spec(std::string_view spec, std::string_view origin = "--route");
+std::string format_route_spec(const RouteSpec& spec);
+
+// json_template_handler renders a template per request. Placeholders: {cert.subject}, {cert.issuer},
+// {cert.thumbprint}, {cert.thumbprintSha256}, {cert.serialNumber}, {cert.notBefore}, {cert.notAfter},
+// {user.name}, {user.authenticationType}, {user.isAuthenticated}, {request.method}, {request.path},
+// {tls.protocol}; a string that is exactly "{claims}" becomes the array of {type, value}. Unknown
+// placeholders are Error(Usage) when the handler is made, not when a request comes.
+std::shared_ptr<const Handler> json_template_handler(std::string_view json_template);
+std::shared_ptr<const Handler> static_file_handler(std::string path);
+std::shared_ptr<const Handler> static_folder_handler(std::string folder, std::string route_prefix);
+std::shared_ptr<const Handler> status_handler(int status);
+std::shared_ptr<const Handler> identity_echo_handler();
+
+// tutorial_routes are the tutorial's three: public GET /info, and GET /secure/cert/hello and
+// GET /secure/cert/info protected by `scheme`, with the JSON shapes of the contract.
+std::vector<Route> tutorial_routes(const std::string& scheme, const std::string& base_url);
+
+}  // namespace krtool::server

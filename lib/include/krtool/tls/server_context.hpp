@@ -1,0 +1,69 @@
+// The TLS layer of the development server: an SSL_CTX that presents the server certificate, requests
+// client certificates per the mode, and decides on a presented certificate once per handshake (chain →
+// SslPolicyErrors → policy or strict). The decision is kept on the connection for the access log.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "krtool/cert/bundle.hpp"
+#include "krtool/tls/policy.hpp"
+
+namespace krtool::tls {
+
+// ClientCertMode is Kestrel's ClientCertificateMode: NoCertificate, AllowCertificate, RequireCertificate.
+enum class ClientCertMode { None, Allow, Require };
+ClientCertMode parse_client_cert_mode(std::string_view text, std::string_view flag = "--client-cert-mode");
+std::string to_string(ClientCertMode mode);  // "none", "allow", "require"
+
+struct ServerTlsOptions {
+  cert::CertBundle identity;  // the server certificate, its key and the chain to send
+  ClientCertMode mode = ClientCertMode::None;
+  std::vector<ossl::UniquePtr<X509>> trust_ca;  // trusted issuers of client certificates; empty = system store
+  bool check_certificate_revocation = false;
+  std::vector<ossl::UniquePtr<X509_CRL>> crls;  // for check_certificate_revocation
+  std::string ssl_protocols = "tls12,tls13";
+  std::shared_ptr<const ClientCertPolicy> policy;  // null: accept only a chain without errors
+  // log receives one line per handshake rejected by the TLS layer; called on TLS threads.
+  std::function<void(const std::string& line)> log;
+};
+
+// HandshakeVerdict is the TLS layer's decision about one connection's client certificate.
+struct HandshakeVerdict {
+  bool certificate_presented = false;
+  SslPolicyErrors errors = SslPolicyErrors::None;
+  std::vector<std::string> reasons;  // OpenSSL's reasons, with depth and subject
+  std::string decided_by;            // "strict validation" or the policy's name
+  bool accepted = false;
+  std::string subject;  // of the client certificate, "" when none
+
+  // summary is the access log's TLS field: "accepted (None)", "accepted by AllowAny (RemoteCertificateChainErrors)".
+  std::string summary() const;
+};
+
+// TlsServerConfig is the immutable state a configured SSL_CTX refers to; it must outlive the context.
+class TlsServerConfig {
+ public:
+  explicit TlsServerConfig(ServerTlsOptions options);
+  ~TlsServerConfig();
+  // configure sets up `ctx` (made by the HTTP library or by make_context); Error on failure.
+  void configure(SSL_CTX* ctx) const;
+  ossl::UniquePtr<SSL_CTX> make_context() const;
+  const ServerTlsOptions& options() const { return options_; }
+
+ private:
+  ServerTlsOptions options_;
+  ossl::UniquePtr<X509_STORE> store_;  // shared by every handshake; read-only after construction
+};
+
+// handshake_verdict returns the verdict recorded for `ssl`, or null when there was none (no certificate
+// requested, or a resumed session, which keeps the original handshake's peer certificate).
+const HandshakeVerdict* handshake_verdict(const SSL* ssl);
+
+// parse_ssl_protocols reads "tls12,tls13" (also .NET's Tls12, Tls13) into min and max versions.
+std::pair<int, int> parse_ssl_protocols(std::string_view text, std::string_view flag = "--ssl-protocols");
+
+}  // namespace krtool::tls

@@ -1,0 +1,36 @@
+// CrlCache: the CRLs that Online revocation mode downloads from certificates' distribution points,
+// kept per URL until their nextUpdate so that each request does not fetch them again.
+#pragma once
+
+#include <chrono>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "krtool/ossl.hpp"
+
+namespace krtool::auth {
+
+class CrlCache {
+ public:
+  explicit CrlCache(std::chrono::milliseconds fetch_timeout) : fetch_timeout_(fetch_timeout) {}
+
+  // crls returns the CRLs published at an http:// `url`, downloading them when none are cached or the
+  // cached ones are past their nextUpdate. Thread-safe: concurrent callers for one URL share a single
+  // download and its outcome, so an unreachable server costs each of them one timeout, not one each in
+  // turn. A failed download is not remembered. Throws Error saying why no CRL could be had.
+  std::vector<ossl::UniquePtr<X509_CRL>> crls(const std::string& url);
+
+ private:
+  struct Entry;
+  using SharedEntry = std::shared_future<std::shared_ptr<const Entry>>;
+
+  std::chrono::milliseconds fetch_timeout_;
+  std::mutex mutex_;
+  std::map<std::string, SharedEntry> entries_;
+};
+
+}  // namespace krtool::auth

@@ -1,0 +1,40 @@
+#include "server/access_log.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <ctime>
+
+namespace krtool::server {
+namespace {
+
+std::string now_rfc3339_millis() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03d}Z", buffer, millis);
+}
+
+}  // namespace
+
+std::string format_access_line(const AccessRecord& r, LogFormat format) {
+  if (format == LogFormat::Json) {
+    nlohmann::json j{{"time", now_rfc3339_millis()}, {"remote", r.remote}, {"method", r.method}, {"path", r.path},
+                     {"status", r.status}, {"durationMs", r.duration_ms}, {"protocol", r.protocol},
+                     {"tls", r.tls_verdict}, {"auth", r.auth_verdict}};
+    j["clientCertificate"] = r.client_subject.empty()
+                                 ? nlohmann::json(nullptr)
+                                 : nlohmann::json{{"subject", r.client_subject}, {"thumbprint", r.client_thumbprint}};
+    return j.dump();
+  }
+  const std::string client = r.client_subject.empty() ? "-" : fmt::format("\"{}\" {}", r.client_subject, r.client_thumbprint);
+  return fmt::format("{} {} {} {} {} {:.1f}ms {} cert={} tls=\"{}\" auth=\"{}\"", now_rfc3339_millis(), r.remote, r.method,
+                     r.path, r.status, r.duration_ms, r.protocol, client, r.tls_verdict, r.auth_verdict);
+}
+
+}  // namespace krtool::server

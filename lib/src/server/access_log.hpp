@@ -1,0 +1,24 @@
+// One access-log line per request, in text or JSON: when, what, how it ended, and what each layer
+// decided (the TLS verdict on the client certificate, the authentication scheme's verdict).
+#pragma once
+
+#include <string>
+
+#include "krtool/server/dev_server.hpp"
+
+namespace krtool::server {
+
+struct AccessRecord {
+  std::string method, path, remote;
+  int status = 0;
+  double duration_ms = 0;
+  std::string protocol;            // "TLSv1.3", or "HTTP" for plain
+  std::string client_subject;      // "" when no certificate
+  std::string client_thumbprint;
+  std::string tls_verdict;         // "-" for plain HTTP or no request
+  std::string auth_verdict;
+};
+
+std::string format_access_line(const AccessRecord& record, LogFormat format);
+
+}  // namespace krtool::server

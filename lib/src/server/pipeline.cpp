@@ -1,0 +1,111 @@
+#include "server/pipeline.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "krtool/error.hpp"
+
+namespace krtool::server {
+namespace {
+
+HandlerResponse json_error(int status, const std::string& message) {
+  HandlerResponse response;
+  response.status = status;
+  response.body = nlohmann::json{{"error", message}}.dump();
+  return response;
+}
+
+// A 401 is empty, with no WWW-Authenticate header, as Kestrun's certificate handler answers; the reason
+// goes to the log, and to the client only with --diagnostics.
+HandlerResponse challenge(const std::string& reason, bool diagnostics) {
+  HandlerResponse response;
+  response.status = 401;
+  response.content_type.clear();
+  if (diagnostics) response.headers.emplace_back("Krtool-Auth-Failure", reason);
+  return response;
+}
+
+bool path_matches(const Route& route, const std::string& path) {
+  if (!route.prefix) return route.path == path;
+  if (path.rfind(route.path, 0) != 0) return false;
+  return route.path.back() == '/' || path.size() == route.path.size() || path[route.path.size()] == '/';
+}
+
+}  // namespace
+
+RequestPipeline::RequestPipeline(std::vector<Route> routes,
+                                 std::vector<std::shared_ptr<const auth::CertificateScheme>> schemes, bool diagnostics)
+    : routes_(std::move(routes)), schemes_(std::move(schemes)), diagnostics_(diagnostics) {
+  for (const Route& route : routes_) {
+    if (!route.scheme.empty() && find_scheme(route.scheme) == nullptr) {
+      std::vector<std::string> names;
+      for (const auto& scheme : schemes_) names.push_back(scheme->name());
+      throw Error(Errc::Usage,
+                  fmt::format("route {} {}: Authentication scheme '{}' is not registered.", route.method, route.path,
+                              route.scheme),
+                  names.empty() ? "add a scheme (--auth-scheme NAME) or remove auth= from the route"
+                                : fmt::format("registered schemes: {}", fmt::join(names, ", ")));
+    }
+  }
+}
+
+const auth::CertificateScheme* RequestPipeline::find_scheme(const std::string& name) const {
+  for (const auto& scheme : schemes_) {
+    if (scheme->name() == name) return scheme.get();
+  }
+  return nullptr;
+}
+
+const Route* RequestPipeline::find_route(const std::string& method, const std::string& path, bool& path_matched) const {
+  path_matched = false;
+  for (const Route& route : routes_) {
+    if (!path_matches(route, path)) continue;
+    path_matched = true;
+    if (route.method == "*" || route.method == method || (method == "HEAD" && route.method == "GET")) return &route;
+  }
+  return nullptr;
+}
+
+PipelineOutcome RequestPipeline::handle(RequestView& request, STACK_OF(X509)* chain) const {
+  PipelineOutcome outcome;
+  bool path_matched = false;
+  const Route* route = find_route(request.method, request.path, path_matched);
+  if (route == nullptr) {
+    outcome.auth_verdict = "-";
+    outcome.response = path_matched ? json_error(405, fmt::format("method {} is not allowed on {}", request.method, request.path))
+                                    : json_error(404, fmt::format("no route for {} {}", request.method, request.path));
+    return outcome;
+  }
+  auth::AuthResult result;
+  if (route->scheme.empty()) {
+    outcome.auth_verdict = "public";
+  } else {
+    const auth::CertificateScheme* scheme = find_scheme(route->scheme);
+    result = scheme->authenticate(request.certificate, chain);
+    switch (result.outcome) {
+      case auth::AuthResult::Outcome::NoResult:
+        outcome.auth_verdict = fmt::format("{}: no certificate (401)", route->scheme);
+        outcome.response = challenge("no client certificate was presented", diagnostics_);
+        return outcome;
+      case auth::AuthResult::Outcome::Failure:
+        outcome.auth_verdict = fmt::format("{}: failed: {} (401)", route->scheme, result.failure);
+        outcome.response = challenge(result.failure, diagnostics_);
+        return outcome;
+      case auth::AuthResult::Outcome::Success:
+        outcome.auth_verdict = fmt::format("{}: success", route->scheme);
+        outcome.user = result.principal.name;
+        request.principal = &result.principal;
+        break;
+    }
+  }
+  try {
+    outcome.response = route->handler->handle(request);
+  } catch (const std::exception& e) {
+    outcome.response = json_error(500, "the handler failed; see the server log");
+    outcome.auth_verdict += fmt::format("; handler error: {}", e.what());
+  }
+  request.principal = nullptr;  // it pointed into `result`, which ends here
+  return outcome;
+}
+
+}  // namespace krtool::server

@@ -1,0 +1,305 @@
+#include "krtool/tls/server_context.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <sys/socket.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+
+#include "krtool/cert/name.hpp"
+#include "krtool/error.hpp"
+
+namespace krtool::tls {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+// The verdict lives in the SSL object's ex_data, freed with it.
+int verdict_index() {
+  static const int index = SSL_get_ex_new_index(
+      0, nullptr, nullptr, nullptr,
+      [](void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) { delete static_cast<HandshakeVerdict*>(ptr); });
+  return index;
+}
+
+int config_index() {
+  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+std::string peer_address(const SSL* ssl) {
+  const int fd = SSL_get_fd(ssl);
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (fd < 0 || getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "?";
+  char host[INET6_ADDRSTRLEN] = {};
+  if (address.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&address);
+    inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+    return fmt::format("{}:{}", host, ntohs(in->sin_port));
+  }
+  const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address);
+  inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+  return fmt::format("[{}]:{}", host, ntohs(in6->sin6_port));
+}
+
+// Errors found while building one chain; the collecting callback lets X509_verify_cert go on after an
+// error so that every reason is reported, not only the first.
+struct ChainErrors {
+  std::vector<std::string> reasons;
+  int first_error = X509_V_OK;
+};
+thread_local ChainErrors* t_chain_errors = nullptr;
+
+int collect_chain_error(int ok, X509_STORE_CTX* context) {
+  if (ok == 0 && t_chain_errors != nullptr) {
+    const int error = X509_STORE_CTX_get_error(context);
+    const int depth = X509_STORE_CTX_get_error_depth(context);
+    X509* at = X509_STORE_CTX_get_current_cert(context);
+    std::string reason = fmt::format("{} (depth {}", X509_verify_cert_error_string(error), depth);
+    if (at != nullptr) reason += ", " + cert::format_dn(X509_get_subject_name(at));
+    reason += ")";
+    if (std::find(t_chain_errors->reasons.begin(), t_chain_errors->reasons.end(), reason) ==
+        t_chain_errors->reasons.end()) {
+      t_chain_errors->reasons.push_back(std::move(reason));
+    }
+    if (t_chain_errors->first_error == X509_V_OK) t_chain_errors->first_error = error;
+  }
+  return 1;
+}
+
+// verify_client_certificate replaces OpenSSL's chain verification for the whole handshake, so the
+// decision is made once, not once per chain depth.
+int verify_client_certificate(X509_STORE_CTX* context, void* arg) {
+  const auto* config = static_cast<const TlsServerConfig*>(arg);
+  SSL* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(context, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  X509* leaf = X509_STORE_CTX_get0_cert(context);
+
+  auto verdict = std::make_unique<HandshakeVerdict>();
+  verdict->certificate_presented = leaf != nullptr;
+  verdict->subject = leaf != nullptr ? cert::format_dn(X509_get_subject_name(leaf)) : "";
+
+  ChainErrors errors;
+  t_chain_errors = &errors;
+  X509_STORE_CTX_set_verify_cb(context, collect_chain_error);
+  const int built = X509_verify_cert(context);
+  t_chain_errors = nullptr;
+  if (built <= 0 && errors.first_error == X509_V_OK) {
+    errors.first_error = X509_STORE_CTX_get_error(context);
+    errors.reasons.push_back(X509_verify_cert_error_string(errors.first_error));
+  }
+  ERR_clear_error();
+  verdict->reasons = errors.reasons;
+  verdict->errors = errors.first_error == X509_V_OK ? SslPolicyErrors::None : SslPolicyErrors::RemoteCertificateChainErrors;
+
+  const ClientCertPolicy* policy = config->options().policy.get();
+  std::string policy_failure;
+  if (policy == nullptr) {
+    verdict->decided_by = "strict validation";
+    verdict->accepted = verdict->errors == SslPolicyErrors::None;
+  } else {
+    verdict->decided_by = policy->name();
+    try {
+      verdict->accepted = policy->accepts(leaf, X509_STORE_CTX_get0_untrusted(context), verdict->errors);
+    } catch (const std::exception& e) {
+      verdict->accepted = false;
+      policy_failure = fmt::format(" (the policy threw: {})", e.what());
+    } catch (...) {
+      verdict->accepted = false;
+      policy_failure = " (the policy threw an exception)";
+    }
+  }
+
+  if (verdict->accepted) {
+    X509_STORE_CTX_set_error(context, X509_V_OK);
+  } else {
+    // The error chosen here becomes the alert the client receives: chain errors keep OpenSSL's own
+    // (unknown_ca, certificate_expired, ...), a policy's refusal of a sound chain is bad_certificate.
+    X509_STORE_CTX_set_error(context, errors.first_error != X509_V_OK ? errors.first_error : X509_V_ERR_CERT_REJECTED);
+    if (config->options().log) {
+      config->options().log(fmt::format(
+          "tls: rejected client certificate '{}' from {}: {} by {}{}{}", verdict->subject, peer_address(ssl),
+          to_string(verdict->errors), verdict->decided_by,
+          verdict->reasons.empty() ? "" : fmt::format(" [{}]", fmt::join(verdict->reasons, "; ")), policy_failure));
+    }
+  }
+  const int accepted = verdict->accepted ? 1 : 0;
+  if (ssl != nullptr) {
+    delete static_cast<HandshakeVerdict*>(SSL_get_ex_data(ssl, verdict_index()));
+    SSL_set_ex_data(ssl, verdict_index(), verdict.release());
+  }
+  return accepted;
+}
+
+// log_alerts reports the alerts the server sends, which is how a handshake without the required
+// certificate, or with the wrong protocol, shows up in the log.
+void log_alerts(const SSL* ssl, int where, int value) {
+  if ((where & SSL_CB_WRITE_ALERT) == 0) return;
+  const auto* config = static_cast<const TlsServerConfig*>(
+      SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), config_index()));
+  if (config == nullptr || !config->options().log) return;
+  const std::string description = SSL_alert_desc_string_long(value);
+  if (description == "close notify") return;
+  std::string why;
+  if (description == "certificate required" ||
+      (description == "handshake failure" && SSL_get0_peer_certificate(ssl) == nullptr &&
+       config->options().mode == ClientCertMode::Require)) {
+    why = ": no client certificate was sent and --client-cert-mode is require";
+  }
+  config->options().log(fmt::format("tls: handshake with {} failed: sent alert {} ({}){}", peer_address(ssl),
+                                    value & 0xFF, description, why));
+}
+
+}  // namespace
+
+ClientCertMode parse_client_cert_mode(std::string_view text, std::string_view flag) {
+  const std::string t = lower(text);
+  if (t == "none" || t == "nocertificate") return ClientCertMode::None;
+  if (t == "allow" || t == "allowcertificate") return ClientCertMode::Allow;
+  if (t == "require" || t == "requirecertificate") return ClientCertMode::Require;
+  if (t == "delay" || t == "delaycertificate") {
+    throw Error(Errc::Usage, fmt::format("{}: DelayCertificate is not supported", flag),
+                "krtool does not renegotiate; use allow and protect routes with an authentication scheme");
+  }
+  throw Error(Errc::Usage, fmt::format("{}: unknown mode '{}'", flag, text),
+              "choose none, allow or require (or NoCertificate, AllowCertificate, RequireCertificate)");
+}
+
+std::string to_string(ClientCertMode mode) {
+  switch (mode) {
+    case ClientCertMode::None: return "none";
+    case ClientCertMode::Allow: return "allow";
+    case ClientCertMode::Require: return "require";
+  }
+  return "none";
+}
+
+std::pair<int, int> parse_ssl_protocols(std::string_view text, std::string_view flag) {
+  int min = 0, max = 0;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    std::string item = lower(rest.substr(0, comma));
+    item.erase(std::remove_if(item.begin(), item.end(), [](char c) { return c == ' ' || c == '.' || c == 'v'; }), item.end());
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    int version = 0;
+    if (item == "tls12") version = TLS1_2_VERSION;
+    else if (item == "tls13") version = TLS1_3_VERSION;
+    else if (item == "tls" || item == "tls11" || item == "tls10" || item == "ssl3" || item == "ssl2") {
+      throw Error(Errc::Usage, fmt::format("{}: '{}' is obsolete and not offered", flag, item),
+                  "use tls12, tls13 or both");
+    } else {
+      throw Error(Errc::Usage, fmt::format("{}: unknown protocol '{}'", flag, item), "use tls12, tls13 or tls12,tls13");
+    }
+    min = min == 0 ? version : std::min(min, version);
+    max = std::max(max, version);
+  }
+  if (min == 0) throw Error(Errc::Usage, fmt::format("{}: no protocol given", flag), "use tls12, tls13 or tls12,tls13");
+  return {min, max};
+}
+
+std::string HandshakeVerdict::summary() const {
+  if (!certificate_presented) return "no certificate";
+  const std::string verb = accepted ? "accepted" : "rejected";
+  if (decided_by == "strict validation") return fmt::format("{} ({})", verb, to_string(errors));
+  return fmt::format("{} by {} ({})", verb, decided_by, to_string(errors));
+}
+
+TlsServerConfig::TlsServerConfig(ServerTlsOptions options) : options_(std::move(options)) {
+  if (!options_.identity.certificate || !options_.identity.key) {
+    throw Error(Errc::Usage, "the server needs a certificate and its private key",
+                "give --cert FILE (and --key FILE), or --self-signed");
+  }
+  parse_ssl_protocols(options_.ssl_protocols);
+  store_.reset(X509_STORE_new());
+  ossl::require(store_ != nullptr, "allocating the client trust store");
+  if (options_.trust_ca.empty()) {
+    ossl::require(X509_STORE_set_default_paths(store_.get()) == 1, "loading the system trust store");
+  } else {
+    for (const auto& ca : options_.trust_ca) {
+      ossl::require(X509_STORE_add_cert(store_.get(), ca.get()) == 1, "adding a --trust-ca certificate");
+    }
+  }
+  if (options_.check_certificate_revocation) {
+    if (options_.crls.empty()) {
+      throw Error(Errc::Usage, "--check-certificate-revocation needs the CRLs to check against",
+                  "give --crl FILE for each issuing CA (krtool does not fetch CRLs during a handshake)");
+    }
+    for (const auto& crl : options_.crls) {
+      ossl::require(X509_STORE_add_crl(store_.get(), crl.get()) == 1, "adding a --crl");
+    }
+    X509_STORE_set_flags(store_.get(), X509_V_FLAG_CRL_CHECK);
+  }
+}
+
+TlsServerConfig::~TlsServerConfig() = default;
+
+void TlsServerConfig::configure(SSL_CTX* ctx) const {
+  const auto [min, max] = parse_ssl_protocols(options_.ssl_protocols);
+  ossl::require(SSL_CTX_set_min_proto_version(ctx, min) == 1 && SSL_CTX_set_max_proto_version(ctx, max) == 1,
+                "setting the TLS protocol versions");
+  ossl::require(SSL_CTX_use_certificate(ctx, options_.identity.certificate.get()) == 1,
+                "using the server certificate", Errc::Input);
+  ossl::require(SSL_CTX_use_PrivateKey(ctx, options_.identity.key.get()) == 1, "using the server key", Errc::Input);
+  ossl::require(SSL_CTX_check_private_key(ctx) == 1, "checking the server key against its certificate", Errc::Input);
+  for (const auto& member : options_.identity.chain) {
+    // Send intermediates; a self-signed root is the client's to trust, not ours to send.
+    if (X509_check_issued(member.get(), member.get()) == X509_V_OK) continue;
+    ossl::require(SSL_CTX_add1_chain_cert(ctx, member.get()) == 1, "adding the server's chain");
+  }
+  // Resumed sessions keep the peer certificate; the id context ties sessions to this configuration.
+  static constexpr unsigned char kSessionContext[] = "krtool-serve";
+  ossl::require(SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof kSessionContext - 1) == 1,
+                "setting the session id context");
+  SSL_CTX_set_ex_data(ctx, config_index(), const_cast<TlsServerConfig*>(this));
+  SSL_CTX_set_info_callback(ctx, log_alerts);
+
+  switch (options_.mode) {
+    case ClientCertMode::None:
+      SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+      return;
+    case ClientCertMode::Allow:
+      SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+      break;
+    case ClientCertMode::Require:
+      SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+      break;
+  }
+  X509_STORE_up_ref(store_.get());
+  SSL_CTX_set_cert_store(ctx, store_.get());
+  SSL_CTX_set_cert_verify_callback(ctx, verify_client_certificate, const_cast<TlsServerConfig*>(this));
+  if (!options_.trust_ca.empty()) {
+    // The CertificateRequest names the trusted issuers, so that clients (browsers, Go, curl with
+    // several certificates) can pick a certificate those issuers signed.
+    ossl::UniquePtr<STACK_OF(X509_NAME)> names(sk_X509_NAME_new_null());
+    ossl::require(names != nullptr, "allocating the CA name list");
+    for (const auto& ca : options_.trust_ca) {
+      X509_NAME* name = X509_NAME_dup(X509_get_subject_name(ca.get()));
+      ossl::require(name != nullptr && sk_X509_NAME_push(names.get(), name) > 0, "building the CA name list");
+    }
+    SSL_CTX_set_client_CA_list(ctx, names.release());
+  }
+}
+
+ossl::UniquePtr<SSL_CTX> TlsServerConfig::make_context() const {
+  ossl::UniquePtr<SSL_CTX> ctx(SSL_CTX_new(TLS_server_method()));
+  ossl::require(ctx != nullptr, "creating a TLS server context");
+  configure(ctx.get());
+  return ctx;
+}
+
+const HandshakeVerdict* handshake_verdict(const SSL* ssl) {
+  if (ssl == nullptr) return nullptr;
+  return static_cast<const HandshakeVerdict*>(SSL_get_ex_data(ssl, verdict_index()));
+}
+
+}  // namespace krtool::tls

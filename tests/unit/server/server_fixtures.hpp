@@ -1,0 +1,68 @@
+// Fixtures for the server tests: a real client certificate made by cert::create_certificate, the
+// principal that the certificate scheme would make from it, and small file helpers.
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "krtool/auth/certificate_scheme.hpp"
+#include "krtool/cert/builder.hpp"
+#include "krtool/cert/describe.hpp"
+#include "krtool/error.hpp"
+#include "krtool/server/routes.hpp"
+
+namespace krtool::server_test {
+
+inline cert::CertBundle make_client_certificate() {
+  cert::CertificateSpec spec;
+  spec.subject = "CN=alice, O=Acme";
+  spec.names = {"alice.example"};
+  spec.purpose = cert::Purpose::Client;
+  return cert::create_certificate(spec);
+}
+
+// principal_for mirrors the claims of Kestrun's handler (reference §7), in its order.
+inline auth::Principal principal_for(X509* certificate) {
+  const cert::CertificateInfo info = cert::describe(certificate);
+  return auth::Principal{"Certificate",
+                         info.subject,
+                         {{auth::kNameIdentifierClaim, info.subject},
+                          {auth::kNameClaim, info.subject},
+                          {"thumbprint", info.thumbprint},
+                          {"issuer", info.issuer},
+                          {"serialnumber", info.serial_number}}};
+}
+
+inline server::RequestView request(std::string method, std::string path) {
+  server::RequestView view;
+  view.method = std::move(method);
+  view.path = std::move(path);
+  return view;
+}
+
+inline nlohmann::json body_of(const server::HandlerResponse& response) {
+  return nlohmann::json::parse(response.body);
+}
+
+inline void write_text(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+// error_from runs `action` and returns the krtool::Error it throws; the test fails when it throws none.
+template <typename Action>
+Error error_from(Action&& action) {
+  try {
+    action();
+  } catch (const Error& e) {
+    return e;
+  }
+  FAIL("expected a krtool::Error");
+  throw std::logic_error("unreachable");
+}
+
+}  // namespace krtool::server_test
