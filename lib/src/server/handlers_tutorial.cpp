@@ -1,5 +1,7 @@
 // Kestrun's tutorial 8.8, served when no route is given: public GET /info, and GET /secure/cert/hello
 // and GET /secure/cert/info behind the certificate scheme, with the tutorial's JSON (reference §9).
+#include <strings.h>
+
 #include <fmt/format.h>
 
 #include "krtool/cert/describe.hpp"
@@ -19,7 +21,7 @@ class InfoHandler final : public Handler {
  public:
   explicit InfoHandler(std::string base_url) : base_url_(std::move(base_url)) {}
 
-  HandlerResponse handle(const RequestView&) const override {
+  HandlerResponse handle(const RequestView& request) const override {
     Json body;
     body["message"] = "Client Certificate Authentication Demo";
     body["endpoints"] = Json::array({
@@ -37,13 +39,25 @@ class InfoHandler final : public Handler {
         {"password", "test"},
         {"example",
          fmt::format("krtool test-client {}/secure/cert/hello --cert client.pfx --password test -k",
-                     base_url_)},
+                     url_seen_by(request))},
     };
     return detail::json_response(body);
   }
   std::string describe() const override { return "tutorial info"; }
 
  private:
+  // url_seen_by prefers the Host the client used: the base URL was fixed before the port was bound
+  // (it says :0 with --port 0), and the client may have come through another name.
+  std::string url_seen_by(const RequestView& request) const {
+    for (const auto& [name, value] : request.headers) {
+      if (strcasecmp(name.c_str(), "Host") == 0 && !value.empty()) {
+        const size_t scheme_end = base_url_.find("://");
+        return fmt::format("{}://{}", scheme_end == std::string::npos ? "https" : base_url_.substr(0, scheme_end), value);
+      }
+    }
+    return base_url_;
+  }
+
   std::string base_url_;
 };
 

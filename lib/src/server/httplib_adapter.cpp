@@ -117,8 +117,14 @@ class DevServer::Impl {
     thread_ = std::thread([this] { run(); });
   }
 
+  // stop works at any moment after bind(): the library's own stop() does nothing until its accept loop
+  // runs, so a signal that arrives just after the listening line would be lost. Shutting the listening
+  // socket down makes the accept loop end as soon as it starts (or at once, when it is running).
   void stop() {
-    if (server_) server_->stop();
+    if (!server_) return;
+    const int socket = listening_socket_();
+    if (socket >= 0) ::shutdown(socket, SHUT_RDWR);
+    server_->stop();
   }
 
   int port() const { return port_; }

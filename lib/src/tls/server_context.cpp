@@ -140,23 +140,29 @@ int verify_client_certificate(X509_STORE_CTX* context, void* arg) {
   return accepted;
 }
 
-// log_alerts reports the alerts the server sends, which is how a handshake without the required
-// certificate, or with the wrong protocol, shows up in the log.
+// alert_name names the alerts a client-certificate handshake ends with; OpenSSL 3.0 calls 116 "unknown".
+std::string alert_name(int alert) {
+  if (alert == SSL_AD_CERTIFICATE_REQUIRED) return "certificate required";
+  return SSL_alert_desc_string_long(alert);
+}
+
+// log_alerts reports the alerts the server sends during a handshake, which is how a handshake without
+// the required certificate, or with the wrong protocol, shows up in the log. Alerts after the
+// handshake (a client closing a finished connection) are not failures and are not logged.
 void log_alerts(const SSL* ssl, int where, int value) {
-  if ((where & SSL_CB_WRITE_ALERT) == 0) return;
+  if ((where & SSL_CB_WRITE_ALERT) == 0 || SSL_is_init_finished(ssl) == 1) return;
   const auto* config = static_cast<const TlsServerConfig*>(
       SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), config_index()));
   if (config == nullptr || !config->options().log) return;
-  const std::string description = SSL_alert_desc_string_long(value);
-  if (description == "close notify") return;
+  const int alert = value & 0xFF;
+  if (alert == SSL_AD_CLOSE_NOTIFY) return;
   std::string why;
-  if (description == "certificate required" ||
-      (description == "handshake failure" && SSL_get0_peer_certificate(ssl) == nullptr &&
-       config->options().mode == ClientCertMode::Require)) {
+  const bool no_certificate = SSL_get0_peer_certificate(ssl) == nullptr && config->options().mode == ClientCertMode::Require;
+  if (alert == SSL_AD_CERTIFICATE_REQUIRED || (alert == SSL_AD_HANDSHAKE_FAILURE && no_certificate)) {
     why = ": no client certificate was sent and --client-cert-mode is require";
   }
-  config->options().log(fmt::format("tls: handshake with {} failed: sent alert {} ({}){}", peer_address(ssl),
-                                    value & 0xFF, description, why));
+  config->options().log(fmt::format("tls: handshake with {} failed: sent alert {} ({}){}", peer_address(ssl), alert,
+                                    alert_name(alert), why));
 }
 
 }  // namespace
@@ -262,6 +268,9 @@ void TlsServerConfig::configure(SSL_CTX* ctx) const {
                 "setting the session id context");
   SSL_CTX_set_ex_data(ctx, config_index(), const_cast<TlsServerConfig*>(this));
   SSL_CTX_set_info_callback(ctx, log_alerts);
+  // Browsers and HTTP clients often drop a finished keep-alive connection without close_notify; that is
+  // an ordinary end of a connection, not an error to answer with an alert.
+  SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 
   switch (options_.mode) {
     case ClientCertMode::None:

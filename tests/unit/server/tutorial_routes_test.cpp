@@ -50,6 +50,16 @@ TEST_CASE("/info lists the endpoints and how to call them against this server", 
         "krtool test-client https://127.0.0.1:5443/secure/cert/hello --cert client.pfx --password test -k");
 }
 
+TEST_CASE("/info's example uses the Host the client called, since --port 0 is only known after binding",
+          "[server][tutorial]") {
+  const std::vector<Route> routes = tutorial_routes("Certificate", "https://127.0.0.1:0");
+  RequestView view = server_test::request("GET", "/info");
+  view.headers.emplace_back("host", "127.0.0.1:40123");
+  const nlohmann::json body = body_of(find_route(routes, "/info").handler->handle(view));
+  CHECK(body["testInstructions"]["example"] ==
+        "krtool test-client https://127.0.0.1:40123/secure/cert/hello --cert client.pfx --password test -k");
+}
+
 TEST_CASE("/secure/cert/hello describes the client certificate with ISO 8601 UTC dates",
           "[server][tutorial]") {
   const cert::CertBundle client = server_test::make_client_certificate();
