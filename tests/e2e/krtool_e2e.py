@@ -78,6 +78,16 @@ class Suite:
     def elapsed(self):
         return time.monotonic() - self.started
 
+    def run(self, tests, only=()):
+        """Runs the named (name, function) tests, only those named on the command line when any are."""
+        for name, test in tests:
+            if only and name not in only:
+                continue
+            started = time.monotonic()
+            self.guard(name, test)
+            print(f"  {name}: {time.monotonic() - started:.1f}s", flush=True)
+        return self.finish()
+
     def finish(self):
         shutil.rmtree(self.work, ignore_errors=True)
         print(f"{self.name}: {self.passed} passed, {self.failed} failed", flush=True)

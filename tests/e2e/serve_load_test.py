@@ -162,14 +162,7 @@ def test_mixed_burst(count=200):
 def main():
     tests = [("keep-alive", test_keep_alive_clients), ("burst", test_connection_burst),
              ("mixed", test_mixed_burst)]
-    only = sys.argv[1:]
-    for name, test in tests:
-        if only and name not in only:
-            continue
-        started = time.monotonic()
-        suite.guard(name, test)
-        print(f"  {name}: {time.monotonic() - started:.1f}s", flush=True)
-    return suite.finish()
+    return suite.run(tests, sys.argv[1:])
 
 
 if __name__ == "__main__":

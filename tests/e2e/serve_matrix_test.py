@@ -540,14 +540,7 @@ def main():
              ("row1", test_row1_client_handshake_fails), ("row2", test_row2_server_chain_validation),
              ("row3", test_row3_callback_given_the_wrong_way), ("row4", test_row4_public_route_needs_certificate),
              ("row5", test_row5_401_with_a_certificate)]
-    only = sys.argv[1:]
-    for name, test in tests:
-        if only and name not in only:
-            continue
-        started = time.monotonic()
-        suite.guard(name, test)
-        print(f"  {name}: {time.monotonic() - started:.1f}s", flush=True)
-    return suite.finish()
+    return suite.run(tests, sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -544,14 +544,7 @@ def main():
              ("resumption", test_session_resumption), ("self-signed", test_self_signed_export_root),
              ("routes", test_route_handlers), ("timeouts", test_timeouts),
              ("abrupt-close", test_abrupt_close_is_not_a_handshake_failure)]
-    only = sys.argv[1:]
-    for name, test in tests:
-        if only and name not in only:
-            continue
-        started = time.monotonic()
-        suite.guard(name, test)
-        print(f"  {name}: {time.monotonic() - started:.1f}s", flush=True)
-    return suite.finish()
+    return suite.run(tests, sys.argv[1:])
 
 
 if __name__ == "__main__":

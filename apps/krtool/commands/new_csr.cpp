@@ -38,18 +38,7 @@ int run_new_csr(const NewCsrOptions& o) {
   spec.organization = o.org;
   spec.organizational_unit = o.org_unit;
   spec.common_name = o.common_name;
-  spec.key.type = cert::parse_key_type(o.key_type);
-  if (o.key_length_given && spec.key.type != cert::KeyType::Rsa) {
-    throw Error(Errc::Usage, fmt::format("--key-length applies to RSA keys, not --key-type {}", o.key_type),
-                "use --curve for ECDSA");
-  }
-  if (o.curve_given && spec.key.type != cert::KeyType::Ecdsa) {
-    throw Error(Errc::Usage, fmt::format("--curve applies to ECDSA keys, not --key-type {}", o.key_type),
-                "add --key-type ecdsa");
-  }
-  cert::check_rsa_bits(o.key_length);
-  spec.key.rsa_bits = o.key_length;
-  spec.key.curve = cert::parse_curve(o.curve);
+  spec.key = cert::key_spec_from_flags(o.key_type, o.key_length, o.key_length_given, o.curve, o.curve_given);
   for (const std::string& usage : o.key_usage) spec.key_usage |= cert::parse_key_usage(usage);
 
   cert::CsrResult result = cert::create_request(spec);

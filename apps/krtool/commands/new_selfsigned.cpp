@@ -76,18 +76,7 @@ cert::CertificateSpec certificate_spec(const NewSelfSignedOptions& o) {
   cert::CertificateSpec spec;
   spec.names = o.dns;
   spec.subject = o.subject;
-  spec.key.type = cert::parse_key_type(o.key_type);
-  if (o.key_length_given && spec.key.type != cert::KeyType::Rsa) {
-    throw Error(Errc::Usage, fmt::format("--key-length applies to RSA keys, not --key-type {}", o.key_type),
-                "use --curve p256|p384|p521 for ECDSA; Ed25519 has one size");
-  }
-  if (o.curve_given && spec.key.type != cert::KeyType::Ecdsa) {
-    throw Error(Errc::Usage, fmt::format("--curve applies to ECDSA keys, not --key-type {}", o.key_type),
-                "add --key-type ecdsa");
-  }
-  spec.key.rsa_bits = o.key_length;
-  cert::check_rsa_bits(o.key_length);
-  spec.key.curve = cert::parse_curve(o.curve);
+  spec.key = cert::key_spec_from_flags(o.key_type, o.key_length, o.key_length_given, o.curve, o.curve_given);
   spec.valid_days = o.valid_days;
   const TimePoint now = now_seconds();
   if (!o.not_before.empty()) spec.not_before = parse_time_or_offset(o.not_before, now, "--not-before");

@@ -55,6 +55,24 @@ void check_rsa_bits(int bits, std::string_view flag) {
   }
 }
 
+KeySpec key_spec_from_flags(std::string_view type, int rsa_bits, bool rsa_bits_given, std::string_view curve,
+                            bool curve_given) {
+  KeySpec spec;
+  spec.type = parse_key_type(type);
+  if (rsa_bits_given && spec.type != KeyType::Rsa) {
+    throw Error(Errc::Usage, fmt::format("--key-length applies to RSA keys, not --key-type {}", type),
+                "use --curve p256|p384|p521 for ECDSA; Ed25519 has one size");
+  }
+  if (curve_given && spec.type != KeyType::Ecdsa) {
+    throw Error(Errc::Usage, fmt::format("--curve applies to ECDSA keys, not --key-type {}", type),
+                "add --key-type ecdsa");
+  }
+  check_rsa_bits(rsa_bits);
+  spec.rsa_bits = rsa_bits;
+  spec.curve = parse_curve(curve);
+  return spec;
+}
+
 ossl::UniquePtr<EVP_PKEY> generate_key(const KeySpec& spec) {
   switch (spec.type) {
     case KeyType::Rsa: {

@@ -24,6 +24,11 @@ Curve parse_curve(std::string_view text, std::string_view flag = "--curve");
 // check_rsa_bits throws Error(Usage) unless bits is 2048, 3072 or 4096.
 void check_rsa_bits(int bits, std::string_view flag = "--key-length");
 
+// key_spec_from_flags reads --key-type, --key-length and --curve as given on a command line; a length
+// for a non-RSA key or a curve for a non-ECDSA key is Error(Usage) rather than silently ignored.
+KeySpec key_spec_from_flags(std::string_view type, int rsa_bits, bool rsa_bits_given, std::string_view curve,
+                            bool curve_given);
+
 // generate_key makes a new key pair; throws Error(Internal) with OpenSSL's reason on failure.
 ossl::UniquePtr<EVP_PKEY> generate_key(const KeySpec& spec);
 
