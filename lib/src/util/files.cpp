@@ -78,7 +78,12 @@ void write_atomically(const fs::path& path, std::string_view bytes, FileMode mod
     ::unlink(temp.c_str());
     throw;
   }
-  ok = ok && ::fsync(fd.get()) == 0;
+  // Flushing to disk costs more than making the certificate. It is needed when the rename replaces a
+  // file (--force): a crash between rename and write-back must not leave neither version. A brand-new
+  // file that a crash loses was never anyone's only copy, so it is not flushed.
+  std::error_code exists_error;
+  const bool replaces = std::filesystem::exists(path, exists_error);
+  ok = ok && (!replaces || ::fsync(fd.get()) == 0);
   ok = ::close(fd.release()) == 0 && ok;
   if (!ok) {
     const int err = errno;
