@@ -146,6 +146,11 @@ expect_rc 0
 text=$(x509_text rev.pem)
 grep -q 'URI:http://127.0.0.1:8080/ca.crl' <<<"$text" && pass || fail "CRL DP missing"
 grep -q 'OCSP - URI:http://127.0.0.1:8081' <<<"$text" && pass || fail "OCSP AIA missing"
+krtool new-selfsigned --issuer ca.pem --dns rev2 --crl-url http://127.0.0.1:8080/a.crl --crl-url http://127.0.0.1:8080/b.crl --out rev2.pem
+expect_rc 0
+expect_eq "$(openssl x509 -in rev2.pem -noout -text | grep -c 'X509v3 CRL Distribution Points')" 1 "CRL distribution point extensions"
+run openssl verify -CAfile ca.pem rev2.pem
+expect_rc 0
 
 it "makes CSRs that openssl verifies and signs CSRs from krtool and from openssl"
 krtool new-csr --dns api.example --dns 10.0.0.1 --org Acme --country US --key-type ecdsa --out api.csr

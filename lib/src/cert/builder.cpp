@@ -231,11 +231,16 @@ CertBundle build_and_sign(const CertificateSpec& spec, X509_NAME* subject, EVP_P
     ossl::require(X509_add1_ext_i2d(x, NID_subject_alt_name, sans.get(), 0, X509V3_ADD_DEFAULT) == 1,
                   "adding the subject alternative names");
   }
-  for (const std::string& url : spec.crl_urls) {
-    if (url.find(',') != std::string::npos || url.find("://") == std::string::npos) {
-      throw Error(Errc::Usage, fmt::format("--crl-url: '{}' is not a URL", url), "use e.g. http://127.0.0.1:8080/ca.crl");
+  if (!spec.crl_urls.empty()) {
+    // One extension with every URI: a certificate with two CRL distribution point extensions is invalid.
+    std::string value;
+    for (const std::string& url : spec.crl_urls) {
+      if (url.find(',') != std::string::npos || url.find("://") == std::string::npos) {
+        throw Error(Errc::Usage, fmt::format("--crl-url: '{}' is not a URL", url), "use e.g. http://127.0.0.1:8080/ca.crl");
+      }
+      value += (value.empty() ? "" : ",") + std::string("URI:") + url;
     }
-    add_conf_extension(x, &context, NID_crl_distribution_points, "URI:" + url);
+    add_conf_extension(x, &context, NID_crl_distribution_points, value);
   }
   if (!spec.ocsp_urls.empty()) {
     std::string value;
