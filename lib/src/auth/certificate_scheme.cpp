@@ -24,14 +24,6 @@ using Failure = std::optional<std::string>;
 constexpr const char* kChainFailed = "Certificate chain validation failed: ";
 constexpr const char* kDamagedHint = "the client certificate is damaged; re-issue it";
 
-std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-  std::string joined;
-  for (const std::string& part : parts) {
-    if (!joined.empty()) joined += separator;
-    joined += part;
-  }
-  return joined;
-}
 
 bool allows(AllowedCertificateTypes allowed, AllowedCertificateTypes type) {
   return (static_cast<int>(allowed) & static_cast<int>(type)) != 0;
@@ -44,17 +36,11 @@ bool is_self_signed(X509* certificate) {
          cert::format_dn(X509_get_issuer_name(certificate));
 }
 
-TimePoint to_time_point(const ASN1_TIME* time, std::string_view field) {
-  std::tm parts{};
-  ossl::require(time != nullptr && ASN1_TIME_to_tm(time, &parts) == 1,
-                fmt::format("reading the client certificate's {}", field), Errc::Input);
-  return from_time_t(timegm(&parts));
-}
 
 bool within_validity_period(X509* certificate) {
   const TimePoint now = now_seconds();
-  return to_time_point(X509_get0_notBefore(certificate), "notBefore") <= now &&
-         now <= to_time_point(X509_get0_notAfter(certificate), "notAfter");
+  return from_asn1_time(X509_get0_notBefore(certificate), "the client certificate's notBefore") <= now &&
+         now <= from_asn1_time(X509_get0_notAfter(certificate), "the client certificate's notAfter");
 }
 
 // Kestrun demands the clientAuth EKU and, stricter than ASP.NET, rejects a certificate without any.
@@ -131,7 +117,7 @@ OnlineCrls fetch_online_crls(X509* certificate, CrlCache& cache) {
             : fmt::format(
                   "RevocationStatusUnknown (the certificate names no http:// CRL distribution point, "
                   "only '{}', so revocation mode Online cannot check it)",
-                  join(points.other, "', '"));
+                  fmt::format("{}", fmt::join(points.other, "', '")));
     return result;
   }
   std::vector<std::string> errors;
@@ -143,12 +129,12 @@ OnlineCrls fetch_online_crls(X509* certificate, CrlCache& cache) {
       errors.push_back(error.what());
     }
   }
-  result.unknown_status = fmt::format("RevocationStatusUnknown, OfflineRevocation ({})", join(errors, "; "));
+  result.unknown_status = fmt::format("RevocationStatusUnknown, OfflineRevocation ({})", fmt::join(errors, "; "));
   return result;
 }
 
 Failure chain_failure(const std::vector<std::string>& problems) {
-  return kChainFailed + join(problems, ", ");
+  return kChainFailed + fmt::format("{}", fmt::join(problems, ", "));
 }
 
 // check_chain trusts the chain first and only then looks at revocation: a certificate that chains to

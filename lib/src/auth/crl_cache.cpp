@@ -17,12 +17,6 @@ namespace {
 // server a download per request, short enough that a new revocation is seen within minutes.
 constexpr std::chrono::minutes kLifetimeWithoutNextUpdate{5};
 
-TimePoint to_time_point(const ASN1_TIME* time, const std::string& url) {
-  std::tm parts{};
-  ossl::require(ASN1_TIME_to_tm(time, &parts) == 1,
-                fmt::format("reading the nextUpdate of the CRL from '{}'", url), Errc::Input);
-  return from_time_t(timegm(&parts));
-}
 
 }  // namespace
 
@@ -76,7 +70,7 @@ std::vector<ossl::UniquePtr<X509_CRL>> CrlCache::crls(const std::string& url) {
       bool any_next_update = false;
       for (const auto& crl : downloaded->crls) {
         if (const ASN1_TIME* next_update = X509_CRL_get0_nextUpdate(crl.get()); next_update != nullptr) {
-          const TimePoint until = to_time_point(next_update, url);
+          const TimePoint until = from_asn1_time(next_update, fmt::format("the nextUpdate of the CRL from '{}'", url));
           downloaded->fresh_until = any_next_update ? std::min(downloaded->fresh_until, until) : until;
           any_next_update = true;
         }

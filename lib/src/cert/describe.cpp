@@ -31,14 +31,6 @@ std::string digest_hex(X509* certificate, const EVP_MD* md) {
   return upper_hex(digest, length);
 }
 
-TimePoint asn1_time_point(const ASN1_TIME* time) {
-  std::tm tm{};
-  if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) {
-    ossl::drain_errors();
-    return TimePoint{};
-  }
-  return from_time_t(timegm(&tm));
-}
 
 std::string ip_text(const ASN1_OCTET_STRING* ip) {
   char buffer[INET6_ADDRSTRLEN] = {};
@@ -148,8 +140,8 @@ CertificateInfo describe(X509* certificate, bool has_private_key) {
   info.thumbprint = thumbprint(certificate);
   info.thumbprint_sha256 = thumbprint_sha256(certificate);
   info.serial_number = serial_number(certificate);
-  info.not_before = asn1_time_point(X509_get0_notBefore(certificate));
-  info.not_after = asn1_time_point(X509_get0_notAfter(certificate));
+  info.not_before = from_asn1_time(X509_get0_notBefore(certificate), "the certificate's notBefore");
+  info.not_after = from_asn1_time(X509_get0_notAfter(certificate), "the certificate's notAfter");
   read_subject_alt_names(certificate, info);
   if (EVP_PKEY* key = X509_get0_pubkey(certificate)) {
     info.key_type = key_type_name(key);

@@ -24,14 +24,6 @@ constexpr const char* kChainFailed = "Certificate chain validation failed:";
 constexpr const char* kPurposeMismatch = "EKU purpose mismatch.";
 constexpr const char* kDamagedHint = "the certificate is damaged; re-issue it or export it again";
 
-std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-  std::string joined;
-  for (const std::string& part : parts) {
-    if (!joined.empty()) joined += separator;
-    joined += part;
-  }
-  return joined;
-}
 
 std::string subject_of(X509* certificate) { return format_dn(X509_get_subject_name(certificate)); }
 
@@ -41,12 +33,6 @@ bool is_self_signed(X509* certificate) {
   return subject_of(certificate) == format_dn(X509_get_issuer_name(certificate));
 }
 
-TimePoint to_time_point(const ASN1_TIME* time, std::string_view field) {
-  std::tm parts{};
-  ossl::require(time != nullptr && ASN1_TIME_to_tm(time, &parts) == 1,
-                fmt::format("reading the certificate's {}", field), Errc::Input);
-  return from_time_t(timegm(&parts));
-}
 
 std::string oid_text(const ASN1_OBJECT* object) {
   const int length = OBJ_obj2txt(nullptr, 0, object, 1);
@@ -117,8 +103,8 @@ std::vector<std::string> weak_algorithm_findings(X509* certificate) {
 }
 
 Failure check_validity(X509* certificate, TimePoint at) {
-  const TimePoint not_before = to_time_point(X509_get0_notBefore(certificate), "notBefore");
-  const TimePoint not_after = to_time_point(X509_get0_notAfter(certificate), "notAfter");
+  const TimePoint not_before = from_asn1_time(X509_get0_notBefore(certificate), "the certificate's notBefore");
+  const TimePoint not_after = from_asn1_time(X509_get0_notAfter(certificate), "the certificate's notAfter");
   if (at < not_before)
     return fmt::format("{} (not valid before {})", kOutsideValidity, format_rfc3339(not_before));
   if (at > not_after) return fmt::format("{} (expired {})", kOutsideValidity, format_rfc3339(not_after));
@@ -250,8 +236,8 @@ Failure check_purposes(const std::vector<std::string>& certificate_oids, const V
   if (matches) return std::nullopt;
   return fmt::format("{} (expected {}{}; certificate has {})", kPurposeMismatch,
                      options.strict_purpose ? "exactly " : "",
-                     join(friendly_names(options.expected_purposes), ", "),
-                     certificate_oids.empty() ? "no EKU" : join(friendly_names(certificate_oids), ", "));
+                     fmt::format("{}", fmt::join(friendly_names(options.expected_purposes), ", ")),
+                     certificate_oids.empty() ? "no EKU" : fmt::format("{}", fmt::join(friendly_names(certificate_oids), ", ")));
 }
 
 bool is_dotted_oid(std::string_view text) {
@@ -296,7 +282,7 @@ ValidationResult validate_certificate(X509* certificate, const ValidationOptions
     if (chain.failure) return invalid(*chain.failure);
   }
   if (Failure failure = check_purposes(oids, options)) return invalid(*failure);
-  if (!options.allow_weak_algorithms && !weaknesses.empty()) return invalid(join(weaknesses, "; "));
+  if (!options.allow_weak_algorithms && !weaknesses.empty()) return invalid(fmt::format("{}", fmt::join(weaknesses, "; ")));
 
   result.valid = true;
   return result;

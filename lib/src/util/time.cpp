@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "krtool/error.hpp"
+#include "krtool/ossl.hpp"
 
 namespace krtool {
 namespace {
@@ -119,6 +120,12 @@ std::string format_rfc3339(TimePoint t) {
   char buffer[32];
   std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buffer;
+}
+
+TimePoint from_asn1_time(const ASN1_TIME* time, std::string_view what) {
+  std::tm parts{};
+  ossl::require(time != nullptr && ASN1_TIME_to_tm(time, &parts) == 1, fmt::format("reading {}", what), Errc::Input);
+  return from_time_t(timegm(&parts));
 }
 
 TimePoint from_time_t(std::time_t t) {

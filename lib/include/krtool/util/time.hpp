@@ -2,6 +2,8 @@
 // ("-2d", "+30d", "1h30m"), so that expired and not-yet-valid certificates can be made on purpose.
 #pragma once
 
+#include <openssl/asn1.h>
+
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -19,6 +21,9 @@ TimePoint parse_time_or_offset(std::string_view text, TimePoint now, std::string
 
 // format_rfc3339 prints a UTC instant as "2026-01-31T12:00:00Z".
 std::string format_rfc3339(TimePoint t);
+
+// from_asn1_time converts a certificate's or CRL's time; Error(Input) "reading <what>" when it is unreadable.
+TimePoint from_asn1_time(const ASN1_TIME* time, std::string_view what);
 
 // from_time_t / to_time_t convert at the OpenSSL boundary (ASN1_TIME works in time_t).
 TimePoint from_time_t(std::time_t t);
