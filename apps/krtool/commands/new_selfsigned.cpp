@@ -58,17 +58,8 @@ cert::CertBundle load_issuer(const NewSelfSignedOptions& o) {
   formats::LoadOptions load;
   load.password = read_password(o.issuer_password.source());
   load.prompt = terminal_prompt;
-  if (!o.issuer_key.empty()) {
-    load.key_path = o.issuer_key;
-  } else {
-    // A PEM CA written by krtool keeps its key beside it in <base>.key: use it without being told.
-    const std::filesystem::path sibling = files::sibling_path(o.issuer, ".key");
-    const std::string bytes = files::read_file(o.issuer, "issuer");
-    if (bytes.find("PRIVATE KEY-----") == std::string::npos && bytes.find("-----BEGIN") != std::string::npos &&
-        std::filesystem::exists(sibling)) {
-      load.key_path = sibling;
-    }
-  }
+  load.key_path = o.issuer_key;
+  load.sibling_key = true;
   return formats::load_bundle(o.issuer, load);
 }
 

@@ -138,11 +138,12 @@ BuiltServer build_server_options(const ServeConfig& config, const PasswordPrompt
       formats::LoadOptions load;
       load.password = read_password(config.cert_password);
       load.key_path = config.key_file;
+      load.sibling_key = true;
       load.prompt = prompt;
       tls_options.identity = formats::load_bundle(config.cert_file, load);
       if (!tls_options.identity.key) {
         throw Error(Errc::Input, fmt::format("--cert '{}' has no private key", config.cert_file),
-                    "give a PFX with its key, or --key FILE for a PEM certificate");
+                    "give a PFX with its key, or --key FILE for a PEM certificate (krtool also looks for <base>.key beside it)");
       }
     }
     tls_options.mode = mode;

@@ -22,6 +22,9 @@ std::string format_name(Format format);  // "PKCS#12", "PEM", "DER"
 struct LoadOptions {
   std::optional<std::string> password;  // opens a PFX or an encrypted key; nullopt = none given
   std::filesystem::path key_path;       // a separate key file (PEM or DER), optional
+  // sibling_key: without key_path, a PEM file that holds no key takes it from <base>.key when that
+  // exists, which is where krtool writes it.
+  bool sibling_key = false;
   PasswordPrompt prompt;                // asked when a password is needed and none was given
 };
 
