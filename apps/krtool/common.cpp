@@ -32,7 +32,7 @@ PasswordSource PasswordFlags::source() const {
 }
 
 void print_json(const nlohmann::json& document) {
-  std::cout << document.dump(2) << '\n';
+  std::cout << document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   std::cout.flush();
 }
 

@@ -19,6 +19,7 @@ constexpr CommandSpec kCommands[] = {
     {"export", krtool::app::setup_export},
     {"test-cert", krtool::app::setup_test_cert},
     {"serve", krtool::app::setup_serve},
+    {"test-client", krtool::app::setup_test_client},
 };
 
 void print_error(std::string_view message, std::string_view hint) {

@@ -1,0 +1,159 @@
+#include "client/connection.hpp"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "krtool/error.hpp"
+
+namespace krtool::client {
+
+int Deadline::remaining_ms() const {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end_ - std::chrono::steady_clock::now());
+  return static_cast<int>(std::max<std::chrono::milliseconds::rep>(0, left.count()));
+}
+
+Deadline Deadline::sooner(std::chrono::milliseconds budget) const {
+  return Deadline(std::min(end_, std::chrono::steady_clock::now() + budget));
+}
+
+Socket& Socket::operator=(Socket&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.release();
+  }
+  return *this;
+}
+
+Socket::~Socket() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+int Socket::release() {
+  const int fd = fd_;
+  fd_ = -1;
+  return fd;
+}
+
+bool wait_for(int fd, bool writable, const Deadline& deadline) {
+  for (;;) {
+    pollfd entry{fd, static_cast<short>(writable ? POLLOUT : POLLIN), 0};
+    const int ready = ::poll(&entry, 1, deadline.remaining_ms());
+    if (ready > 0) return true;
+    if (ready == 0) return false;
+    if (errno != EINTR) return true;  // let the next read or write report the error
+  }
+}
+
+namespace {
+
+struct AddrInfoDeleter {
+  void operator()(addrinfo* list) const noexcept { freeaddrinfo(list); }
+};
+
+std::string format_address(const sockaddr* address) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (address->sa_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(address);
+    inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof text);
+    return fmt::format("[{}]:{}", text, ntohs(v6->sin6_port));
+  }
+  const auto* v4 = reinterpret_cast<const sockaddr_in*>(address);
+  inet_ntop(AF_INET, &v4->sin_addr, text, sizeof text);
+  return fmt::format("{}:{}", text, ntohs(v4->sin_port));
+}
+
+// connect_one makes one non-blocking attempt; the failure text is errno's, or "timed out".
+std::variant<Socket, ConnectFailure> connect_one(const addrinfo& address, const Deadline& deadline) {
+  Socket socket(::socket(address.ai_family, address.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, address.ai_protocol));
+  if (!socket) return ConnectFailure{"could not open a socket", std::strerror(errno)};
+  const int one = 1;
+  ::setsockopt(socket.fd(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (::connect(socket.fd(), address.ai_addr, address.ai_addrlen) == 0) return socket;
+  if (errno != EINPROGRESS) {
+    const int error = errno;
+    return ConnectFailure{error == ECONNREFUSED ? "connection refused" : "could not connect", std::strerror(error)};
+  }
+  if (!wait_for(socket.fd(), true, deadline)) return ConnectFailure{"timed out", "no answer to the TCP connection request"};
+  int error = 0;
+  socklen_t length = sizeof error;
+  ::getsockopt(socket.fd(), SOL_SOCKET, SO_ERROR, &error, &length);
+  if (error == 0) return socket;
+  if (error == ECONNREFUSED) return ConnectFailure{"connection refused", std::strerror(error)};
+  if (error == ENETUNREACH || error == EHOSTUNREACH) return ConnectFailure{"unreachable", std::strerror(error)};
+  return ConnectFailure{"could not connect", std::strerror(error)};
+}
+
+}  // namespace
+
+std::variant<Connected, ConnectFailure> connect_to(const std::string& host, int port,
+                                                   const std::vector<HostOverride>& overrides, const Deadline& deadline) {
+  std::string lookup = host;
+  for (const HostOverride& entry : overrides) {
+    if (entry.port == port && strcasecmp(entry.host.c_str(), host.c_str()) == 0) lookup = entry.address;
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_ADDRCONFIG;
+  if (lookup != host) hints.ai_flags = AI_NUMERICHOST;  // --resolve gives an address, never a name
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  if (const int status = getaddrinfo(lookup.c_str(), service.c_str(), &hints, &found); status != 0) {
+    return ConnectFailure{"could not resolve", fmt::format("'{}': {}", lookup, gai_strerror(status))};
+  }
+  const std::unique_ptr<addrinfo, AddrInfoDeleter> list(found);
+  ConnectFailure last{"could not resolve", fmt::format("'{}' has no address", lookup)};
+  for (const addrinfo* address = list.get(); address != nullptr; address = address->ai_next) {
+    auto attempt = connect_one(*address, deadline);
+    if (auto* socket = std::get_if<Socket>(&attempt)) return Connected{std::move(*socket), format_address(address->ai_addr)};
+    last = std::get<ConnectFailure>(attempt);
+    last.detail = fmt::format("{} ({})", format_address(address->ai_addr), last.detail);
+    if (deadline.passed()) break;
+  }
+  return last;
+}
+
+HostOverride parse_host_override(const std::string& text) {
+  // HOST:PORT:ADDR, where ADDR may be an IPv6 literal with or without brackets.
+  const std::size_t first = text.find(':');
+  const std::size_t second = first == std::string::npos ? std::string::npos : text.find(':', first + 1);
+  HostOverride entry;
+  if (second != std::string::npos) {
+    entry.host = text.substr(0, first);
+    const std::string port = text.substr(first + 1, second - first - 1);
+    entry.address = text.substr(second + 1);
+    if (entry.address.size() > 2 && entry.address.front() == '[' && entry.address.back() == ']') {
+      entry.address = entry.address.substr(1, entry.address.size() - 2);
+    }
+    try {
+      std::size_t used = 0;
+      entry.port = std::stoi(port, &used);
+      if (used != port.size()) entry.port = 0;
+    } catch (const std::exception&) {
+      entry.port = 0;
+    }
+  }
+  in6_addr scratch{};
+  const bool address_ok = inet_pton(AF_INET, entry.address.c_str(), &scratch) == 1 ||
+                          inet_pton(AF_INET6, entry.address.c_str(), &scratch) == 1;
+  if (entry.host.empty() || entry.port < 1 || entry.port > 65535 || !address_ok) {
+    throw Error(Errc::Usage, fmt::format("--resolve '{}': expected HOST:PORT:ADDRESS with a numeric address", text),
+                "e.g. --resolve localhost:5000:127.0.0.1");
+  }
+  return entry;
+}
+
+}  // namespace krtool::client

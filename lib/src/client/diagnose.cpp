@@ -1,0 +1,432 @@
+#include "client/diagnose.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace krtool::client {
+
+namespace {
+
+std::string quoted_list(const std::vector<std::string>& names) {
+  if (names.empty()) return "none";
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "'" : ", '") + name + "'";
+  return out;
+}
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+const std::string* find_header(const HttpReport& http, std::string_view name) {
+  for (const auto& [field, value] : http.headers) {
+    if (lower(field) == lower(std::string(name))) return &value;
+  }
+  return nullptr;
+}
+
+std::string alert_text(const std::optional<Alert>& alert) {
+  if (!alert) return "without an alert";
+  return fmt::format("with alert {} {}", alert->code, alert->name);
+}
+
+// Each classify_* function below decides one stage and fills the diagnosis.
+class Diagnoser {
+ public:
+  Diagnoser(const Facts& facts, TestClientReport& report) : facts_(facts), report_(report), tls_(report.tls) {}
+
+  void run() {
+    if (facts_.unusable) return unusable();
+    if (facts_.connect_failure) return connect_failed();
+    if (facts_.handshake_failed) return handshake_failed();
+    if (facts_.verdict_failed) return tls_rejection();
+    if (facts_.exchange && facts_.exchange->stage != ExchangeStage::Done && !report_.http.received) return no_response();
+    http_response();
+  }
+
+  void add_notes() {
+    const std::optional<LocalCertificate>& local = facts_.local;
+    if (tls_.issuer_acceptable == false && local) {
+      note(fmt::format(
+          "the server named the CAs it accepts ({}) and the issuer of '{}' is not among them: krtool sent the "
+          "certificate anyway, but browsers, Go and .NET would have sent none",
+          quoted_list(tls_.acceptable_cas), local->summary.subject));
+    }
+    if (local && tls_.handshake_completed && !tls_.client_certificate_requested) {
+      note(fmt::format("the server did not ask for a client certificate, so '{}' was not sent", local->summary.subject));
+    }
+    if (facts_.insecure && !tls_.server_verify_error.empty()) {
+      note(fmt::format("the server's certificate did not verify and -k ignored it: {}", tls_.server_verify_error));
+    }
+    if (local && report_.outcome != Outcome::ClientCertUnusable) {
+      const int alert = tls_.alert ? tls_.alert->code : 0;  // 45 and 43 already say what the notes would
+      if (local->expired && alert != 45) note(fmt::format("your certificate '{}' expired on {}", local->summary.subject, local->summary.not_after));
+      if (local->not_yet_valid) note(fmt::format("your certificate '{}' is not valid yet", local->summary.subject));
+      if (!local->client_auth_usable && alert != 43) {
+        note(fmt::format("your certificate '{}' cannot authenticate a client: its extended key usage is {}",
+                         local->summary.subject, quoted_list(local->purposes)));
+      }
+    }
+  }
+
+ private:
+  void set(Outcome outcome, std::string layer, std::string cause, std::string fix) {
+    report_.outcome = outcome;
+    report_.diagnosis = Diagnosis{std::move(layer), std::move(cause), std::move(fix)};
+  }
+  void note(std::string text) { report_.notes.push_back(std::move(text)); }
+
+  std::string server() const { return fmt::format("{}:{}", facts_.url.host, facts_.url.port); }
+  std::string subject() const { return facts_.local ? facts_.local->summary.subject : std::string("(none)"); }
+
+  void unusable() {
+    set(Outcome::ClientCertUnusable, "local", facts_.unusable->first,
+        facts_.unusable->second.empty() ? "check --cert, --key and the password flags" : facts_.unusable->second);
+  }
+
+  void connect_failed() {
+    const ConnectFailure& failure = *facts_.connect_failure;
+    std::string fix;
+    if (failure.what == "connection refused") {
+      fix = fmt::format("nothing listens on port {}: start the server (krtool serve --port {}) or correct the URL's port",
+                        facts_.url.port, facts_.url.port);
+    } else if (failure.what == "could not resolve") {
+      fix = fmt::format("check the host name, or map it to an address with --resolve {}:{}:127.0.0.1", facts_.url.host,
+                        facts_.url.port);
+    } else if (failure.what == "timed out") {
+      fix = "check the address and any firewall in between, or allow more time with --timeout SECONDS";
+    } else {
+      fix = "check the address and the network";
+    }
+    set(Outcome::ConnectFailed, "tcp", fmt::format("{} connecting to {}: {}", failure.what, server(), failure.detail), fix);
+  }
+
+  bool looks_like_plain_http() const {
+    return facts_.first_bytes.rfind("HTTP/", 0) == 0 || !facts_.plain_http_answer.empty();
+  }
+  // A TLS record starts with a content type 20-23 and major version 3; anything else is another protocol.
+  bool looks_like_other_protocol() const {
+    if (facts_.first_bytes.size() < 2) return false;
+    const auto type = static_cast<unsigned char>(facts_.first_bytes[0]);
+    return type < 20 || type > 24 || facts_.first_bytes[1] != 3;
+  }
+
+  void handshake_failed() {
+    const std::optional<Alert>& alert = tls_.alert;
+    if (alert && !alert->from_server) {
+      if (!tls_.server_verify_error.empty()) return server_untrusted();
+      return set(Outcome::HandshakeFailed, "tls",
+                 fmt::format("krtool ended the handshake with alert {} {}: {}", alert->code, alert->name, tls_.failure),
+                 "run with -v to see the handshake, and compare the server's TLS settings with --tls-max");
+    }
+    if (!alert && (looks_like_plain_http() || looks_like_other_protocol() ||
+                   (facts_.bytes_received == 0 && !facts_.handshake_timed_out))) {
+      return not_tls();
+    }
+    if (facts_.handshake_timed_out) {
+      return set(Outcome::ConnectFailed, "tcp",
+                 facts_.bytes_received == 0
+                     ? fmt::format("timed out waiting for the TLS handshake: {} accepted the connection but never answered "
+                                   "the ClientHello",
+                                   server())
+                     : fmt::format("timed out in the middle of the TLS handshake with {}", server()),
+                 "check that the port speaks TLS, or allow more time with --timeout SECONDS");
+    }
+    tls_rejection();
+  }
+
+  void not_tls() {
+    std::string how;
+    if (facts_.first_bytes.rfind("HTTP/", 0) == 0) {
+      how = fmt::format("it answered the TLS ClientHello in plain HTTP{}",
+                        facts_.plain_http_answer.empty() ? "" : "; a plain HTTP request gets '" + facts_.plain_http_answer + "'");
+    } else if (!facts_.plain_http_answer.empty()) {
+      how = fmt::format("it closed the connection on the TLS ClientHello, and a plain HTTP request gets '{}'",
+                        facts_.plain_http_answer);
+    } else if (facts_.bytes_received > 0) {
+      how = "its first bytes are not a TLS record";
+    } else {
+      how = "it closed the connection without a TLS answer";
+    }
+    set(Outcome::NotTls, "tls", fmt::format("{} does not speak TLS: {}", server(), how),
+        fmt::format("for a plain HTTP server use http://{}{}; otherwise use the server's HTTPS port "
+                    "(krtool serve speaks HTTPS only with --cert FILE or --self-signed)",
+                    facts_.url.authority, facts_.url.target));
+  }
+
+  void server_untrusted() {
+    const std::string& error = tls_.server_verify_error;
+    const std::string certificate = tls_.server_certificate
+                                        ? fmt::format("'{}' (issued by '{}')", tls_.server_certificate->subject,
+                                                      tls_.server_certificate->issuer)
+                                        : std::string("(none)");
+    std::string fix;
+    if (error.find("mismatch") != std::string::npos) {
+      fix = fmt::format("call the server by a name its certificate holds, or give that name with --servername NAME "
+                        "(and --resolve NAME:{}:ADDRESS); a krtool --development or --self-signed certificate names "
+                        "localhost, 127.0.0.1 and ::1",
+                        facts_.url.port);
+    } else {
+      fix = "trust the server's issuer with --cacert FILE (for krtool serve --self-signed, start it with --export-root "
+            "FILE and pass that file), or skip the check with -k for development only";
+    }
+    set(Outcome::ServerCertUntrusted, "tls",
+        fmt::format("krtool could not verify the server's certificate {}: {}", certificate, error), fix);
+  }
+
+  // tls_rejection covers a handshake (or, under TLS 1.3, its aftermath) that the server ended.
+  void tls_rejection() {
+    const std::optional<Alert>& alert = tls_.alert;
+    const bool late = alert ? alert->after_handshake : facts_.verdict_failed || tls_.handshake_completed;
+    const std::string when =
+        late ? " after the handshake (TLS 1.3 delivers the server's verdict on the client certificate with the first read)"
+             : "";
+    if (tls_.client_certificate_sent) return certificate_rejected(when);
+    if (tls_.client_certificate_requested) return certificate_required(when);
+    handshake_refused();
+  }
+
+  void certificate_rejected(const std::string& when) {
+    const LocalCertificate* local = facts_.local ? &*facts_.local : nullptr;
+    const std::string issuer = local ? local->summary.issuer : std::string("?");
+    const bool self_signed = local && local->summary.self_signed;
+    const int code = tls_.alert ? tls_.alert->code : 0;
+    std::string why, fix;
+    switch (code) {
+      case 48:  // unknown_ca
+        why = fmt::format("it does not trust the issuer '{}'{}", issuer, self_signed ? " (self-signed)" : "");
+        fix = self_signed
+                  ? "trust the certificate on the server (krtool serve --trust-ca FILE; nginx ssl_client_certificate; "
+                    "openssl s_server -CAfile), or for development use --client-cert-validation AllowSelfSignedForDevelopment"
+                  : fmt::format("trust the issuer on the server (krtool serve --trust-ca FILE with '{}'), or present a "
+                                "certificate issued by a CA it accepts ({})",
+                                issuer, quoted_list(tls_.acceptable_cas));
+        break;
+      case 45:  // certificate_expired
+        why = local && local->not_yet_valid ? "the certificate is not valid yet"
+                                            : fmt::format("the certificate or its chain is outside its validity period{}",
+                                                          local ? " (valid until " + local->summary.not_after + ")" : "");
+        fix = "make a new certificate (krtool new-selfsigned --purpose client ...), or check the clocks";
+        break;
+      case 44:  // certificate_revoked
+        why = "the issuer's CRL lists the certificate as revoked";
+        fix = "use a certificate that is not revoked, or check that the server's --crl is the current one";
+        break;
+      case 43:  // unsupported_certificate
+        why = fmt::format("the certificate is not meant for client authentication (extended key usage {})",
+                          local ? quoted_list(local->purposes) : std::string("unknown"));
+        fix = "make it with the clientAuth extended key usage (krtool new-selfsigned --purpose client)";
+        break;
+      case 42:  // bad_certificate
+        why = "its validation callback refused the certificate, even though it may chain correctly (krtool serve "
+              "answers bad_certificate when --client-cert-validation or validation code says no)";
+        fix = "see which policy rejected it, and why, in the server's log ('tls: rejected client certificate ... by "
+              "POLICY'), then change the certificate or the policy";
+        break;
+      case 51:  // decrypt_error
+        why = "the signature that proves possession of the key did not verify";
+        fix = "check that --key belongs to --cert";
+        break;
+      default:
+        why = code == 0 ? "it closed the connection without saying why"
+                        : fmt::format("the server gave no more detail than the alert");
+        fix = "look at the server's log for the reason; run with -v to see the handshake";
+    }
+    set(Outcome::ClientCertRejected, "tls",
+        fmt::format("the server's TLS layer rejected the certificate '{}' ({}){}: {}", subject(),
+                    tls_.alert ? fmt::format("alert {} {}", tls_.alert->code, tls_.alert->name) : "no alert", when, why),
+        fix);
+  }
+
+  void certificate_required(const std::string& when) {
+    std::string cause = fmt::format("the server requires a client certificate and none was sent; it ended the connection {}{}",
+                                    alert_text(tls_.alert), when);
+    if (facts_.local) {
+      cause += fmt::format(" (krtool held '{}' but OpenSSL found no signature algorithm that both it and the server accept)",
+                           facts_.local->summary.subject);
+    }
+    set(Outcome::ClientCertRequired, "tls", cause,
+        fmt::format("give --cert FILE (with --key FILE for PEM); the server accepts certificates issued by {}",
+                    tls_.acceptable_cas.empty() ? std::string("any CA it trusts (it named none)")
+                                                : quoted_list(tls_.acceptable_cas)));
+  }
+
+  void handshake_refused() {
+    const int code = tls_.alert ? tls_.alert->code : 0;
+    std::string why, fix;
+    if (code == 70) {
+      why = fmt::format("no TLS version in common (krtool offered TLS 1.2{})", facts_.tls_max == "1.2" ? " only" : " and 1.3");
+      fix = "allow a version the server speaks (--tls-max, or the server's --ssl-protocols)";
+    } else if (code == 40 || code == 71) {
+      why = "no cipher suite or signature algorithm in common";
+      fix = "compare the server's TLS settings with what krtool offers (run with -v)";
+    } else if (code == 112) {
+      why = "the server does not know the name krtool asked for (SNI)";
+      fix = "give the name the server expects with --servername NAME";
+    } else {
+      why = code == 0 ? "it closed the connection" : "the server gave no more detail than the alert";
+      fix = "look at the server's log; run with -v to see the handshake";
+    }
+    set(Outcome::HandshakeFailed, "tls",
+        fmt::format("the TLS handshake with {} failed {} before any client certificate was asked for: {}", server(),
+                    alert_text(tls_.alert), why),
+        fix);
+  }
+
+  void no_response() {
+    const ExchangeResult& exchange = *facts_.exchange;
+    if (tls_.alert && tls_.alert->from_server) return tls_rejection();
+    if (!exchange.timed_out && facts_.url.tls && tls_.protocol == "TLSv1.3" && tls_.client_certificate_requested) {
+      return tls_rejection();  // a TLS 1.3 verdict whose alert was lost to the connection's reset
+    }
+    if (exchange.stage == ExchangeStage::Malformed) {
+      return set(Outcome::HttpStatus, "http", fmt::format("{} answered, but not in HTTP: {}", server(), exchange.failure),
+                 "check that the URL points at an HTTP server");
+    }
+    if (!facts_.url.tls) {
+      return set(Outcome::ConnectFailed, "tcp",
+                 fmt::format("{} gave no HTTP answer: {}", server(), exchange.failure),
+                 fmt::format("if the port speaks TLS, use https://{}{}", facts_.url.authority, facts_.url.target));
+    }
+    set(Outcome::ConnectFailed, "tcp", fmt::format("no HTTP response from {}: {}", server(), exchange.failure),
+        exchange.timed_out ? "allow more time with --timeout SECONDS, or look at the server's log"
+                           : "look at the server's log");
+  }
+
+  bool status_expected() const {
+    const int status = report_.http.status;
+    return facts_.expect_status ? status == *facts_.expect_status : status >= 200 && status < 300;
+  }
+  std::string expectation() const {
+    return facts_.expect_status ? fmt::format("{}", *facts_.expect_status) : std::string("any 2xx");
+  }
+
+  void http_response() {
+    const HttpReport& http = report_.http;
+    const std::string status = fmt::format("{} {}", http.status, http.reason);
+    if (status_expected()) {
+      if (facts_.exchange && facts_.exchange->stage == ExchangeStage::Incomplete) {
+        return set(Outcome::HttpStatus, "http",
+                   fmt::format("the server answered {} but the body did not arrive whole: {}", status, facts_.exchange->failure),
+                   "look at the server's log");
+      }
+      return set(Outcome::Ok, "http", fmt::format("the server answered {} (expected {})", status, expectation()), "");
+    }
+    if (http.status == 400 && http.body.find("No required SSL certificate was sent") != std::string::npos) {
+      return set(Outcome::ClientCertRequired, "tls",
+                 "the server (nginx, ssl_verify_client on) requires a client certificate and none was sent; nginx says so "
+                 "with '400 No required SSL certificate was sent' rather than by failing the handshake",
+                 fmt::format("give --cert FILE (with --key FILE for PEM); nginx accepts certificates issued by {}",
+                             quoted_list(tls_.acceptable_cas)));
+    }
+    if (http.status == 400 && http.body.find("The SSL certificate error") != std::string::npos) {
+      return nginx_rejected();
+    }
+    if (http.status == 400 && http.body.find("plain HTTP request was sent to HTTPS port") != std::string::npos) {
+      return set(Outcome::HttpStatus, "http", fmt::format("{} speaks HTTPS, and the request went in plain HTTP", server()),
+                 fmt::format("use https://{}{}", facts_.url.authority, facts_.url.target));
+    }
+    if (http.status == 401) return unauthorized();
+    if (http.status == 403) {
+      return set(Outcome::HttpStatus, "http",
+                 fmt::format("403 Forbidden: the request authenticated{} but an authorization policy refused it",
+                             tls_.client_certificate_sent ? fmt::format(" as '{}'", subject()) : ""),
+                 "check the route's authorization policy on the server");
+    }
+    std::string fix = "look at the server's log";
+    if (http.status == 404) fix = "check the path; krtool serve's default routes are GET /info, /secure/cert/hello and /secure/cert/info";
+    if (http.status == 405) fix = "check the method (-X)";
+    if (http.status >= 200 && http.status < 400) fix = fmt::format("if {} is right, say so with --expect-status {}", http.status, http.status);
+    set(Outcome::HttpStatus, "http", fmt::format("the server answered {}, expected {}", status, expectation()), fix);
+  }
+
+  void nginx_rejected() {
+    std::string why;
+    const LocalCertificate* local = facts_.local ? &*facts_.local : nullptr;
+    if (tls_.issuer_acceptable == false && local) {
+      why = fmt::format(": its issuer '{}' is not among the CAs nginx accepts ({})", local->summary.issuer,
+                        quoted_list(tls_.acceptable_cas));
+    } else if (local && (local->expired || local->not_yet_valid)) {
+      why = ": it is outside its validity period";
+    } else if (local && !local->client_auth_usable) {
+      why = ": it lacks the clientAuth extended key usage";
+    }
+    set(Outcome::ClientCertRejected, "tls",
+        fmt::format("the server (nginx) could not verify the certificate '{}' and answered '400 The SSL certificate error'{}; "
+                    "nginx's error log has the exact reason",
+                    subject(), why),
+        fmt::format("add the certificate's issuer to nginx's ssl_client_certificate (or ssl_trusted_certificate), or "
+                    "present a certificate issued by {}",
+                    quoted_list(tls_.acceptable_cas)));
+  }
+
+  void unauthorized() {
+    const HttpReport& http = report_.http;
+    const std::string* reason = find_header(http, "Krtool-Auth-Failure");
+    if (!tls_.client_certificate_requested) {
+      return set(Outcome::HttpStatus, "http",
+                 "401 Unauthorized: the route needs a client certificate, but the server's TLS layer never asked for one, "
+                 "so none could be sent",
+                 "let the TLS layer ask: krtool serve --client-cert-mode allow or require (Kestrun: "
+                 "-ClientCertificateMode AllowCertificate or RequireCertificate)");
+    }
+    if (!tls_.client_certificate_sent) {
+      return set(Outcome::HttpStatus, "http",
+                 "401 Unauthorized: the server asked for a client certificate and none was sent; its TLS layer allowed "
+                 "that, but the route's authentication scheme needs one",
+                 "give --cert FILE (with --key FILE for PEM)");
+    }
+    std::string cause = fmt::format(
+        "401 Unauthorized: the TLS layer accepted the certificate '{}', but the HTTP authentication scheme refused it", subject());
+    if (reason) cause += fmt::format(": {}", *reason);
+    set(Outcome::HttpStatus, "http", cause, auth_fix(reason ? lower(*reason) : std::string()));
+  }
+
+  // auth_fix names the scheme option behind a refusal: from the server's stated reason when it gave one
+  // (krtool serve --diagnostics), otherwise from what is visibly wrong with the certificate.
+  std::string auth_fix(const std::string& reason) const {
+    const LocalCertificate* local = facts_.local ? &*facts_.local : nullptr;
+    const bool self_signed = local && local->summary.self_signed;
+    if (reason.find("selfsigned") != std::string::npos || (reason.empty() && self_signed)) {
+      return "the scheme accepts only chained certificates by default: present one issued by a CA, or allow "
+             "self-signed ones (krtool serve --allowed-certificate-types all)";
+    }
+    if (reason.find("not allowed: chained") != std::string::npos) {
+      return "the scheme accepts only self-signed certificates: --allowed-certificate-types chained or all";
+    }
+    if (reason.find("validity") != std::string::npos || (reason.empty() && local && (local->expired || local->not_yet_valid))) {
+      return "make a certificate that is valid now, or (development only) krtool serve --no-validate-validity-period";
+    }
+    if (reason.find("client authentication usage") != std::string::npos || (reason.empty() && local && !local->client_auth_usable)) {
+      return "make the certificate with the clientAuth extended key usage (krtool new-selfsigned --purpose client), or "
+             "krtool serve --no-validate-certificate-use";
+    }
+    if (reason.find("revocation") != std::string::npos) {
+      return "give the scheme the issuer's CRL (--revocation-mode offline --crl FILE) or, for development, "
+             "--revocation-mode nocheck";
+    }
+    if (reason.find("chain") != std::string::npos) {
+      return "the scheme's trust differs from the TLS layer's: give the issuer with --auth-trust-ca FILE";
+    }
+    return "the usual causes, in the scheme's order: the certificate type (--allowed-certificate-types), the "
+           "validity period, the clientAuth usage, the chain (--auth-trust-ca) and revocation (--revocation-mode, "
+           "online by default); start the server with --diagnostics to be told which";
+  }
+
+  const Facts& facts_;
+  TestClientReport& report_;
+  const TlsReport& tls_;
+};
+
+}  // namespace
+
+void diagnose(const Facts& facts, TestClientReport& report) {
+  Diagnoser diagnoser(facts, report);
+  diagnoser.run();
+  diagnoser.add_notes();
+}
+
+}  // namespace krtool::client

@@ -1,0 +1,183 @@
+// run_test_client: the order of the layers, and the evidence each one leaves for the diagnosis.
+#include "krtool/client/test_client.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "client/connection.hpp"
+#include "client/diagnose.hpp"
+#include "client/http_exchange.hpp"
+#include "client/stream.hpp"
+#include "client/summary.hpp"
+#include "client/tls_session.hpp"
+#include "http/url.hpp"
+#include "krtool/cert/name.hpp"
+#include "krtool/cert/validate.hpp"
+#include "krtool/error.hpp"
+#include "krtool/formats/load.hpp"
+#include "krtool/util/time.hpp"
+
+namespace krtool::client {
+
+using http::Url;
+
+namespace {
+
+constexpr auto kPlainHttpProbeBudget = std::chrono::milliseconds(2000);
+
+void check_request_options(const TestClientOptions& options) {
+  const auto bad = [](std::string_view text) { return text.find_first_of("\r\n") != std::string_view::npos; };
+  for (const auto& [name, value] : options.headers) {
+    if (name.empty() || bad(name) || bad(value) || name.find_first_of(" \t:") != std::string::npos) {
+      throw Error(Errc::Usage, fmt::format("-H '{}: {}': not a valid header", name, value), "give -H 'Name: value'");
+    }
+  }
+  if (bad(options.method) || options.method.find(' ') != std::string::npos) {
+    throw Error(Errc::Usage, fmt::format("-X '{}': not a valid method", options.method), "e.g. -X POST");
+  }
+  if (!options.cert_file.empty() || options.key_file.empty()) return;
+  throw Error(Errc::Usage, "--key needs --cert", "give the certificate with --cert FILE");
+}
+
+LocalCertificate describe_local(const cert::CertBundle& bundle) {
+  LocalCertificate local;
+  X509* certificate = bundle.certificate.get();
+  local.summary = summarize(certificate);
+  local.purposes = cert::certificate_purposes(certificate);
+  const bool has_eku = (X509_get_extension_flags(certificate) & EXFLAG_XKUSAGE) != 0;
+  local.client_auth_usable = !has_eku || (X509_get_extended_key_usage(certificate) & XKU_SSL_CLIENT) != 0 ||
+                             (X509_get_extended_key_usage(certificate) & XKU_ANYEKU) != 0;
+  const std::time_t now = to_time_t(now_seconds());
+  local.expired = X509_cmp_time(X509_get0_notAfter(certificate), const_cast<std::time_t*>(&now)) < 0;
+  local.not_yet_valid = X509_cmp_time(X509_get0_notBefore(certificate), const_cast<std::time_t*>(&now)) > 0;
+  local.issuer_names.push_back(local.summary.issuer);
+  for (const auto& issuer : bundle.chain) {
+    local.issuer_names.push_back(cert::format_dn(X509_get_subject_name(issuer.get())));
+    local.issuer_names.push_back(cert::format_dn(X509_get_issuer_name(issuer.get())));
+  }
+  return local;
+}
+
+// probe_plain_http asks the port in plain HTTP, to tell a plain-HTTP server from one that failed TLS.
+std::string probe_plain_http(const Url& url, const TestClientOptions& options, const Deadline& deadline) {
+  auto connected = connect_to(url.host, url.port, options.resolve, deadline);
+  auto* connection = std::get_if<Connected>(&connected);
+  if (connection == nullptr) return "";
+  PlainStream stream(std::move(connection->socket));
+  if (!stream.write_all(fmt::format("HEAD {} HTTP/1.0\r\nHost: {}\r\n\r\n", url.target, url.authority), deadline)) return "";
+  std::string answer;
+  char buffer[512];
+  while (answer.find('\n') == std::string::npos && answer.size() < sizeof buffer) {
+    const long got = stream.read_some(buffer, sizeof buffer, deadline);
+    if (got <= 0) break;
+    answer.append(buffer, static_cast<std::size_t>(got));
+  }
+  if (answer.rfind("HTTP/", 0) != 0) return "";
+  return answer.substr(0, answer.find_first_of("\r\n"));
+}
+
+}  // namespace
+
+TestClientReport run_test_client(const TestClientOptions& options) {
+  TestClientReport report;
+  report.url = options.url;
+  auto parsed = http::parse_url(options.url);
+  if (auto* why = std::get_if<std::string>(&parsed)) {
+    throw Error(Errc::Usage, fmt::format("URL '{}': {}", options.url, *why),
+                "give a URL such as https://localhost:5000/secure/cert/hello");
+  }
+  const Url& url = std::get<Url>(parsed);
+  check_request_options(options);
+
+  Facts facts;
+  facts.url = url;
+  facts.expect_status = options.expect_status;
+  facts.insecure = options.insecure;
+  facts.tls_max = options.tls_max;
+
+  TlsClientSetup setup;
+  setup.cacert_file = options.cacert_file;
+  setup.insecure = options.insecure;
+  setup.verify_name = options.servername.empty() ? url.host : options.servername;
+  setup.sni = http::is_ip_literal(setup.verify_name) ? std::string() : setup.verify_name;
+  setup.tls_max = options.tls_max;
+  ossl::UniquePtr<SSL_CTX> context;
+  if (url.tls) context = make_client_context(setup);  // a bad --cacert or --tls-max is an error, not an outcome
+
+  std::optional<cert::CertBundle> credentials;
+  if (!options.cert_file.empty()) {
+    try {
+      formats::LoadOptions load;
+      load.password = options.password;
+      load.key_path = options.key_file;
+      load.sibling_key = true;
+      load.prompt = options.prompt;
+      credentials = formats::load_bundle(options.cert_file, load);
+      if (!credentials->key) {
+        throw Error(Errc::Input, fmt::format("'{}' holds a certificate but no private key", options.cert_file.string()),
+                    "give the key with --key FILE (krtool also looks for <base>.key beside a PEM file), or use a PFX that contains it");
+      }
+      facts.local = describe_local(*credentials);
+      report.tls.client_certificate = facts.local->summary;
+      if (context) use_client_certificate(context.get(), *credentials);
+    } catch (const Error& error) {
+      if (error.code() == Errc::Usage) throw;
+      facts.unusable = std::make_pair(std::string(error.what()), error.hint());
+      diagnose(facts, report);
+      return report;
+    }
+  }
+
+  const Deadline deadline(options.timeout);
+  auto connected = connect_to(url.host, url.port, options.resolve, deadline);
+  if (auto* failure = std::get_if<ConnectFailure>(&connected)) {
+    facts.connect_failure = *failure;
+    diagnose(facts, report);
+    return report;
+  }
+  Connected& connection = std::get<Connected>(connected);
+  report.connected_to = connection.address;
+  report.transcript.push_back(fmt::format("* connected to {}", connection.address));
+  const std::string request = build_request(url, options);
+  const bool head = options.method == "HEAD";
+
+  if (!url.tls) {
+    PlainStream stream(std::move(connection.socket));
+    facts.exchange = exchange(stream, request, head, options.max_body_bytes, report.http, deadline);
+    diagnose(facts, report);
+    return report;
+  }
+
+  report.tls.attempted = true;
+  TlsSession session(context.get(), std::move(connection.socket), setup, report.tls, report.transcript);
+  const bool shook = session.handshake(deadline);
+  if (facts.local && !report.tls.acceptable_cas.empty()) {
+    const auto& names = facts.local->issuer_names;
+    report.tls.issuer_acceptable = std::any_of(names.begin(), names.end(), [&](const std::string& name) {
+      return std::find(report.tls.acceptable_cas.begin(), report.tls.acceptable_cas.end(), name) != report.tls.acceptable_cas.end();
+    });
+  }
+  if (!shook) {
+    facts.handshake_failed = true;
+    facts.handshake_timed_out = session.timed_out();
+    facts.bytes_received = session.bytes_received();
+    facts.first_bytes = session.first_bytes();
+    const bool silent = facts.bytes_received == 0 && !facts.handshake_timed_out;
+    if (!report.tls.alert && (silent || facts.first_bytes.rfind("HTTP/", 0) == 0)) {
+      facts.plain_http_answer = probe_plain_http(url, options, deadline.sooner(kPlainHttpProbeBudget));
+    }
+    diagnose(facts, report);
+    return report;
+  }
+  if (!session.await_server_verdict(deadline)) {
+    facts.verdict_failed = true;
+    diagnose(facts, report);
+    return report;
+  }
+  facts.exchange = exchange(session, request, head, options.max_body_bytes, report.http, deadline);
+  diagnose(facts, report);
+  return report;
+}
+
+}  // namespace krtool::client

@@ -1,0 +1,76 @@
+#include "http/url.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace krtool::http {
+
+namespace {
+
+bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+         });
+}
+
+bool parse_port(std::string_view digits, int& port) {
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  return !digits.empty() && error == std::errc() && end == digits.data() + digits.size() && port >= 1 && port <= 65535;
+}
+
+}  // namespace
+
+std::variant<Url, std::string> parse_url(std::string_view text) {
+  Url url;
+  std::string_view rest = text;
+  if (starts_with_ignoring_case(rest, "https://")) {
+    rest.remove_prefix(8);
+  } else if (starts_with_ignoring_case(rest, "http://")) {
+    url.tls = false;
+    url.port = 80;
+    rest.remove_prefix(7);
+  } else {
+    return std::string("it must start with https:// or http://");
+  }
+  rest = rest.substr(0, rest.find('#'));
+  const std::size_t path_at = rest.find_first_of("/?");
+  const std::string_view authority = rest.substr(0, path_at);
+  const std::string_view target = path_at == std::string_view::npos ? std::string_view() : rest.substr(path_at);
+  url.target = target.empty() || target.front() == '?' ? "/" + std::string(target) : std::string(target);
+  if (authority.find('@') != std::string_view::npos) return std::string("user names in URLs are not supported");
+
+  std::string_view port_text;
+  bool has_port = false;
+  if (!authority.empty() && authority.front() == '[') {
+    const std::size_t close = authority.find(']');
+    if (close == std::string_view::npos) return std::string("an IPv6 address needs its closing ']'");
+    url.host = std::string(authority.substr(1, close - 1));
+    const std::string_view after = authority.substr(close + 1);
+    if (!after.empty() && after.front() != ':') return std::string("expected ':PORT' after the IPv6 address");
+    has_port = !after.empty();
+    if (has_port) port_text = after.substr(1);
+  } else {
+    const std::size_t colon = authority.find(':');
+    url.host = std::string(authority.substr(0, colon));
+    has_port = colon != std::string_view::npos;
+    if (has_port) port_text = authority.substr(colon + 1);
+  }
+  if (url.host.empty()) return std::string("it names no host");
+  if (has_port && !parse_port(port_text, url.port)) return fmt::format("'{}' is not a port number (1-65535)", port_text);
+  url.authority = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+  if (url.port != (url.tls ? 443 : 80)) url.authority += fmt::format(":{}", url.port);
+  return url;
+}
+
+bool is_ip_literal(const std::string& host) {
+  unsigned char scratch[sizeof(in6_addr)];
+  return inet_pton(AF_INET, host.c_str(), scratch) == 1 || inet_pton(AF_INET6, host.c_str(), scratch) == 1;
+}
+
+}  // namespace krtool::http
