@@ -2,7 +2,8 @@
 # Tutorial 8.8, Client Certificate Authentication, with krtool: a server certificate and a client
 # certificate as PFX files (password "test"), a server in allow mode with the development TLS callback,
 # the scheme "Certificate" accepting all certificate types without revocation checks, the tutorial's three
-# routes; then calls without and with the client certificate, checking that the server saw our thumbprint.
+# routes; then calls without and with the client certificate, checking that the server saw our thumbprint,
+# and the same calls through krtool test-client, which says what each layer decided.
 # Usage: samples/client-certificate-authentication.sh [PORT]   (default $PORT, else a free port)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,6 +61,17 @@ info = json.load(sys.stdin)
 print("authenticationType:", info["authenticationType"], "isAuthenticated:", info["isAuthenticated"])
 for claim in info["claims"]:
     print("  claim", claim["type"], "=", claim["value"])'
+
+say "krtool test-client: the same calls, with what each layer decided"
+# test-client verifies the server, so it gets the server's (self-signed) certificate as its trust anchor.
+"$krtool" export certs/server.pfx --password test --out server-cert.pem >/dev/null
+status=0
+"$krtool" test-client "$url/secure/cert/hello" --cacert server-cert.pem || status=$?
+[ "$status" = 1 ] || { echo "expected exit 1 (http-status) without a certificate, got $status"; exit 1; }
+echo
+"$krtool" test-client "$url/secure/cert/hello" --cacert server-cert.pem --cert certs/client.pfx --password test \
+  --expect-status 200 >test-client.out
+grep -E '^(  tls|  http|outcome)' test-client.out
 
 say "What the server logged (each line: the TLS verdict and the authentication verdict)"
 grep -E '^[0-9]{4}-' server.log

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The samples are what the README tells users to run first: each must run to the end against the built
+# krtool and show what it promises.
+samples="$(cd "$(dirname "$0")/../../samples" && pwd)"  # before lib.sh moves to a temporary folder
+source "$(dirname "$0")/lib.sh"
+
+it "the README demo (the tutorial) runs to the end: 401 without the certificate, 200 with it"
+run env KRTOOL_BIN="$KRTOOL" bash "$samples/client-certificate-authentication.sh"
+expect_rc 0
+expect_out_contains "status: 401"
+expect_out_contains "the server saw our thumbprint"
+expect_out_contains "outcome: http-status"
+expect_out_contains "outcome: ok"
+expect_out_contains "tutorial: done"
+
+it "the production-shaped quick start runs to the end"
+run env KRTOOL_BIN="$KRTOOL" bash "$samples/quickstart.sh"
+expect_rc 0
+
+finish
