@@ -562,6 +562,45 @@ def test_text_report_and_transcript():
             expect_in(call.stderr, fragment, f"-v transcript: '{fragment}'")
 
 
+def run_on_terminal(args, env):
+    """Runs krtool with stdout on a pseudo-terminal; returns what it printed there."""
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.Popen([KRTOOL, *args], stdin=subprocess.DEVNULL, stdout=follower,
+                                   stderr=subprocess.DEVNULL, env=env)
+        os.close(follower)
+        follower = None
+        chunks = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        process.wait(timeout=30)
+        return b"".join(chunks).decode(errors="replace")
+    finally:
+        if follower is not None:
+            os.close(follower)
+        os.close(leader)
+
+
+def test_colour_only_on_a_terminal():
+    with krtool_server() as server:
+        args = ["test-client", secure_url(server, "/info"), "--cacert", certs.ca.pem]
+        plain_env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+        coloured = run_on_terminal(args, plain_env)
+        suite.check("\033[32m" in coloured and "outcome:" in coloured, "a terminal gets colour", repr(coloured))
+        uncoloured = run_on_terminal(args, dict(plain_env, NO_COLOR="1"))
+        suite.check("outcome:" in uncoloured and "\033[" not in uncoloured, "NO_COLOR turns colour off",
+                    repr(uncoloured))
+
+
 def test_ci_smoke_sample():
     """samples/ci-smoke.sh is the CI snippet docs/troubleshooting.md shows; it must keep working."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -610,6 +649,7 @@ def main():
         ("client-cert-unusable", test_client_cert_unusable),
         ("usage errors", test_usage_errors),
         ("text report and -v transcript", test_text_report_and_transcript),
+        ("colour only on a terminal", test_colour_only_on_a_terminal),
         ("the CI smoke sample", test_ci_smoke_sample),
     ]
     return suite.run(tests, only=sys.argv[1:])
