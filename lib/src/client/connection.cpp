@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <memory>
@@ -107,7 +108,8 @@ std::variant<Connected, ConnectFailure> connect_to(const std::string& host, int 
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_ADDRCONFIG;
+  // No AI_ADDRCONFIG: it hides ::1 for "localhost" on hosts whose only IPv6 address is loopback, and a
+  // development server is often on exactly that address.
   if (lookup != host) hints.ai_flags = AI_NUMERICHOST;  // --resolve gives an address, never a name
   addrinfo* found = nullptr;
   const std::string service = std::to_string(port);
@@ -116,13 +118,15 @@ std::variant<Connected, ConnectFailure> connect_to(const std::string& host, int 
   }
   const std::unique_ptr<addrinfo, AddrInfoDeleter> list(found);
   ConnectFailure last{"could not resolve", fmt::format("'{}' has no address", lookup)};
+  std::vector<std::string> tried;  // every address and why it failed, for the report
   for (const addrinfo* address = list.get(); address != nullptr; address = address->ai_next) {
     auto attempt = connect_one(*address, deadline);
     if (auto* socket = std::get_if<Socket>(&attempt)) return Connected{std::move(*socket), format_address(address->ai_addr)};
     last = std::get<ConnectFailure>(attempt);
-    last.detail = fmt::format("{} ({})", format_address(address->ai_addr), last.detail);
+    tried.push_back(fmt::format("{} ({})", format_address(address->ai_addr), last.detail));
     if (deadline.passed()) break;
   }
+  if (!tried.empty()) last.detail = fmt::format("{}", fmt::join(tried, "; "));
   return last;
 }
 
