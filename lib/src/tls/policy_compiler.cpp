@@ -293,7 +293,9 @@ std::string translation_unit(std::string_view code, std::string_view name) {
     }
     return unit;
   }
-  unit += "using namespace krtool;\n"
+  // A body cannot include anything itself, so it gets the standard headers a policy commonly needs.
+  unit += "#include <algorithm>\n#include <array>\n#include <set>\n#include <stdexcept>\n"
+          "using namespace krtool;\n"
           "static bool validate(const krtool::Certificate* certificate, const krtool::Chain& chain,\n"
           "                     krtool::SslPolicyErrors sslPolicyErrors) {\n";
   unit += fmt::format("#line 1 {}\n{}\n", quoted(name), code);

@@ -67,7 +67,8 @@ std::filesystem::path default_cache_folder();
 bool is_whole_file(std::string_view code);
 
 // translation_unit is the C++ that is compiled for `code`, read from `name` (the file's path, or
-// "client-cert-validation-code"): for a body, the contract's function around it; for a whole file, the
+// "client-cert-validation-code"): for a body, the contract's function around it (after <algorithm>,
+// <array>, <set>, <stdexcept> and the header's own <chrono>, <string>, <string_view>, <vector>); for a whole file, the
 // header, the file, and KRTOOL_VALIDATION_ENTRY(validate) unless it has one. `#line 1 "NAME"` makes the
 // compiler count lines from the code's first line.
 std::string translation_unit(std::string_view code, std::string_view name);
