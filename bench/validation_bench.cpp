@@ -6,10 +6,9 @@
 //
 // Usage: krtool_validation_bench [ROUNDS] (default 20 rounds of 50 handshakes per policy). The compiled
 // policies go to a fresh cache in a temporary folder; the cold compile time is printed too.
+#include <fmt/format.h>
 #include <openssl/ssl.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
@@ -36,11 +35,13 @@ constexpr const char* kGuideSnippet = R"(if (certificate == nullptr) return true
 return sslPolicyErrors == SslPolicyErrors::None
     || sslPolicyErrors == SslPolicyErrors::RemoteCertificateChainErrors;   // dev only
 )";
-constexpr const char* kSubjectAllowList = R"(static const std::set<std::string> allowed = {"CN=bench-client, O=krtool bench"};
+constexpr const char* kSubjectAllowList =
+    R"(static const std::set<std::string> allowed = {"CN=bench-client, O=krtool bench"};
 return certificate != nullptr && allowed.count(certificate->subject()) == 1;
 )";
 
-cert::CertificateSpec spec(std::string subject, std::vector<std::string> names, cert::Purpose purpose, bool ca = false) {
+cert::CertificateSpec spec(std::string subject, std::vector<std::string> names, cert::Purpose purpose,
+                           bool ca = false) {
   cert::CertificateSpec s;
   s.subject = std::move(subject);
   s.names = std::move(names);
@@ -51,7 +52,8 @@ cert::CertificateSpec spec(std::string subject, std::vector<std::string> names, 
 }
 
 struct Case {
-  Case(std::string n, std::shared_ptr<const tls::ClientCertPolicy> p) : name(std::move(n)), policy(std::move(p)) {}
+  Case(std::string n, std::shared_ptr<const tls::ClientCertPolicy> p)
+      : name(std::move(n)), policy(std::move(p)) {}
   std::string name;
   std::shared_ptr<const tls::ClientCertPolicy> policy;
   std::unique_ptr<tls::TlsServerConfig> config;
@@ -101,21 +103,24 @@ int main(int argc, char** argv) try {
   const int rounds = argc > 1 ? std::max(1, std::atoi(argv[1])) : 20;
   const auto cache = std::filesystem::temp_directory_path() / fmt::format("krtool-bench-{}", ::getpid());
 
-  const cert::CertBundle ca = cert::create_certificate(spec("CN=Bench CA, O=krtool bench", {}, cert::Purpose::None, true));
-  const cert::CertBundle server_leaf = cert::create_certificate(spec("", {"localhost"}, cert::Purpose::Server), &ca);
-  const cert::CertBundle client_leaf =
-      cert::create_certificate(spec("CN=bench-client, O=krtool bench", {"bench-client"}, cert::Purpose::Client), &ca);
+  const cert::CertBundle ca =
+      cert::create_certificate(spec("CN=Bench CA, O=krtool bench", {}, cert::Purpose::None, true));
+  const cert::CertBundle server_leaf =
+      cert::create_certificate(spec("", {"localhost"}, cert::Purpose::Server), &ca);
+  const cert::CertBundle client_leaf = cert::create_certificate(
+      spec("CN=bench-client, O=krtool bench", {"bench-client"}, cert::Purpose::Client), &ca);
 
   tls::CompilerOptions compile;
   compile.cache_folder = cache;
   const tls::LoadedPolicy snippet = tls::load_validation_code({kGuideSnippet, {}}, compile);
   const tls::LoadedPolicy allow_list = tls::load_validation_code({kSubjectAllowList, {}}, compile);
-  fmt::print("cold compile: guide snippet {} ms, subject allow-list {} ms ({})\n", snippet.compile_time.count(),
-             allow_list.compile_time.count(), snippet.compiler.string());
+  fmt::print("cold compile: guide snippet {} ms, subject allow-list {} ms ({})\n",
+             snippet.compile_time.count(), allow_list.compile_time.count(), snippet.compiler.string());
 
   std::vector<Case> cases;
   cases.emplace_back("none (strict)", nullptr);
-  cases.emplace_back("built-in AllowSelfSignedForDevelopment", tls::builtin_policy("AllowSelfSignedForDevelopment"));
+  cases.emplace_back("built-in AllowSelfSignedForDevelopment",
+                     tls::builtin_policy("AllowSelfSignedForDevelopment"));
   cases.emplace_back("compiled guide snippet", snippet.policy);
   cases.emplace_back("compiled subject allow-list", allow_list.policy);
   for (Case& c : cases) {
@@ -132,27 +137,30 @@ int main(int argc, char** argv) try {
     SSL_CTX_set_num_tickets(c.server.get(), 0);
   }
   ossl::UniquePtr<SSL_CTX> client(SSL_CTX_new(TLS_client_method()));
-  ossl::require(client != nullptr && SSL_CTX_use_certificate(client.get(), client_leaf.certificate.get()) == 1 &&
+  ossl::require(client != nullptr &&
+                    SSL_CTX_use_certificate(client.get(), client_leaf.certificate.get()) == 1 &&
                     SSL_CTX_use_PrivateKey(client.get(), client_leaf.key.get()) == 1,
                 "setting up the client");
   SSL_CTX_set_verify(client.get(), SSL_VERIFY_NONE, nullptr);
 
   for (Case& c : cases) {  // warm-up, and proof that each policy accepts this client
-    if (!handshake(client.get(), c.server.get())) throw Error(Errc::Internal, c.name + ": the handshake failed");
+    if (!handshake(client.get(), c.server.get()))
+      throw Error(Errc::Internal, c.name + ": the handshake failed");
   }
   // Interleaved rounds, so that a change of machine load hits every policy alike.
   for (int round = 0; round < rounds; ++round) {
     for (Case& c : cases) {
       const auto start = Steady::now();
       for (int i = 0; i < kHandshakesPerRound; ++i) {
-        if (!handshake(client.get(), c.server.get())) throw Error(Errc::Internal, c.name + ": a handshake failed");
+        if (!handshake(client.get(), c.server.get()))
+          throw Error(Errc::Internal, c.name + ": a handshake failed");
       }
       c.seconds += std::chrono::duration<double>(Steady::now() - start).count();
       c.handshakes += kHandshakesPerRound;
     }
   }
-  fmt::print("\n{:<40} {:>12} {:>14} {:>10}\n", "TLS 1.3 handshakes, client cert", "handshakes/s", "us/handshake",
-             "vs none");
+  fmt::print("\n{:<40} {:>12} {:>14} {:>10}\n", "TLS 1.3 handshakes, client cert", "handshakes/s",
+             "us/handshake", "vs none");
   const double none_us = cases[0].seconds / cases[0].handshakes * 1e6;
   for (const Case& c : cases) {
     const double us = c.seconds / c.handshakes * 1e6;
@@ -170,16 +178,18 @@ int main(int argc, char** argv) try {
   }
   tls::ChainVerdict verdict;
   verdict.chain = chain.get();
-  fmt::print("\n{:<40} {:>12} {:>14} {:>10}\n", "one policy call, measured alone", "ns/call", "% of handshake",
-             "target");
+  fmt::print("\n{:<40} {:>12} {:>14} {:>10}\n", "one policy call, measured alone", "ns/call",
+             "% of handshake", "target");
   bool met = true;
   for (size_t i = 1; i < cases.size(); ++i) {
     std::vector<double> samples;
     for (int repeat = 0; repeat < 5; ++repeat) {
       int accepted = 0;
       const auto start = Steady::now();
-      for (int call = 0; call < kCallsPerPolicy; ++call) accepted += cases[i].policy->accepts(client_leaf.certificate.get(), verdict);
-      samples.push_back(std::chrono::duration<double, std::nano>(Steady::now() - start).count() / kCallsPerPolicy);
+      for (int call = 0; call < kCallsPerPolicy; ++call)
+        accepted += cases[i].policy->accepts(client_leaf.certificate.get(), verdict);
+      samples.push_back(std::chrono::duration<double, std::nano>(Steady::now() - start).count() /
+                        kCallsPerPolicy);
       if (accepted != kCallsPerPolicy) throw Error(Errc::Internal, cases[i].name + " rejected the client");
     }
     const double ns = median(samples);

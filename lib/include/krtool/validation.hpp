@@ -61,8 +61,9 @@ typedef struct krtool_validation_api_v1 {
   size_t (*chain_size)(const krtool_chain_handle* chain);
   const krtool_certificate_handle* (*chain_element)(const krtool_chain_handle* chain, size_t index);
   size_t (*chain_status_count)(const krtool_chain_handle* chain);
-  const char* (*chain_status)(const krtool_chain_handle* chain, size_t index);              // "UntrustedRoot"
-  const char* (*chain_status_information)(const krtool_chain_handle* chain, size_t index);  // OpenSSL's reason
+  // The index-th problem: .NET's X509ChainStatusFlags name ("UntrustedRoot"), and OpenSSL's reason.
+  const char* (*chain_status)(const krtool_chain_handle* chain, size_t index);
+  const char* (*chain_status_information)(const krtool_chain_handle* chain, size_t index);
 } krtool_validation_api_v1;
 
 // The one symbol a policy exports (KRTOOL_VALIDATION_ENTRY defines it). `certificate` is NULL when the
@@ -114,8 +115,12 @@ class Certificate {
   std::string thumbprint() const { return text(api_->thumbprint(handle_), "thumbprint"); }
   // The serial number's bytes in uppercase hex, a leading 00 kept, as .NET's SerialNumber.
   std::string serial_number() const { return text(api_->serial_number(handle_), "serial number"); }
-  std::chrono::system_clock::time_point not_before() const { return instant(api_->not_before(handle_), "notBefore"); }
-  std::chrono::system_clock::time_point not_after() const { return instant(api_->not_after(handle_), "notAfter"); }
+  std::chrono::system_clock::time_point not_before() const {
+    return instant(api_->not_before(handle_), "notBefore");
+  }
+  std::chrono::system_clock::time_point not_after() const {
+    return instant(api_->not_after(handle_), "notAfter");
+  }
   // The DNS names of the subject alternative name extension, in the certificate's order.
   std::vector<std::string> dns_names() const {
     std::vector<std::string> names;
@@ -226,9 +231,10 @@ int call_validate(Validate&& validate, const krtool_validation_api_v1* api,
                   unsigned ssl_policy_errors, char* error, size_t error_size) noexcept {
   if (api == nullptr || api->abi_version != KRTOOL_VALIDATION_ABI_VERSION ||
       api->size < sizeof(krtool_validation_api_v1)) {
-    copy_message("this policy was built with a newer krtool/validation.hpp than the krtool loading it; "
-                 "rebuild it with this krtool's header",
-                 error, error_size);
+    copy_message(
+        "this policy was built with a newer krtool/validation.hpp than the krtool loading it; "
+        "rebuild it with this krtool's header",
+        error, error_size);
     return -1;
   }
   try {
@@ -258,12 +264,12 @@ int call_validate(Validate&& validate, const krtool_validation_api_v1* api,
 // KRTOOL_VALIDATION_ENTRY(fn) defines the exported krtool_validate_v1 that calls
 // `bool fn(const krtool::Certificate*, const krtool::Chain&, krtool::SslPolicyErrors)`; use it once, at
 // namespace scope, after fn.
-#define KRTOOL_VALIDATION_ENTRY(fn)                                                                    \
-  extern "C" KRTOOL_VALIDATION_EXPORT int krtool_validate_v1(                                          \
+#define KRTOOL_VALIDATION_ENTRY(fn)                                                                   \
+  extern "C" KRTOOL_VALIDATION_EXPORT int krtool_validate_v1(                                         \
       const krtool_validation_api_v1* api, const krtool_certificate_handle* certificate,              \
       const krtool_chain_handle* chain, unsigned ssl_policy_errors, char* error, size_t error_size) { \
     return ::krtool::detail::call_validate(fn, api, certificate, chain, ssl_policy_errors, error,     \
-                                           error_size);                                                \
+                                           error_size);                                               \
   }
 
 #endif  // KRTOOL_VALIDATION_HPP

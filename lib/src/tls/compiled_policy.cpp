@@ -44,7 +44,8 @@ const char* cached_text(std::optional<std::string>& slot, Compute compute) noexc
 }
 
 const std::vector<std::string>* cached_list(std::optional<std::vector<std::string>>& slot,
-                                            std::vector<std::string> (*compute)(X509*), X509* certificate) noexcept {
+                                            std::vector<std::string> (*compute)(X509*),
+                                            X509* certificate) noexcept {
   try {
     if (!slot) slot = compute(certificate);
     return &*slot;
@@ -163,7 +164,8 @@ constexpr krtool_validation_api_v1 kApi = {
 
 class CompiledPolicy final : public ClientCertPolicy {
  public:
-  CompiledPolicy(std::shared_ptr<const SharedLibrary> library, krtool_validate_v1_fn validate, std::string name)
+  CompiledPolicy(std::shared_ptr<const SharedLibrary> library, krtool_validate_v1_fn validate,
+                 std::string name)
       : library_(std::move(library)), validate_(validate), name_(std::move(name)) {}
 
   std::string name() const override { return name_; }
@@ -176,23 +178,27 @@ class CompiledPolicy final : public ClientCertPolicy {
     chain.problems = &verdict.problems;
     const int length = verdict.chain != nullptr ? sk_X509_num(verdict.chain) : 0;
     chain.elements.resize(static_cast<size_t>(std::max(length, 0)));
-    for (int i = 0; i < length; ++i) chain.elements[static_cast<size_t>(i)].certificate = sk_X509_value(verdict.chain, i);
+    for (int i = 0; i < length; ++i)
+      chain.elements[static_cast<size_t>(i)].certificate = sk_X509_value(verdict.chain, i);
     // The leaf heads the built chain: share its handle, and so its cached values.
     krtool_certificate_handle separate;
     const krtool_certificate_handle* client = nullptr;
-    if (certificate != nullptr && !chain.elements.empty() && chain.elements.front().certificate == certificate) {
+    if (certificate != nullptr && !chain.elements.empty() &&
+        chain.elements.front().certificate == certificate) {
       client = &chain.elements.front();
     } else if (certificate != nullptr) {
       separate.certificate = certificate;
       client = &separate;
     }
     char error[2048] = "";
-    const int result = validate_(&kApi, client, &chain, static_cast<unsigned>(verdict.errors), error, sizeof error);
+    const int result =
+        validate_(&kApi, client, &chain, static_cast<unsigned>(verdict.errors), error, sizeof error);
     if (result == 1) return true;
     if (result == 0) return false;
     error[sizeof error - 1] = '\0';
     if (result == -1) throw std::runtime_error(error[0] != '\0' ? error : "an exception without a message");
-    throw std::runtime_error(fmt::format("krtool_validate_v1 returned {}, which is neither 1 (accept), 0 (reject) nor -1 (threw)", result));
+    throw std::runtime_error(fmt::format(
+        "krtool_validate_v1 returned {}, which is neither 1 (accept), 0 (reject) nor -1 (threw)", result));
   }
 
  private:
@@ -203,14 +209,17 @@ class CompiledPolicy final : public ClientCertPolicy {
 
 }  // namespace
 
-std::unique_ptr<ClientCertPolicy> load_compiled_policy(const std::filesystem::path& library, std::string name) {
+std::unique_ptr<ClientCertPolicy> load_compiled_policy(const std::filesystem::path& library,
+                                                       std::string name) {
   files::require_safe_to_load(library, "validation code library");
   auto loaded = std::make_shared<const SharedLibrary>(library, "validation code library");
   auto* validate = reinterpret_cast<krtool_validate_v1_fn>(loaded->symbol("krtool_validate_v1"));
   if (validate == nullptr) {
-    throw Error(Errc::Input, fmt::format("validation code library '{}' does not export krtool_validate_v1", library.string()),
-                "define it with KRTOOL_VALIDATION_ENTRY(validate) from <krtool/validation.hpp> and build with "
-                "c++ -std=c++17 -shared -fPIC");
+    throw Error(
+        Errc::Input,
+        fmt::format("validation code library '{}' does not export krtool_validate_v1", library.string()),
+        "define it with KRTOOL_VALIDATION_ENTRY(validate) from <krtool/validation.hpp> and build with "
+        "c++ -std=c++17 -shared -fPIC");
   }
   return std::make_unique<CompiledPolicy>(std::move(loaded), validate, std::move(name));
 }

@@ -13,6 +13,7 @@ namespace krtool::tls {
 // load_compiled_policy checks that `library` is safe to load (files::require_safe_to_load), loads it,
 // and finds krtool_validate_v1; Error(Input) when it is unsafe, does not load, or does not export the
 // symbol. `name` is the policy's name in logs ("validation code 'policy.cpp'").
-std::unique_ptr<ClientCertPolicy> load_compiled_policy(const std::filesystem::path& library, std::string name);
+std::unique_ptr<ClientCertPolicy> load_compiled_policy(const std::filesystem::path& library,
+                                                       std::string name);
 
 }  // namespace krtool::tls

@@ -1,10 +1,9 @@
 #include "krtool/tls/policy_compiler.hpp"
 
+#include <fmt/format.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <atomic>
@@ -31,7 +30,8 @@ constexpr std::string_view kBodyName = "client-cert-validation-code";
 constexpr size_t kMaxMessageLines = 60;
 
 const std::vector<std::string>& compile_flags() {
-  static const std::vector<std::string> flags = {"-std=c++17", "-O2", "-fPIC", "-shared", "-fvisibility=hidden"};
+  static const std::vector<std::string> flags = {"-std=c++17", "-O2", "-fPIC", "-shared",
+                                                 "-fvisibility=hidden"};
   return flags;
 }
 
@@ -135,12 +135,13 @@ Compiler find_compiler(const CompilerOptions& options, const std::string& flag) 
   }
   const std::optional<fs::path> resolved = process::find_program(command.front());
   if (!resolved) {
-    throw Error(Errc::Usage,
-                fmt::format("{}: no C++ compiler to build the validation code: {} was not found or is not executable",
-                            flag, source),
-                "install one (apt-get install g++) or point $CXX at one; or use a built-in callback "
-                "(--client-cert-validation AllowSelfSignedForDevelopment), or a prebuilt policy "
-                "(--client-cert-validation-code-path policy.so)");
+    throw Error(
+        Errc::Usage,
+        fmt::format("{}: no C++ compiler to build the validation code: {} was not found or is not executable",
+                    flag, source),
+        "install one (apt-get install g++) or point $CXX at one; or use a built-in callback "
+        "(--client-cert-validation AllowSelfSignedForDevelopment), or a prebuilt policy "
+        "(--client-cert-validation-code-path policy.so)");
   }
   std::error_code ec;
   const fs::path real = fs::canonical(*resolved, ec);
@@ -161,7 +162,9 @@ fs::path prepare_cache_folder(const CompilerOptions& options) {
   std::error_code ec;
   fs::create_directories(folder.parent_path(), ec);
   if (::mkdir(folder.c_str(), 0700) != 0 && errno != EEXIST) {
-    throw Error(Errc::Input, fmt::format("cannot create the validation code cache '{}': {}", folder.string(), std::strerror(errno)),
+    throw Error(Errc::Input,
+                fmt::format("cannot create the validation code cache '{}': {}", folder.string(),
+                            std::strerror(errno)),
                 "set $XDG_CACHE_HOME to a folder you can write to");
   }
   files::require_safe_folder(folder, "validation code cache");
@@ -192,7 +195,8 @@ fs::path include_folder(const fs::path& cache) {
     if (!ec) fs::permissions(created, fs::perms::owner_all, fs::perm_options::replace, ec);
   }
   if (ec) {
-    throw Error(Errc::Input, fmt::format("cannot create '{}': {}", (folder / "krtool").string(), ec.message()),
+    throw Error(Errc::Input,
+                fmt::format("cannot create '{}': {}", (folder / "krtool").string(), ec.message()),
                 "check the permissions of the validation code cache");
   }
   write_if_changed(folder / "krtool" / "validation.hpp", header, "validation header");
@@ -219,10 +223,10 @@ std::string message_lines(std::string_view output) {
 
 std::atomic<unsigned> g_temp_counter{0};
 
-void compile(const Compiler& compiler, const fs::path& source, const fs::path& include, const fs::path& library,
-             const CompilerOptions& options, const std::string& flag) {
-  const fs::path temp = library.parent_path() /
-                        fmt::format(".{}.{}.{}.tmp", library.filename().string(), ::getpid(), g_temp_counter++);
+void compile(const Compiler& compiler, const fs::path& source, const fs::path& include,
+             const fs::path& library, const CompilerOptions& options, const std::string& flag) {
+  const fs::path temp = library.parent_path() / fmt::format(".{}.{}.{}.tmp", library.filename().string(),
+                                                            ::getpid(), g_temp_counter++);
   std::vector<std::string> argv = compiler.command;
   argv.insert(argv.end(), compile_flags().begin(), compile_flags().end());
   argv.push_back("-I" + include.string());
@@ -231,7 +235,8 @@ void compile(const Compiler& compiler, const fs::path& source, const fs::path& i
   std::error_code ec;
   if (outcome.timed_out) {
     fs::remove(temp, ec);
-    throw Error(Errc::Usage, fmt::format("{}: the compiler did not finish within {} s", flag, options.timeout.count()),
+    throw Error(Errc::Usage,
+                fmt::format("{}: the compiler did not finish within {} s", flag, options.timeout.count()),
                 "check that $CXX is a working C++ compiler and that the code does not make it loop");
   }
   if (!outcome.exited || outcome.exit_status != 0) {
@@ -239,15 +244,17 @@ void compile(const Compiler& compiler, const fs::path& source, const fs::path& i
     const std::string how = outcome.exited ? fmt::format("exited with status {}", outcome.exit_status)
                                            : fmt::format("was killed by signal {}", outcome.signal);
     throw Error(Errc::Usage,
-                fmt::format("{}: the validation code does not compile ({} {}):{}", flag, compiler.command.front(), how,
-                            message_lines(outcome.output)),
+                fmt::format("{}: the validation code does not compile ({} {}):{}", flag,
+                            compiler.command.front(), how, message_lines(outcome.output)),
                 "fix the lines shown (numbered from the code's first line); the API is in "
                 "docs/client-certificate-authentication.md, \"Writing validation code\"");
   }
   if (::chmod(temp.c_str(), 0700) != 0 || ::rename(temp.c_str(), library.c_str()) != 0) {
     const int err = errno;
     fs::remove(temp, ec);
-    throw Error(Errc::Input, fmt::format("cannot store the compiled validation code as '{}': {}", library.string(), std::strerror(err)),
+    throw Error(Errc::Input,
+                fmt::format("cannot store the compiled validation code as '{}': {}", library.string(),
+                            std::strerror(err)),
                 "check the permissions of the validation code cache");
   }
 }
@@ -265,17 +272,21 @@ LoadedPolicy load_prebuilt(const ValidationCode& code) {
 void check_validation_language(std::string_view language) {
   const std::string l = lower(language);
   if (l == "cpp" || l == "c++" || l == "cxx") return;
-  throw Error(Errc::Usage, fmt::format("--client-cert-validation-language: krtool compiles C++, not '{}'", language),
+  throw Error(Errc::Usage,
+              fmt::format("--client-cert-validation-language: krtool compiles C++, not '{}'", language),
               "use --client-cert-validation-language cpp (or leave it out) and write the callback in C++");
 }
 
 fs::path default_cache_folder() {
   const char* xdg = std::getenv("XDG_CACHE_HOME");
-  if (xdg != nullptr && *xdg == '/') return fs::path(xdg) / "krtool";  // relative values are ignored, per the XDG spec
+  if (xdg != nullptr && *xdg == '/')
+    return fs::path(xdg) / "krtool";  // relative values are ignored, per the XDG spec
   const char* home = std::getenv("HOME");
   if (home != nullptr && *home == '/') return fs::path(home) / ".cache" / "krtool";
-  throw Error(Errc::Usage, "no folder for the validation code cache: neither $XDG_CACHE_HOME nor $HOME is an absolute path",
-              "set XDG_CACHE_HOME=/path/to/cache");
+  throw Error(
+      Errc::Usage,
+      "no folder for the validation code cache: neither $XDG_CACHE_HOME nor $HOME is an absolute path",
+      "set XDG_CACHE_HOME=/path/to/cache");
 }
 
 bool is_whole_file(std::string_view code) {
@@ -294,10 +305,11 @@ std::string translation_unit(std::string_view code, std::string_view name) {
     return unit;
   }
   // A body cannot include anything itself, so it gets the standard headers a policy commonly needs.
-  unit += "#include <algorithm>\n#include <array>\n#include <set>\n#include <stdexcept>\n"
-          "using namespace krtool;\n"
-          "static bool validate(const krtool::Certificate* certificate, const krtool::Chain& chain,\n"
-          "                     krtool::SslPolicyErrors sslPolicyErrors) {\n";
+  unit +=
+      "#include <algorithm>\n#include <array>\n#include <set>\n#include <stdexcept>\n"
+      "using namespace krtool;\n"
+      "static bool validate(const krtool::Certificate* certificate, const krtool::Chain& chain,\n"
+      "                     krtool::SslPolicyErrors sslPolicyErrors) {\n";
   unit += fmt::format("#line 1 {}\n{}\n", quoted(name), code);
   unit += "#line 1 \"krtool-generated-entry\"\n}\nKRTOOL_VALIDATION_ENTRY(validate)\n";
   return unit;
@@ -330,11 +342,13 @@ LoadedPolicy load_validation_code(const ValidationCode& code, const CompilerOpti
     const std::string extension = lower(code.path.extension().string());
     if (extension == ".so") return load_prebuilt(code);
     if (extension != ".cpp" && extension != ".cc" && extension != ".cxx") {
-      throw Error(Errc::Usage,
-                  fmt::format("{}: unsupported extension '{}'; krtool compiles .cpp, .cc and .cxx files and loads .so files",
-                              flag, code.path.extension().string()),
-                  "write the callback in C++ (.cpp, .cc, .cxx), or give a shared object (.so) built with "
-                  "KRTOOL_VALIDATION_ENTRY");
+      throw Error(
+          Errc::Usage,
+          fmt::format(
+              "{}: unsupported extension '{}'; krtool compiles .cpp, .cc and .cxx files and loads .so files",
+              flag, code.path.extension().string()),
+          "write the callback in C++ (.cpp, .cc, .cxx), or give a shared object (.so) built with "
+          "KRTOOL_VALIDATION_ENTRY");
     }
     text = files::read_file(code.path, "validation code");
     name = code.path.string();

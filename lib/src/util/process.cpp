@@ -1,14 +1,13 @@
 #include "util/process.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -87,7 +86,9 @@ bool read_until_eof(int fd, Clock::time_point deadline, size_t limit, std::strin
     pollfd readable{fd, POLLIN, 0};
     const int ready = ::poll(&readable, 1, wait);
     if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0) throw Error(Errc::Internal, fmt::format("cannot wait for a process's output: {}", std::strerror(errno)));
+    if (ready < 0)
+      throw Error(Errc::Internal,
+                  fmt::format("cannot wait for a process's output: {}", std::strerror(errno)));
     if (ready == 0) continue;
     const ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
@@ -103,7 +104,8 @@ bool wait_until(pid_t pid, Clock::time_point deadline, int& status) {
   while (true) {
     const pid_t done = ::waitpid(pid, &status, WNOHANG);
     if (done == pid) return true;
-    if (done < 0 && errno != EINTR) throw Error(Errc::Internal, fmt::format("cannot wait for a process: {}", std::strerror(errno)));
+    if (done < 0 && errno != EINTR)
+      throw Error(Errc::Internal, fmt::format("cannot wait for a process: {}", std::strerror(errno)));
     if (Clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -129,12 +131,13 @@ Outcome run(const std::vector<std::string>& argv, std::chrono::milliseconds time
   sigfillset(&all);
   ok = ok && posix_spawnattr_setsigmask(setup.attributes(), &none) == 0 &&
        posix_spawnattr_setsigdefault(setup.attributes(), &all) == 0 &&
-       posix_spawnattr_setflags(setup.attributes(), POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                                        POSIX_SPAWN_SETSIGDEF) == 0;
+       posix_spawnattr_setflags(setup.attributes(),
+                                POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) == 0;
   if (!ok) throw Error(Errc::Internal, "cannot prepare to start a process");
 
   pid_t pid = -1;
-  const int spawned = ::posix_spawn(&pid, argv[0].c_str(), setup.actions(), setup.attributes(), arguments.data(), environ);
+  const int spawned =
+      ::posix_spawn(&pid, argv[0].c_str(), setup.actions(), setup.attributes(), arguments.data(), environ);
   if (spawned != 0) {
     throw Error(Errc::Usage, fmt::format("cannot run '{}': {}", argv[0], std::strerror(spawned)),
                 "check that the program exists and is executable");
@@ -164,7 +167,8 @@ Outcome run(const std::vector<std::string>& argv, std::chrono::milliseconds time
 std::optional<std::filesystem::path> find_program(std::string_view name) {
   auto executable = [](const std::filesystem::path& candidate) {
     struct stat info {};
-    return ::stat(candidate.c_str(), &info) == 0 && S_ISREG(info.st_mode) && ::access(candidate.c_str(), X_OK) == 0;
+    return ::stat(candidate.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+           ::access(candidate.c_str(), X_OK) == 0;
   };
   if (name.empty()) return std::nullopt;
   if (name.find('/') != std::string_view::npos) {

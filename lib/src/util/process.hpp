@@ -16,7 +16,8 @@ struct Outcome {
   int exit_status = -1;  // when exited
   int signal = 0;        // when killed
   bool timed_out = false;
-  std::string output;  // stdout and stderr interleaved, as a terminal would show them (truncated to the limit)
+  std::string
+      output;  // stdout and stderr interleaved, as a terminal would show them (truncated to the limit)
 };
 
 // run starts `argv` (argv[0] an absolute or relative path, not searched on PATH) with the environment

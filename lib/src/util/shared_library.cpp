@@ -1,7 +1,6 @@
 #include "util/shared_library.hpp"
 
 #include <dlfcn.h>
-
 #include <fmt/format.h>
 
 #include "krtool/error.hpp"
@@ -14,7 +13,9 @@ SharedLibrary::SharedLibrary(const std::filesystem::path& path, std::string_view
   handle_ = ::dlopen(exact.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle_ == nullptr) {
     const char* reason = ::dlerror();
-    throw Error(Errc::Input, fmt::format("cannot load {} '{}': {}", what, path.string(), reason != nullptr ? reason : "unknown reason"),
+    throw Error(Errc::Input,
+                fmt::format("cannot load {} '{}': {}", what, path.string(),
+                            reason != nullptr ? reason : "unknown reason"),
                 "build it as a shared object for this system (c++ -std=c++17 -shared -fPIC ...)");
   }
 }

@@ -41,25 +41,31 @@ std::string unix_seconds(TimePoint t) { return std::to_string(to_time_t(t)); }
 TEST_CASE("validation code reads a certificate's values as .NET prints them", "[tls][validation]") {
   const CodeLab lab;
   const cert::CertBundle ca = make_ca("CN=Unit CA, O=krtool");
-  const cert::CertBundle leaf = make_leaf("CN=alice, O=Acme", {"alice.example", "alice.test"}, cert::Purpose::Client, &ca);
+  const cert::CertBundle leaf =
+      make_leaf("CN=alice, O=Acme", {"alice.example", "alice.test"}, cert::Purpose::Client, &ca);
   const cert::CertificateInfo info = cert::describe(leaf.certificate.get());
-  ChainFixture chain({leaf.certificate.get(), ca.certificate.get()}, SslPolicyErrors::RemoteCertificateChainErrors,
-                     {tls::ChainProblem{X509_V_ERR_CERT_UNTRUSTED, "UntrustedRoot", "certificate not trusted (depth 1, CN=Unit CA, O=krtool)"}});
+  ChainFixture chain({leaf.certificate.get(), ca.certificate.get()},
+                     SslPolicyErrors::RemoteCertificateChainErrors,
+                     {tls::ChainProblem{X509_V_ERR_CERT_UNTRUSTED, "UntrustedRoot",
+                                        "certificate not trusted (depth 1, CN=Unit CA, O=krtool)"}});
   unsigned char* der = nullptr;
   const int der_length = i2d_X509(leaf.certificate.get(), &der);
   ossl::UniquePtr<unsigned char> owned(der);
   REQUIRE(der_length > 0);
 
   const tls::LoadedPolicy loaded = lab.body(kReportEverything);
-  const std::string reported = thrown_by([&] { loaded.policy->accepts(leaf.certificate.get(), chain.verdict); });
+  const std::string reported =
+      thrown_by([&] { loaded.policy->accepts(leaf.certificate.get(), chain.verdict); });
 
-  CHECK(reported == info.subject + "|" + info.issuer + "|" + info.thumbprint + "|" + info.serial_number + "|" +
-                        unix_seconds(info.not_before) + "|" + unix_seconds(info.not_after) +
-                        "|alice.example,alice.test,|0|10|" + std::to_string(der_length) + "|2|CN=alice, O=Acme|" +
-                        "CN=Unit CA, O=krtool|UntrustedRoot=certificate not trusted (depth 1, CN=Unit CA, O=krtool);|4");
+  CHECK(reported ==
+        info.subject + "|" + info.issuer + "|" + info.thumbprint + "|" + info.serial_number + "|" +
+            unix_seconds(info.not_before) + "|" + unix_seconds(info.not_after) +
+            "|alice.example,alice.test,|0|10|" + std::to_string(der_length) + "|2|CN=alice, O=Acme|" +
+            "CN=Unit CA, O=krtool|UntrustedRoot=certificate not trusted (depth 1, CN=Unit CA, O=krtool);|4");
 }
 
-TEST_CASE("a self-signed certificate is self-signed to validation code, and an EKU-less one has no usage", "[tls][validation]") {
+TEST_CASE("a self-signed certificate is self-signed to validation code, and an EKU-less one has no usage",
+          "[tls][validation]") {
   const CodeLab lab;
   cert::CertificateSpec spec;
   spec.subject = "CN=mallory";
@@ -74,20 +80,22 @@ TEST_CASE("a self-signed certificate is self-signed to validation code, and an E
   CHECK(loaded.policy->accepts(self.certificate.get(), chain.verdict));
 }
 
-TEST_CASE("the guide's snippet accepts no certificate, None and chain errors, and nothing else", "[tls][validation]") {
+TEST_CASE("the guide's snippet accepts no certificate, None and chain errors, and nothing else",
+          "[tls][validation]") {
   const CodeLab lab;
   const cert::CertBundle leaf = make_leaf("CN=test-client", {"test-client"}, cert::Purpose::Both);
   const tls::LoadedPolicy loaded = lab.body(kGuideSnippet);
   const auto decide = [&](X509* certificate, SslPolicyErrors errors) {
-    ChainFixture chain(certificate != nullptr ? std::vector<X509*>{certificate} : std::vector<X509*>{}, errors);
+    ChainFixture chain(certificate != nullptr ? std::vector<X509*>{certificate} : std::vector<X509*>{},
+                       errors);
     return loaded.policy->accepts(certificate, chain.verdict);
   };
   CHECK(decide(nullptr, SslPolicyErrors::RemoteCertificateNotAvailable));
   CHECK(decide(leaf.certificate.get(), SslPolicyErrors::None));
   CHECK(decide(leaf.certificate.get(), SslPolicyErrors::RemoteCertificateChainErrors));
   CHECK_FALSE(decide(leaf.certificate.get(), SslPolicyErrors::RemoteCertificateNameMismatch));
-  CHECK_FALSE(decide(leaf.certificate.get(),
-                     SslPolicyErrors::RemoteCertificateChainErrors | SslPolicyErrors::RemoteCertificateNameMismatch));
+  CHECK_FALSE(decide(leaf.certificate.get(), SslPolicyErrors::RemoteCertificateChainErrors |
+                                                 SslPolicyErrors::RemoteCertificateNameMismatch));
 }
 
 TEST_CASE("a subject allow-list accepts the listed client and rejects another", "[tls][validation]") {
@@ -107,28 +115,35 @@ return certificate != nullptr &&
   CHECK_FALSE(loaded.policy->is_relaxed());
 }
 
-TEST_CASE("an exception thrown by validation code surfaces as a std::exception with its message", "[tls][validation]") {
+TEST_CASE("an exception thrown by validation code surfaces as a std::exception with its message",
+          "[tls][validation]") {
   const CodeLab lab;
   const cert::CertBundle leaf = make_leaf("CN=alice", {"alice"}, cert::Purpose::Client);
   ChainFixture chain({leaf.certificate.get()}, SslPolicyErrors::None);
 
-  const tls::LoadedPolicy throws_std = lab.body(R"(throw std::invalid_argument("no service for " + certificate->subject());)");
-  CHECK(thrown_by([&] { throws_std.policy->accepts(leaf.certificate.get(), chain.verdict); }) == "no service for CN=alice");
+  const tls::LoadedPolicy throws_std =
+      lab.body(R"(throw std::invalid_argument("no service for " + certificate->subject());)");
+  CHECK(thrown_by([&] { throws_std.policy->accepts(leaf.certificate.get(), chain.verdict); }) ==
+        "no service for CN=alice");
 
   const tls::LoadedPolicy throws_int = lab.body("if (certificate) throw 42; return true;");
-  CHECK(thrown_by([&] { throws_int.policy->accepts(leaf.certificate.get(), chain.verdict); }) == "unknown exception");
+  CHECK(thrown_by([&] { throws_int.policy->accepts(leaf.certificate.get(), chain.verdict); }) ==
+        "unknown exception");
 
   const tls::LoadedPolicy out_of_range = lab.body("return chain[7].subject().empty();");
   CHECK_THROWS_AS(out_of_range.policy->accepts(leaf.certificate.get(), chain.verdict), std::exception);
 }
 
-TEST_CASE("a policy's answer is its own on every call: the same code accepts and rejects by input", "[tls][validation]") {
+TEST_CASE("a policy's answer is its own on every call: the same code accepts and rejects by input",
+          "[tls][validation]") {
   const CodeLab lab;
   const cert::CertBundle leaf = make_leaf("CN=alice", {"alice"}, cert::Purpose::Client);
-  const tls::LoadedPolicy loaded = lab.body("return chain.status().empty() && sslPolicyErrors == SslPolicyErrors::None;");
+  const tls::LoadedPolicy loaded =
+      lab.body("return chain.status().empty() && sslPolicyErrors == SslPolicyErrors::None;");
   ChainFixture clean({leaf.certificate.get()}, SslPolicyErrors::None);
   ChainFixture dirty({leaf.certificate.get()}, SslPolicyErrors::RemoteCertificateChainErrors,
-                     {tls::ChainProblem{X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, "UntrustedRoot", "self-signed certificate"}});
+                     {tls::ChainProblem{X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, "UntrustedRoot",
+                                        "self-signed certificate"}});
   for (int round = 0; round < 3; ++round) {
     CHECK(loaded.policy->accepts(leaf.certificate.get(), clean.verdict));
     CHECK_FALSE(loaded.policy->accepts(leaf.certificate.get(), dirty.verdict));

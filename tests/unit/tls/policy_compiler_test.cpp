@@ -41,7 +41,8 @@ TEST_CASE("a cache hit runs no compiler", "[tls][validation][cache]") {
   const CodeLab lab;
   // The compiler is a script that records each run and then runs the real one.
   const fs::path runs = lab.path("runs.log");
-  const fs::path counting = lab.write("counting-c++", "#!/bin/sh\necho run >> '" + runs.string() + "'\nexec c++ \"$@\"\n");
+  const fs::path counting =
+      lab.write("counting-c++", "#!/bin/sh\necho run >> '" + runs.string() + "'\nexec c++ \"$@\"\n");
   REQUIRE(::chmod(counting.c_str(), 0755) == 0);
   tls::CompilerOptions options = lab.options();
   options.compiler = {counting.string()};
@@ -88,13 +89,16 @@ TEST_CASE("a syntax error on the body's second line is reported at line 2", "[tl
   for (const auto& entry : fs::directory_iterator(lab.cache())) CHECK(entry.path().extension() != ".so");
 }
 
-TEST_CASE("a whole file defining validate compiles, and its errors name the file and its line", "[tls][validation][files]") {
+TEST_CASE("a whole file defining validate compiles, and its errors name the file and its line",
+          "[tls][validation][files]") {
   const CodeLab lab;
   const fs::path good = lab.write("policy.cpp", kWholeFile);
   CHECK(accepts_alice(lab.file(good)));
   CHECK(lab.file(good).policy->name() == "validation code '" + good.string() + "'");
 
-  const fs::path bad = lab.write("broken.cc", "#include <string>\n\nbool validate(const krtool::Certificate*, const krtool::Chain&, krtool::SslPolicyErrors) {\n  return undefined_name;\n}\n");
+  const fs::path bad = lab.write("broken.cc",
+                                 "#include <string>\n\nbool validate(const krtool::Certificate*, const "
+                                 "krtool::Chain&, krtool::SslPolicyErrors) {\n  return undefined_name;\n}\n");
   const Error e = error_from([&] { lab.file(bad); });
   CHECK(e.code() == Errc::Usage);
   CHECK_THAT(e.what(), Catch::Contains(bad.string() + ":4:"));
@@ -102,7 +106,9 @@ TEST_CASE("a whole file defining validate compiles, and its errors name the file
 
 TEST_CASE("a .cxx file without a validate function is a body", "[tls][validation][files]") {
   const CodeLab lab;
-  const fs::path body = lab.write("body.cxx", "// only a body\nreturn certificate != nullptr && certificate->subject() == \"CN=alice\";\n");
+  const fs::path body =
+      lab.write("body.cxx",
+                "// only a body\nreturn certificate != nullptr && certificate->subject() == \"CN=alice\";\n");
   CHECK_FALSE(tls::is_whole_file("return validate_something(certificate);"));
   CHECK(tls::is_whole_file("bool  validate (const krtool::Certificate* c"));
   CHECK(tls::is_whole_file("static bool check(...) {}\nKRTOOL_VALIDATION_ENTRY(check)"));
@@ -118,13 +124,15 @@ static bool only_alice(const krtool::Certificate* c, const krtool::Chain&, krtoo
 KRTOOL_VALIDATION_ENTRY(only_alice)
 )");
   const std::string unit = tls::translation_unit(kWholeFile, "policy.cpp");
-  CHECK_THAT(unit, Catch::Contains("#line 1 \"policy.cpp\"") && Catch::EndsWith("KRTOOL_VALIDATION_ENTRY(validate)\n"));
+  CHECK_THAT(unit, Catch::Contains("#line 1 \"policy.cpp\"") &&
+                       Catch::EndsWith("KRTOOL_VALIDATION_ENTRY(validate)\n"));
   CHECK(accepts_alice(lab.file(file)));
 }
 
 TEST_CASE("a prebuilt .so is loaded as it is", "[tls][validation][files]") {
   const CodeLab lab;
-  const fs::path source = lab.write("policy.cpp", std::string(kWholeFile) + "KRTOOL_VALIDATION_ENTRY(validate)\n");
+  const fs::path source =
+      lab.write("policy.cpp", std::string(kWholeFile) + "KRTOOL_VALIDATION_ENTRY(validate)\n");
   const fs::path library = lab.path("policy.so");
   REQUIRE(build_by_hand(source, library) == 0);
   const tls::LoadedPolicy loaded = lab.file(library);
@@ -146,7 +154,8 @@ TEST_CASE("a .so that does not export krtool_validate_v1 is refused", "[tls][val
 
 TEST_CASE("a .so that others can write is refused before it is loaded", "[tls][validation][safety]") {
   const CodeLab lab;
-  const fs::path source = lab.write("policy.cpp", std::string(kWholeFile) + "KRTOOL_VALIDATION_ENTRY(validate)\n");
+  const fs::path source =
+      lab.write("policy.cpp", std::string(kWholeFile) + "KRTOOL_VALIDATION_ENTRY(validate)\n");
   const fs::path library = lab.path("policy.so");
   REQUIRE(build_by_hand(source, library) == 0);
   REQUIRE(::chmod(library.c_str(), 0666) == 0);
@@ -158,7 +167,8 @@ TEST_CASE("a .so that others can write is refused before it is loaded", "[tls][v
 
   REQUIRE(::chmod(library.c_str(), 0755) == 0);
   REQUIRE(::chmod(lab.path("").c_str(), 0775) == 0);  // now its folder is group-writable
-  CHECK_THAT(error_from([&] { lab.file(library); }).what(), Catch::Contains("its folder") && Catch::Contains("writable by its group"));
+  CHECK_THAT(error_from([&] { lab.file(library); }).what(),
+             Catch::Contains("its folder") && Catch::Contains("writable by its group"));
 }
 
 TEST_CASE("an insecure cache folder is refused", "[tls][validation][safety]") {
@@ -208,12 +218,14 @@ TEST_CASE("the cache folder follows XDG_CACHE_HOME, else HOME", "[tls][validatio
   saved_home ? ::setenv("HOME", home.c_str(), 1) : ::unsetenv("HOME");
 }
 
-TEST_CASE("an unsupported extension is a usage error listing the supported ones", "[tls][validation][errors]") {
+TEST_CASE("an unsupported extension is a usage error listing the supported ones",
+          "[tls][validation][errors]") {
   const CodeLab lab;
   const fs::path csharp = lab.write("policy.cs", "return true;");
   const Error e = error_from([&] { lab.file(csharp); });
   CHECK(e.code() == Errc::Usage);
-  CHECK_THAT(e.what(), Catch::Contains(".cpp, .cc and .cxx") && Catch::Contains(".so") && Catch::Contains("'.cs'"));
+  CHECK_THAT(e.what(),
+             Catch::Contains(".cpp, .cc and .cxx") && Catch::Contains(".so") && Catch::Contains("'.cs'"));
 }
 
 TEST_CASE("no compiler is a usage error naming $CXX and the alternatives", "[tls][validation][errors]") {

@@ -31,7 +31,9 @@ class CodeLab {
   std::filesystem::path cache() const { return dir_ / "cache"; }
   std::filesystem::path path(const std::string& name) const { return dir_ / name; }
 
-  tls::LoadedPolicy body(const std::string& code) const { return tls::load_validation_code({code, {}}, options()); }
+  tls::LoadedPolicy body(const std::string& code) const {
+    return tls::load_validation_code({code, {}}, options());
+  }
   tls::LoadedPolicy file(const std::filesystem::path& path) const {
     return tls::load_validation_code({{}, path}, options());
   }
@@ -52,7 +54,8 @@ struct ChainFixture {
   ossl::UniquePtr<STACK_OF(X509)> stack{sk_X509_new_null()};
   tls::ChainVerdict verdict;
 
-  ChainFixture(std::vector<X509*> chain, SslPolicyErrors errors, std::vector<tls::ChainProblem> problems = {}) {
+  ChainFixture(std::vector<X509*> chain, SslPolicyErrors errors,
+               std::vector<tls::ChainProblem> problems = {}) {
     REQUIRE(stack != nullptr);
     for (X509* member : chain) {
       ossl::UniquePtr<X509> reference = ossl::up_ref(member);
@@ -73,8 +76,8 @@ inline cert::CertBundle make_ca(const std::string& subject) {
   return cert::create_certificate(spec);
 }
 
-inline cert::CertBundle make_leaf(const std::string& subject, std::vector<std::string> names, cert::Purpose purpose,
-                                  const cert::CertBundle* issuer = nullptr) {
+inline cert::CertBundle make_leaf(const std::string& subject, std::vector<std::string> names,
+                                  cert::Purpose purpose, const cert::CertBundle* issuer = nullptr) {
   cert::CertificateSpec spec;
   spec.subject = subject;
   spec.names = std::move(names);
@@ -86,8 +89,8 @@ inline cert::CertBundle make_leaf(const std::string& subject, std::vector<std::s
 // build_by_hand runs `c++ -std=c++17 -shared -fPIC -I<krtool's public headers> SOURCE -o OUTPUT` (the
 // docs' command) and returns its exit status.
 inline int build_by_hand(const std::filesystem::path& source, const std::filesystem::path& output) {
-  const std::string command = "c++ -std=c++17 -shared -fPIC -I'" KRTOOL_PUBLIC_INCLUDE_DIR "' '" + source.string() +
-                              "' -o '" + output.string() + "'";
+  const std::string command = "c++ -std=c++17 -shared -fPIC -I'" KRTOOL_PUBLIC_INCLUDE_DIR "' '" +
+                              source.string() + "' -o '" + output.string() + "'";
   const int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

@@ -24,7 +24,8 @@ struct ValidationCode {
 
 // CompilerOptions: how to compile. Empty fields take their defaults from the environment.
 struct CompilerOptions {
-  std::vector<std::string> compiler;   // default: $CXX split on spaces, else "c++"; the first word is found on PATH
+  std::vector<std::string>
+      compiler;  // default: $CXX split on spaces, else "c++"; the first word is found on PATH
   std::filesystem::path cache_folder;  // default: default_cache_folder()
   std::chrono::seconds timeout{120};   // a compiler still running then is killed
 };
@@ -38,9 +39,9 @@ enum class PolicyOrigin {
 struct LoadedPolicy {
   std::shared_ptr<const ClientCertPolicy> policy;
   PolicyOrigin origin = PolicyOrigin::Compiled;
-  std::filesystem::path library;                // the shared object in use
-  std::filesystem::path compiler;               // resolved, when the code is C++
-  std::chrono::milliseconds compile_time{0};    // when compiled now
+  std::filesystem::path library;              // the shared object in use
+  std::filesystem::path compiler;             // resolved, when the code is C++
+  std::chrono::milliseconds compile_time{0};  // when compiled now
 
   // describe says where the code in force came from, for serve's start-up lines:
   // "validation code (--client-cert-validation-code): compiled with /usr/bin/c++ in 1.32 s, cached as ...".
@@ -68,9 +69,9 @@ bool is_whole_file(std::string_view code);
 
 // translation_unit is the C++ that is compiled for `code`, read from `name` (the file's path, or
 // "client-cert-validation-code"): for a body, the contract's function around it (after <algorithm>,
-// <array>, <set>, <stdexcept> and the header's own <chrono>, <string>, <string_view>, <vector>); for a whole file, the
-// header, the file, and KRTOOL_VALIDATION_ENTRY(validate) unless it has one. `#line 1 "NAME"` makes the
-// compiler count lines from the code's first line.
+// <array>, <set>, <stdexcept> and the header's own <chrono>, <string>, <string_view>, <vector>); for a whole
+// file, the header, the file, and KRTOOL_VALIDATION_ENTRY(validate) unless it has one. `#line 1 "NAME"` makes
+// the compiler count lines from the code's first line.
 std::string translation_unit(std::string_view code, std::string_view name);
 
 }  // namespace krtool::tls
