@@ -121,8 +121,8 @@ size_t der(const krtool_certificate_handle* h, const unsigned char** bytes) noex
   const char* encoded = cached_text(c.der, [&] {
     unsigned char* out = nullptr;
     const int length = i2d_X509(c.certificate, &out);
-    ossl::require(length > 0, "encoding a certificate");
     ossl::UniquePtr<unsigned char> owned(out);
+    ossl::require(length > 0, "encoding a certificate");
     return std::string(reinterpret_cast<const char*>(out), static_cast<size_t>(length));
   });
   *bytes = reinterpret_cast<const unsigned char*>(encoded);
