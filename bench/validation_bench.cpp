@@ -147,9 +147,11 @@ int main(int argc, char** argv) try {
     if (!handshake(client.get(), c.server.get()))
       throw Error(Errc::Internal, c.name + ": the handshake failed");
   }
-  // Interleaved rounds, so that a change of machine load hits every policy alike.
+  // Interleaved rounds, so that a change of machine load hits every policy alike, each round starting
+  // with the next policy, so that none is always first.
   for (int round = 0; round < rounds; ++round) {
-    for (Case& c : cases) {
+    for (size_t k = 0; k < cases.size(); ++k) {
+      Case& c = cases[(k + static_cast<size_t>(round)) % cases.size()];
       const auto start = Steady::now();
       for (int i = 0; i < kHandshakesPerRound; ++i) {
         if (!handshake(client.get(), c.server.get()))
