@@ -86,7 +86,9 @@ def expect_start_failure(args, code, fragments, what, env=None):
 
 
 def startup_line(server):
-    return next((line for line in server.log() if line.startswith("krtool: tls: validation code")), "")
+    """serve's start-up line about the validation code. It is written to stderr before the listening line
+    goes to stdout, but the two streams are read by different threads, so wait for it (bounded)."""
+    return server.wait_for_log(lambda line: line.startswith("krtool: tls: validation code")) or ""
 
 
 def write(name, text):
