@@ -152,6 +152,7 @@ class Server:
                 for line in self.stdout_lines:
                     if line.startswith("Now listening on: "):
                         self._set_url(line[len("Now listening on: "):].strip())
+                        self._await_startup_lines(deadline)
                         return True
                 if self.process.poll() is not None and all(not r.is_alive() for r in self._readers):
                     self.returncode = self.process.returncode
@@ -162,6 +163,16 @@ class Server:
                     raise RuntimeError(f"{self.name}: no 'Now listening on:' within {self.START_TIMEOUT}s; "
                                        f"stderr: {shorten(self.stderr_text())}")
                 self._cond.wait(min(remaining, 0.2))
+
+    def _await_startup_lines(self, deadline):
+        """serve writes its warnings and description to stderr before the listening line goes to stdout, the
+        route lines last; the streams are read by separate threads, so wait (bounded, holding the condition)
+        until stderr's reader has caught up to a route line, and tests can read the start-up lines at once."""
+        while not any(line.startswith("krtool: route: ") for line in self.stderr_lines):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self.process.poll() is not None:
+                return
+            self._cond.wait(min(remaining, 0.2))
 
     def _read(self, stream, lines):
         for line in stream:

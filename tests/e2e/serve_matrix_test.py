@@ -437,16 +437,21 @@ def test_row2_server_chain_validation():
 def test_row3_callback_given_the_wrong_way():
     """Row 3: 'There is no Runspace available' = the TLS callback was given in a form the server cannot
     run (a PowerShell script block). krtool's equivalents stop serve before it listens, saying what to use:
-    an unknown callback name lists the built-ins; compiled code is refused (documented as not available
-    yet); two callbacks at once name both flags. Fix: a built-in callback, which works."""
+    an unknown callback name lists the built-ins; the guide's C# snippet given as code does not compile as
+    C++ and the compiler's message names its line; two callbacks at once name both flags. Fix: a built-in
+    callback, which works."""
     what = "troubleshooting 3 (callback in a form serve cannot run)"
     base = [*certs.server_args(), "--client-cert-mode", "allow"]
     rc, err = start_failure([*base, "--client-cert-validation", "{ $true }"], W)
     suite.eq(rc, 2, f"{what}: unknown callback name exits 2")
     suite.contains(err, "AllowSelfSignedForDevelopment", f"{what}: the message lists the built-ins")
-    rc, err = start_failure([*base, "--client-cert-validation-code", "return true;"], W)
-    suite.eq(rc, 2, f"{what}: compiled code exits 2")
-    suite.contains(err, "--client-cert-validation-code", f"{what}: the message names the flag")
+    csharp = "if (certificate is null) return true; // AllowCertificate mode\n\nreturn sslPolicyErrors == SslPolicyErrors.None;"
+    env = dict(os.environ, XDG_CACHE_HOME=os.path.join(W, "cache"))
+    rc, err = start_failure([*base, "--client-cert-validation-code", csharp], W, env=env)
+    suite.eq(rc, 2, f"{what}: C# code exits 2")
+    suite.contains(err, "--client-cert-validation-code: the validation code does not compile",
+                   f"{what}: the message names the flag")
+    suite.contains(err, "client-cert-validation-code:1:", f"{what}: the compiler's message names line 1")
     rc, err = start_failure([*base, "--client-cert-validation", "AllowAny", "--client-cert-validation-code",
                              "return true;"], W)
     suite.eq(rc, 2, f"{what}: two callbacks exit 2")

@@ -46,14 +46,16 @@ std::string asn1_text(const ASN1_STRING* s) {
                      static_cast<size_t>(ASN1_STRING_length(s)));
 }
 
-void read_subject_alt_names(X509* certificate, CertificateInfo& info) {
+// read_subject_alt_names collects the DNS names and, when `ip_addresses` is not null, the IP addresses.
+void read_subject_alt_names(X509* certificate, std::vector<std::string>& dns_names,
+                            std::vector<std::string>* ip_addresses) {
   ossl::UniquePtr<GENERAL_NAMES> names(
       static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr)));
   if (!names) return;
   for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
-    if (name->type == GEN_DNS) info.dns_names.push_back(asn1_text(name->d.dNSName));
-    if (name->type == GEN_IPADD) info.ip_addresses.push_back(ip_text(name->d.iPAddress));
+    if (name->type == GEN_DNS) dns_names.push_back(asn1_text(name->d.dNSName));
+    if (name->type == GEN_IPADD && ip_addresses != nullptr) ip_addresses->push_back(ip_text(name->d.iPAddress));
   }
 }
 
@@ -73,17 +75,6 @@ void read_key_usage(X509* certificate, CertificateInfo& info) {
   }
 }
 
-void read_extended_key_usage(X509* certificate, CertificateInfo& info) {
-  ossl::UniquePtr<EXTENDED_KEY_USAGE> usages(
-      static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(certificate, NID_ext_key_usage, nullptr, nullptr)));
-  if (!usages) return;
-  for (int i = 0; i < sk_ASN1_OBJECT_num(usages.get()); ++i) {
-    char oid[128] = {};
-    OBJ_obj2txt(oid, sizeof oid, sk_ASN1_OBJECT_value(usages.get(), i), 1);
-    info.enhanced_key_usage_oids.emplace_back(oid);
-    info.enhanced_key_usage.push_back(eku_friendly_name(oid));
-  }
-}
 
 void read_revocation_urls(X509* certificate, CertificateInfo& info) {
   ossl::UniquePtr<CRL_DIST_POINTS> points(static_cast<CRL_DIST_POINTS*>(
@@ -109,6 +100,26 @@ nlohmann::json strings(const std::vector<std::string>& values) { return nlohmann
 }  // namespace
 
 std::string thumbprint(X509* certificate) { return digest_hex(certificate, EVP_sha1()); }
+
+std::vector<std::string> dns_names(X509* certificate) {
+  std::vector<std::string> names;
+  read_subject_alt_names(certificate, names, nullptr);
+  return names;
+}
+
+std::vector<std::string> enhanced_key_usage_oids(X509* certificate) {
+  ossl::UniquePtr<EXTENDED_KEY_USAGE> usages(
+      static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(certificate, NID_ext_key_usage, nullptr, nullptr)));
+  std::vector<std::string> oids;
+  if (!usages) return oids;
+  for (int i = 0; i < sk_ASN1_OBJECT_num(usages.get()); ++i) {
+    char oid[128] = {};
+    ossl::require(OBJ_obj2txt(oid, sizeof oid, sk_ASN1_OBJECT_value(usages.get(), i), 1) > 0,
+                  "reading an extended key usage OID");
+    oids.emplace_back(oid);
+  }
+  return oids;
+}
 std::string thumbprint_sha256(X509* certificate) { return digest_hex(certificate, EVP_sha256()); }
 
 std::string serial_number(X509* certificate) {
@@ -142,7 +153,7 @@ CertificateInfo describe(X509* certificate, bool has_private_key) {
   info.serial_number = serial_number(certificate);
   info.not_before = from_asn1_time(X509_get0_notBefore(certificate), "the certificate's notBefore");
   info.not_after = from_asn1_time(X509_get0_notAfter(certificate), "the certificate's notAfter");
-  read_subject_alt_names(certificate, info);
+  read_subject_alt_names(certificate, info.dns_names, &info.ip_addresses);
   if (EVP_PKEY* key = X509_get0_pubkey(certificate)) {
     info.key_type = key_type_name(key);
     info.key_size = key_bits(key);
@@ -151,7 +162,8 @@ CertificateInfo describe(X509* certificate, bool has_private_key) {
   info.is_certificate_authority = (X509_get_extension_flags(certificate) & EXFLAG_CA) != 0;
   info.is_self_signed = info.subject == info.issuer;
   read_key_usage(certificate, info);
-  read_extended_key_usage(certificate, info);
+  info.enhanced_key_usage_oids = enhanced_key_usage_oids(certificate);
+  for (const std::string& oid : info.enhanced_key_usage_oids) info.enhanced_key_usage.push_back(eku_friendly_name(oid));
   read_revocation_urls(certificate, info);
   const int signature_nid = X509_get_signature_nid(certificate);
   info.signature_algorithm = signature_nid != NID_undef ? OBJ_nid2ln(signature_nid) : "unknown";

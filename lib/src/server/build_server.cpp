@@ -12,6 +12,7 @@
 #include "krtool/cert/describe.hpp"
 #include "krtool/error.hpp"
 #include "krtool/formats/load.hpp"
+#include "krtool/tls/policy_compiler.hpp"
 
 namespace krtool::server {
 namespace {
@@ -59,7 +60,14 @@ std::vector<ossl::UniquePtr<X509_CRL>> load_crl_list(const std::vector<std::stri
   return out;
 }
 
-std::shared_ptr<const tls::ClientCertPolicy> make_policy(const ServeConfig& config) {
+struct MadePolicy {
+  std::shared_ptr<const tls::ClientCertPolicy> policy;  // null: strict validation
+  std::string origin;                                   // for compiled code: where it came from
+};
+
+// check_validation_flags runs before anything is loaded, so that conflicting flags are reported as
+// such whatever else is wrong.
+void check_validation_flags(const ServeConfig& config) {
   std::vector<std::string> given;
   if (!config.validation_builtin.empty()) given.emplace_back("--client-cert-validation");
   if (!config.validation_code.empty()) given.emplace_back("--client-cert-validation-code");
@@ -68,17 +76,27 @@ std::shared_ptr<const tls::ClientCertPolicy> make_policy(const ServeConfig& conf
     throw Error(Errc::Usage, fmt::format("{} cannot be combined: give one TLS validation callback", fmt::join(given, " and ")),
                 "choose a built-in callback, a code snippet, or a code file");
   }
-  if (!config.validation_language.empty() && !config.validation_code_path.empty()) {
-    throw Error(Errc::Usage, "do not give --client-cert-validation-language with --client-cert-validation-code-path",
-                "the language comes from the file's extension");
+  if (!config.validation_language.empty()) {
+    if (!config.validation_code_path.empty()) {
+      throw Error(Errc::Usage, "do not give --client-cert-validation-language with --client-cert-validation-code-path",
+                  "the language comes from the file's extension");
+    }
+    if (config.validation_code.empty()) {
+      throw Error(Errc::Usage, "--client-cert-validation-language applies to --client-cert-validation-code, which was not given",
+                  "give the code, or leave the language out");
+    }
+    tls::check_validation_language(config.validation_language);
   }
+}
+
+MadePolicy make_policy(const ServeConfig& config) {
   if (!config.validation_code.empty() || !config.validation_code_path.empty()) {
-    throw Error(Errc::Usage, fmt::format("{}: compiled validation code is not available in this version of krtool", given.front()),
-                "use a built-in callback: --client-cert-validation AllowAny|AllowSelfSignedForDevelopment|"
-                "AllowMissingOrSelfSignedForDevelopment");
+    const tls::LoadedPolicy loaded =
+        tls::load_validation_code(tls::ValidationCode{config.validation_code, config.validation_code_path});
+    return MadePolicy{loaded.policy, loaded.describe()};
   }
-  if (config.validation_builtin.empty()) return nullptr;
-  return tls::builtin_policy(config.validation_builtin);
+  if (config.validation_builtin.empty()) return {};
+  return MadePolicy{tls::builtin_policy(config.validation_builtin), ""};
 }
 
 std::shared_ptr<const auth::CertificateScheme> make_scheme(const SchemeConfig& scheme, const ServeConfig& config) {
@@ -124,6 +142,7 @@ BuiltServer build_server_options(const ServeConfig& config, const PasswordPrompt
   options.port = resolve_port(config);
 
   const tls::ClientCertMode mode = tls::parse_client_cert_mode(config.client_cert_mode);
+  check_validation_flags(config);
   if (config.self_signed && !config.cert_file.empty()) {
     throw Error(Errc::Usage, "--self-signed and --cert cannot be combined", "give one server certificate");
   }
@@ -151,7 +170,8 @@ BuiltServer build_server_options(const ServeConfig& config, const PasswordPrompt
     tls_options.check_certificate_revocation = config.check_certificate_revocation;
     tls_options.crls = load_crl_list(config.crl_files);
     tls_options.ssl_protocols = config.ssl_protocols;
-    tls_options.policy = make_policy(config);
+    MadePolicy policy = make_policy(config);
+    tls_options.policy = std::move(policy.policy);
     if (tls_options.policy && tls_options.policy->is_relaxed()) {
       relaxed.push_back(fmt::format("TLS validation callback {}", tls_options.policy->name()));
     }
@@ -160,6 +180,7 @@ BuiltServer build_server_options(const ServeConfig& config, const PasswordPrompt
         config.trust_ca_files.empty() ? std::string("the system store") : fmt::format("{}", fmt::join(config.trust_ca_files, ", ")),
         tls_options.policy ? tls_options.policy->name() : std::string("strict (a chain without errors)"),
         config.check_certificate_revocation ? "; revocation checked" : ""));
+    if (!policy.origin.empty()) built.description.push_back(fmt::format("tls: {}", policy.origin));
     tls_options.log = [sink = options.log, json_log](const std::string& line) {
       sink(json_log ? nlohmann::json{{"event", "tls"}, {"message", line}}.dump() : line);
     };
@@ -169,7 +190,8 @@ BuiltServer build_server_options(const ServeConfig& config, const PasswordPrompt
       throw Error(Errc::Usage, fmt::format("--client-cert-mode {} needs HTTPS", tls::to_string(mode)),
                   "give --cert FILE or --self-signed");
     }
-    if (!config.trust_ca_files.empty() || !config.validation_builtin.empty()) {
+    if (!config.trust_ca_files.empty() || !config.validation_builtin.empty() || !config.validation_code.empty() ||
+        !config.validation_code_path.empty()) {
       throw Error(Errc::Usage, "TLS options were given but the server has no certificate",
                   "give --cert FILE or --self-signed");
     }

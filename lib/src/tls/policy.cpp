@@ -30,16 +30,16 @@ class AllowAny final : public ClientCertPolicy {
  public:
   std::string name() const override { return "AllowAny"; }
   bool is_relaxed() const override { return true; }
-  bool accepts(X509* certificate, STACK_OF(X509)*, SslPolicyErrors) const override { return certificate != nullptr; }
+  bool accepts(X509* certificate, const ChainVerdict&) const override { return certificate != nullptr; }
 };
 
 class AllowSelfSignedForDevelopment final : public ClientCertPolicy {
  public:
   std::string name() const override { return "AllowSelfSignedForDevelopment"; }
   bool is_relaxed() const override { return true; }
-  bool accepts(X509* certificate, STACK_OF(X509)*, SslPolicyErrors errors) const override {
+  bool accepts(X509* certificate, const ChainVerdict& chain) const override {
     return certificate != nullptr &&
-           (errors == SslPolicyErrors::None || errors == SslPolicyErrors::RemoteCertificateChainErrors);
+           (chain.errors == SslPolicyErrors::None || chain.errors == SslPolicyErrors::RemoteCertificateChainErrors);
   }
 };
 
@@ -47,9 +47,9 @@ class AllowMissingOrSelfSignedForDevelopment final : public ClientCertPolicy {
  public:
   std::string name() const override { return "AllowMissingOrSelfSignedForDevelopment"; }
   bool is_relaxed() const override { return true; }
-  bool accepts(X509* certificate, STACK_OF(X509)*, SslPolicyErrors errors) const override {
-    return certificate == nullptr || errors == SslPolicyErrors::None ||
-           errors == SslPolicyErrors::RemoteCertificateChainErrors;
+  bool accepts(X509* certificate, const ChainVerdict& chain) const override {
+    return certificate == nullptr || chain.errors == SslPolicyErrors::None ||
+           chain.errors == SslPolicyErrors::RemoteCertificateChainErrors;
   }
 };
 

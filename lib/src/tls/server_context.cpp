@@ -11,6 +11,7 @@
 #include <cctype>
 #include <mutex>
 
+#include "cert/chain_status.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
 
@@ -52,29 +53,27 @@ std::string peer_address(const SSL* ssl) {
   return fmt::format("[{}]:{}", host, ntohs(in6->sin6_port));
 }
 
-// Errors found while building one chain; the collecting callback lets X509_verify_cert go on after an
-// error so that every reason is reported, not only the first.
-struct ChainErrors {
-  std::vector<std::string> reasons;
-  int first_error = X509_V_OK;
-};
-thread_local ChainErrors* t_chain_errors = nullptr;
+// The chain being built on this thread: the collecting callback lets X509_verify_cert go on after an
+// error so that every problem is reported, not only the first.
+thread_local ChainVerdict* t_chain_verdict = nullptr;
 
 int collect_chain_error(int ok, X509_STORE_CTX* context) {
-  if (ok == 0 && t_chain_errors != nullptr) {
+  if (ok != 0 || t_chain_verdict == nullptr) return 1;
+  try {
     const int error = X509_STORE_CTX_get_error(context);
     const int depth = X509_STORE_CTX_get_error_depth(context);
     X509* at = X509_STORE_CTX_get_current_cert(context);
     std::string reason = fmt::format("{} (depth {}", X509_verify_cert_error_string(error), depth);
     if (at != nullptr) reason += ", " + cert::format_dn(X509_get_subject_name(at));
     reason += ")";
-    if (std::find(t_chain_errors->reasons.begin(), t_chain_errors->reasons.end(), reason) ==
-        t_chain_errors->reasons.end()) {
-      t_chain_errors->reasons.push_back(std::move(reason));
+    std::vector<ChainProblem>& problems = t_chain_verdict->problems;
+    if (std::none_of(problems.begin(), problems.end(), [&](const ChainProblem& p) { return p.information == reason; })) {
+      problems.push_back(ChainProblem{error, cert::dotnet_chain_status(error), std::move(reason)});
     }
-    if (t_chain_errors->first_error == X509_V_OK) t_chain_errors->first_error = error;
+    return 1;
+  } catch (...) {
+    return 0;  // exceptions must not cross OpenSSL's C frames; the chain then counts as failed
   }
-  return 1;
 }
 
 // verify_client_certificate replaces OpenSSL's chain verification for the whole handshake, so the
@@ -88,18 +87,21 @@ int verify_client_certificate(X509_STORE_CTX* context, void* arg) {
   verdict->certificate_presented = leaf != nullptr;
   verdict->subject = leaf != nullptr ? cert::format_dn(X509_get_subject_name(leaf)) : "";
 
-  ChainErrors errors;
-  t_chain_errors = &errors;
+  ChainVerdict chain;
+  t_chain_verdict = &chain;
   X509_STORE_CTX_set_verify_cb(context, collect_chain_error);
   const int built = X509_verify_cert(context);
-  t_chain_errors = nullptr;
-  if (built <= 0 && errors.first_error == X509_V_OK) {
-    errors.first_error = X509_STORE_CTX_get_error(context);
-    errors.reasons.push_back(X509_verify_cert_error_string(errors.first_error));
+  t_chain_verdict = nullptr;
+  if (built <= 0 && chain.problems.empty()) {
+    const int error = X509_STORE_CTX_get_error(context);
+    chain.problems.push_back(ChainProblem{error, cert::dotnet_chain_status(error), X509_verify_cert_error_string(error)});
   }
   ERR_clear_error();
-  verdict->reasons = errors.reasons;
-  verdict->errors = errors.first_error == X509_V_OK ? SslPolicyErrors::None : SslPolicyErrors::RemoteCertificateChainErrors;
+  const int first_error = chain.problems.empty() ? X509_V_OK : chain.problems.front().error;
+  chain.errors = chain.problems.empty() ? SslPolicyErrors::None : SslPolicyErrors::RemoteCertificateChainErrors;
+  chain.chain = X509_STORE_CTX_get0_chain(context);
+  for (const ChainProblem& problem : chain.problems) verdict->reasons.push_back(problem.information);
+  verdict->errors = chain.errors;
 
   const ClientCertPolicy* policy = config->options().policy.get();
   std::string policy_failure;
@@ -109,7 +111,7 @@ int verify_client_certificate(X509_STORE_CTX* context, void* arg) {
   } else {
     verdict->decided_by = policy->name();
     try {
-      verdict->accepted = policy->accepts(leaf, X509_STORE_CTX_get0_untrusted(context), verdict->errors);
+      verdict->accepted = policy->accepts(leaf, chain);
     } catch (const std::exception& e) {
       verdict->accepted = false;
       policy_failure = fmt::format(" (the policy threw: {})", e.what());
@@ -124,7 +126,7 @@ int verify_client_certificate(X509_STORE_CTX* context, void* arg) {
   } else {
     // The error chosen here becomes the alert the client receives: chain errors keep OpenSSL's own
     // (unknown_ca, certificate_expired, ...), a policy's refusal of a sound chain is bad_certificate.
-    X509_STORE_CTX_set_error(context, errors.first_error != X509_V_OK ? errors.first_error : X509_V_ERR_CERT_REJECTED);
+    X509_STORE_CTX_set_error(context, first_error != X509_V_OK ? first_error : X509_V_ERR_CERT_REJECTED);
     if (config->options().log) {
       config->options().log(fmt::format(
           "tls: rejected client certificate '{}' from {}: {} by {}{}{}", verdict->subject, peer_address(ssl),

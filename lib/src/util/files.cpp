@@ -192,6 +192,59 @@ void write_file(const fs::path& path, std::string bytes, FileMode mode, bool for
   set.commit();
 }
 
+namespace {
+
+// unsafe_because names what is wrong with one file or folder's owner and mode, or returns "". A sticky
+// folder (/tmp) may be writable by others when `sticky_allowed`: they cannot replace files they do not own.
+std::string unsafe_because(const struct stat& info, bool sticky_allowed) {
+  const uid_t me = ::geteuid();
+  if (info.st_uid != me && info.st_uid != 0) return fmt::format("is owned by user id {}, not by you", info.st_uid);
+  const bool sticky_folder = sticky_allowed && S_ISDIR(info.st_mode) && (info.st_mode & S_ISVTX) != 0;
+  if ((info.st_mode & S_IWOTH) != 0 && !sticky_folder) return "is writable by every user";
+  if ((info.st_mode & S_IWGRP) != 0 && !sticky_folder) return "is writable by its group";
+  return "";
+}
+
+}  // namespace
+
+void require_safe_to_load(const fs::path& path, std::string_view what) {
+  std::error_code ec;
+  const fs::path real = fs::canonical(path, ec);
+  if (ec) {
+    throw Error(Errc::Input, fmt::format("{} '{}' cannot be read: {}", what, path.string(), ec.message()),
+                "check the path; relative paths are taken from the current folder");
+  }
+  const fs::path folder = folder_of(real);
+  for (const auto& [checked, is_folder] : {std::pair{real, false}, std::pair{folder, true}}) {
+    struct stat info {};
+    if (::stat(checked.c_str(), &info) != 0) {
+      throw Error(Errc::Input, fmt::format("{} '{}' cannot be read: {}", what, checked.string(), errno_text(errno)));
+    }
+    const std::string problem = unsafe_because(info, is_folder);
+    if (problem.empty()) continue;
+    throw Error(Errc::Input,
+                fmt::format("refusing to load {} '{}': {} '{}' {}, so another user could have replaced the code",
+                            what, path.string(), is_folder ? "its folder" : "the file", checked.string(), problem),
+                fmt::format("make it yours and writable by you alone: chown \"$(id -u)\" '{0}' && chmod go-w '{0}'",
+                            checked.string()));
+  }
+}
+
+void require_safe_folder(const fs::path& folder, std::string_view what) {
+  struct stat info {};
+  if (::stat(folder.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+    throw Error(Errc::Input, fmt::format("{} '{}' is not a folder", what, folder.string()),
+                "remove what is there, or choose another folder");
+  }
+  const std::string problem = unsafe_because(info, /*sticky_allowed=*/false);
+  if (!problem.empty()) {
+    throw Error(Errc::Input,
+                fmt::format("refusing to use {} '{}': it {}, so another user could plant code in it", what,
+                            folder.string(), problem),
+                fmt::format("make it yours and private: chown \"$(id -u)\" '{0}' && chmod 700 '{0}'", folder.string()));
+  }
+}
+
 fs::path sibling_path(const fs::path& path, std::string_view extension) {
   fs::path out = path;
   out.replace_extension(extension);

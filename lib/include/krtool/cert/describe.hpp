@@ -42,10 +42,13 @@ struct CertificateInfo {
 
 CertificateInfo describe(X509* certificate, bool has_private_key = false);
 
-// thumbprint / thumbprint_sha256 / serial_number compute one field without the rest.
+// thumbprint / thumbprint_sha256 / serial_number / dns_names / enhanced_key_usage_oids compute one
+// field without the rest.
 std::string thumbprint(X509* certificate);
 std::string thumbprint_sha256(X509* certificate);
 std::string serial_number(X509* certificate);
+std::vector<std::string> dns_names(X509* certificate);                // the SAN's DNS entries, in order
+std::vector<std::string> enhanced_key_usage_oids(X509* certificate);  // dotted OIDs; empty without the extension
 
 // eku_friendly_name maps serverAuth and clientAuth OIDs to .NET's names and returns others unchanged.
 std::string eku_friendly_name(const std::string& oid);

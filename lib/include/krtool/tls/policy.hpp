@@ -9,33 +9,29 @@
 #include <vector>
 
 #include "krtool/ossl.hpp"
+#include "krtool/validation.hpp"
 
 namespace krtool {
 
-// SslPolicyErrors is .NET's System.Net.Security.SslPolicyErrors, a flag enum.
-enum class SslPolicyErrors : unsigned {
-  None = 0,
-  RemoteCertificateNotAvailable = 1,
-  RemoteCertificateNameMismatch = 2,
-  RemoteCertificateChainErrors = 4,
-};
-constexpr SslPolicyErrors operator|(SslPolicyErrors a, SslPolicyErrors b) {
-  return static_cast<SslPolicyErrors>(static_cast<unsigned>(a) | static_cast<unsigned>(b));
-}
-constexpr SslPolicyErrors operator&(SslPolicyErrors a, SslPolicyErrors b) {
-  return static_cast<SslPolicyErrors>(static_cast<unsigned>(a) & static_cast<unsigned>(b));
-}
+// SslPolicyErrors itself is defined in validation.hpp, which validation code includes on its own.
 std::string to_string(SslPolicyErrors errors);  // "None", "RemoteCertificateChainErrors", "A, B"
 
 }  // namespace krtool
 
 namespace krtool::tls {
 
+// ChainProblem is one problem found while building the client's chain (.NET's X509ChainStatus).
+struct ChainProblem {
+  int error = 0;             // X509_V_ERR_*
+  std::string status;        // .NET's X509ChainStatusFlags name, "" when none matches
+  std::string information;   // OpenSSL's reason with depth and subject, as the log shows it
+};
+
 // ChainVerdict is what building the client's chain found, before any policy looked at it.
 struct ChainVerdict {
   SslPolicyErrors errors = SslPolicyErrors::None;
-  std::vector<std::string> reasons;  // OpenSSL's reasons with depth and subject, for the log
-  int first_error = 0;               // X509_V_ERR_* of the first error, 0 when none
+  std::vector<ChainProblem> problems;  // one per distinct problem, in the order found
+  STACK_OF(X509)* chain = nullptr;     // as built, leaf first; borrowed for the policy's call
 };
 
 // ClientCertPolicy is a TLS validation callback: Kestrel's
@@ -50,7 +46,7 @@ class ClientCertPolicy {
   virtual bool is_relaxed() const = 0;
   // accepts() decides; `certificate` is null only when none was presented. A policy that throws
   // rejects the handshake; the exception's text is logged.
-  virtual bool accepts(X509* certificate, STACK_OF(X509)* chain, SslPolicyErrors errors) const = 0;
+  virtual bool accepts(X509* certificate, const ChainVerdict& chain) const = 0;
 };
 
 // builtin_policy returns AllowAny, AllowSelfSignedForDevelopment or AllowMissingOrSelfSignedForDevelopment

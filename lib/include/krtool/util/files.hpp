@@ -50,6 +50,17 @@ class OutputSet {
 void write_file(const std::filesystem::path& path, std::string bytes, FileMode mode, bool force,
                 std::string what);
 
+// require_safe_to_load refuses (Error(Input)) to trust `path`, code about to be loaded into krtool,
+// when another user could have written it: the file, or the folder holding it, is writable by group
+// or others (a folder with the sticky bit, such as /tmp, is allowed: others cannot replace a file they
+// do not own there), or either is owned by someone other than the current user or root. Symbolic
+// links are followed first, so the real file and its real folder are checked. `what` names the file.
+void require_safe_to_load(const std::filesystem::path& path, std::string_view what);
+
+// require_safe_folder applies the same rule to a folder itself: owned by the current user or root and
+// writable by nobody else (sticky or not).
+void require_safe_folder(const std::filesystem::path& folder, std::string_view what);
+
 // sibling_path returns `path` with its extension replaced ("out/alice.pem", ".key" -> "out/alice.key").
 std::filesystem::path sibling_path(const std::filesystem::path& path, std::string_view extension);
 
