@@ -2,7 +2,6 @@
 #include <CLI/CLI.hpp>
 
 #include <fmt/format.h>
-#include <openssl/crypto.h>
 
 #include <iostream>
 #include <span>
@@ -10,7 +9,7 @@
 
 #include "command.hpp"
 #include "krtool/error.hpp"
-#include "krtool/ossl.hpp"
+#include "openssl_setup.hpp"
 
 namespace {
 
@@ -69,10 +68,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    // OpenSSL frees all it built (providers, method stores, error strings) in an atexit handler: 1.3 M
-    // instructions, a twentieth of a new-selfsigned run, for memory the process is about to hand back.
-    // This has to come before OpenSSL's first use, which registers the handler.
-    krtool::ossl::require(OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr) == 1, "initialising OpenSSL");
+    krtool::app::prepare_openssl();
     return runner.action ? runner.action() : 0;
   } catch (const krtool::Error& e) {
     print_error(e.what(), e.hint());
