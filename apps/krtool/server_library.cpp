@@ -1,7 +1,6 @@
 #include "server_library.hpp"
 
 #include <dlfcn.h>
-
 #include <fmt/format.h>
 
 #include "krtool/error.hpp"
@@ -18,13 +17,16 @@ const server::ServeEntry& open_library() {
   void* handle = ::dlopen(kLibrary, RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* reason = ::dlerror();
-    throw Error(Errc::Internal, fmt::format("cannot load the server library {}: {}", kLibrary, reason ? reason : "unknown"),
-                "it belongs beside libkrtool.so (build/lib/ or the installed lib folder); rebuild or reinstall krtool");
+    throw Error(Errc::Internal,
+                fmt::format("cannot load the server library {}: {}", kLibrary, reason ? reason : "unknown"),
+                "it belongs beside libkrtool.so (build/lib/ or the installed lib folder); rebuild or "
+                "reinstall krtool");
   }
   using EntryFn = const server::ServeEntry* (*)();
   auto entry = reinterpret_cast<EntryFn>(::dlsym(handle, "krtool_serve_entry"));
   if (entry == nullptr || entry() == nullptr) {
-    throw Error(Errc::Internal, fmt::format("{} has no krtool_serve_entry: it is not this krtool's server library", kLibrary),
+    throw Error(Errc::Internal,
+                fmt::format("{} has no krtool_serve_entry: it is not this krtool's server library", kLibrary),
                 "rebuild or reinstall krtool so that the binary and its libraries match");
   }
   return *entry();
