@@ -4,9 +4,12 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <span>
+#include <string_view>
 
 #include "command.hpp"
 #include "krtool/error.hpp"
+#include "openssl_setup.hpp"
 
 namespace {
 
@@ -22,6 +25,19 @@ constexpr CommandSpec kCommands[] = {
     {"test-client", krtool::app::setup_test_client},
 };
 
+// commands_to_set_up picks what CLI11 has to know. Setting a command up builds all of its option objects
+// (serve alone has a few dozen), and a run needs only the one it names; that is most of CLI11's share of
+// a `new-selfsigned` run. Any other first argument (--help, --version, a typo, nothing) sets all of them
+// up, for the full listing and CLI11's own errors.
+std::span<const CommandSpec> commands_to_set_up(int argc, char** argv) {
+  if (argc > 1) {
+    for (const CommandSpec& command : kCommands) {
+      if (std::string_view(argv[1]) == command.name) return {&command, 1};
+    }
+  }
+  return kCommands;
+}
+
 void print_error(std::string_view message, std::string_view hint) {
   std::cerr << "krtool: error: " << message << '\n';
   if (!hint.empty()) std::cerr << "  hint: " << hint << '\n';
@@ -35,7 +51,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1, 1);
   app.fallthrough(false);
   krtool::app::Runner runner;
-  for (const CommandSpec& command : kCommands) command.setup(app, runner);
+  for (const CommandSpec& command : commands_to_set_up(argc, argv)) command.setup(app, runner);
 
   try {
     app.parse(argc, argv);
@@ -53,6 +69,7 @@ int main(int argc, char** argv) {
   }
 
   try {
+    krtool::app::prepare_openssl();
     return runner.action ? runner.action() : 0;
   } catch (const krtool::Error& e) {
     print_error(e.what(), e.hint());

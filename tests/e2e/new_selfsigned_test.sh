@@ -30,6 +30,24 @@ life = (c.not_valid_after - datetime.datetime.utcnow()).days
 print("ok" if 240 <= age <= 400 and 1 <= c.serial_number < 2**63 and life in (364, 365) else f"bad age={age} serial={c.serial_number} life={life}")')
 expect_eq "$out" ok "notBefore/serial/lifetime"
 
+it "gives every certificate its own serial and key"
+# krtool chooses OpenSSL's random generator itself (apps/krtool/openssl_setup.cpp); two runs must differ.
+krtool new-selfsigned --dns twin --key-type ecdsa --out twin1.pem
+krtool new-selfsigned --dns twin --key-type ecdsa --out twin2.pem
+expect_rc 0
+serials=$(for f in twin1.pem twin2.pem; do openssl x509 -in $f -noout -serial; done | sort -u | wc -l)
+expect_eq "$serials" 2 "distinct serials"
+keys=$(for f in twin1.pem twin2.pem; do openssl x509 -in $f -noout -pubkey; done | sort -u | grep -vc -- '-----')
+[ "$keys" -ge 4 ] && pass || fail "the two certificates share a public key"
+
+it "lets a [random] section of the OpenSSL configuration choose the generator"
+# krtool's choice is only a default, made before OpenSSL reads its configuration: a generator named
+# there must be the one used, so a name that does not exist fails the run.
+printf 'openssl_conf = init\n[init]\nrandom = random_sect\n[random_sect]\nrandom = NO-SUCH-DRBG\n' >no-drbg.cnf
+run env OPENSSL_CONF=no-drbg.cnf "$KRTOOL" new-selfsigned --dns nodrbg --key-type ecdsa --out nodrbg.pem
+expect_error 1 "NO-SUCH-DRBG"
+expect_no_file nodrbg.pem
+
 it "makes ECDSA keys on each curve with a matching signature hash and Ed25519 keys"
 for curve in p256:prime256v1:SHA256 p384:secp384r1:SHA384 p521:secp521r1:SHA512; do
   IFS=: read -r name ossl hash <<<"$curve"

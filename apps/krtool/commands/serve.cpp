@@ -14,9 +14,9 @@
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
 #include "krtool/formats/encode.hpp"
-#include "krtool/server/build_server.hpp"
-#include "krtool/server/dev_server.hpp"
+#include "krtool/net_entry.hpp"
 #include "krtool/util/files.hpp"
+#include "net_library.hpp"
 
 namespace krtool::app {
 namespace {
@@ -40,7 +40,8 @@ bool given(const ServeOptions& o, const std::string& name) {
 
 // merged_config starts from the --config file (or the defaults) and applies every flag that was given.
 server::ServeConfig merged_config(const ServeOptions& o) {
-  server::ServeConfig c = o.config_file.empty() ? server::ServeConfig{} : server::load_serve_config(o.config_file);
+  server::ServeConfig c =
+      o.config_file.empty() ? server::ServeConfig{} : net_library().load_serve_config(o.config_file);
   const server::ServeConfig& f = o.flags;
   if (given(o, "--address")) c.address = f.address;
   if (given(o, "--port")) c.port = f.port;
@@ -91,7 +92,7 @@ class SignalWaiter {
     sigaddset(&signals_, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
   }
-  void start(server::DevServer& server) {
+  void start(ServerControl& server) {
     thread_ = std::thread([this, &server] {
       int signal = 0;
       sigwait(&signals_, &signal);
@@ -115,7 +116,7 @@ class SignalWaiter {
 
 int run_serve(const ServeOptions& o) {
   const server::ServeConfig config = merged_config(o);
-  server::BuiltServer built = server::build_server_options(config, terminal_prompt);
+  server::BuiltServer built = net_library().build_server_options(config, terminal_prompt, nullptr);
   for (const std::string& w : built.warnings) warn(w);
   if (built.development_root) {
     const cert::CertBundle& root = *built.development_root;
@@ -134,11 +135,11 @@ int run_serve(const ServeOptions& o) {
   for (const std::string& line : built.description) std::cerr << "krtool: " << line << '\n';
 
   SignalWaiter signals;
-  server::DevServer server(std::move(built.options));
-  server.bind();
-  std::cout << "Now listening on: " << server.url() << std::endl;
-  signals.start(server);
-  server.run();
+  const std::unique_ptr<ServerControl> server = net_library().make_server(std::move(built.options));
+  server->bind();
+  std::cout << "Now listening on: " << server->url() << std::endl;
+  signals.start(*server);
+  server->run();
   return 0;
 }
 
