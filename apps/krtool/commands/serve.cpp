@@ -82,17 +82,26 @@ server::ServeConfig merged_config(const ServeOptions& o) {
   return c;
 }
 
-// SignalWaiter turns SIGINT and SIGTERM into a clean stop: the signals are blocked in every thread
-// (the server's threads inherit the mask) and one thread waits for them.
+// stop_signals are SIGINT and SIGTERM. They are blocked in every thread (block_stop_signals runs before the
+// server starts any, and its threads inherit the mask) so that only the SignalWaiter's thread sees them.
+sigset_t stop_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  return signals;
+}
+
+void block_stop_signals() {
+  const sigset_t signals = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+// SignalWaiter turns SIGINT or SIGTERM into a clean stop of `server`. It must be destroyed before the
+// server: its destructor wakes and joins the thread that would otherwise call stop() on it.
 class SignalWaiter {
  public:
-  SignalWaiter() {
-    sigemptyset(&signals_);
-    sigaddset(&signals_, SIGINT);
-    sigaddset(&signals_, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
-  }
-  void start(ServerControl& server) {
+  explicit SignalWaiter(ServerControl& server) : signals_(stop_signals()) {
     thread_ = std::thread([this, &server] {
       int signal = 0;
       sigwait(&signals_, &signal);
@@ -100,18 +109,18 @@ class SignalWaiter {
       server.stop();
     });
   }
+  SignalWaiter(const SignalWaiter&) = delete;
+  SignalWaiter& operator=(const SignalWaiter&) = delete;
   ~SignalWaiter() {
-    if (thread_.joinable()) {
-      stopping_ = true;
-      pthread_kill(thread_.native_handle(), SIGTERM);  // wakes sigwait when the server stopped on its own
-      thread_.join();
-    }
+    stopping_ = true;
+    pthread_kill(thread_.native_handle(), SIGTERM);  // wakes sigwait when the server stopped on its own
+    thread_.join();
   }
 
  private:
-  sigset_t signals_{};
-  std::thread thread_;
+  sigset_t signals_;
   std::atomic<bool> stopping_{false};
+  std::thread thread_;
 };
 
 int run_serve(const ServeOptions& o) {
@@ -134,11 +143,11 @@ int run_serve(const ServeOptions& o) {
   }
   for (const std::string& line : built.description) std::cerr << "krtool: " << line << '\n';
 
-  SignalWaiter signals;
+  block_stop_signals();
   const std::unique_ptr<ServerControl> server = net_library().make_server(std::move(built.options));
   server->bind();
   std::cout << "Now listening on: " << server->url() << std::endl;
-  signals.start(*server);
+  const SignalWaiter signals(*server);  // declared after the server, so destroyed (joined) before it
   server->run();
   return 0;
 }
