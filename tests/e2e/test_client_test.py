@@ -322,6 +322,25 @@ def test_wrong_purpose_is_unsupported_certificate():
             expect_in(call.get("diagnosis", "fix"), "--purpose client", "server-only: the fix")
 
 
+def test_policy_rejection_is_bad_certificate():
+    """Validation code that refuses a certificate whose chain is sound: the alert is 42 bad_certificate."""
+    cache = os.path.join(suite.work, "validation-cache")
+    os.makedirs(cache, mode=0o700, exist_ok=True)
+    code = 'return certificate != nullptr && certificate->subject() == "CN=nobody";'
+    server = Server([*certs.server_args(), "--client-cert-mode", "require", "--trust-ca", certs.ca.pem,
+                     "--client-cert-validation-code", code], certs.dir, suite=suite, name="policy serve",
+                    env=dict(os.environ, XDG_CACHE_HOME=cache))
+    with server:
+        call = Call([secure_url(server), "--cacert", certs.ca.pem, "--cert", certs.valid.pem])
+        if expect_outcome(call, "client-cert-rejected", 4, "policy rejection"):
+            suite.eq(call.get("tls", "alert", "code"), 42, "policy rejection: alert 42 bad_certificate")
+            expect_in(call.get("diagnosis", "cause"), "validation callback refused the certificate",
+                      "policy rejection: the cause")
+            expect_in(call.get("diagnosis", "fix"), "server's log", "policy rejection: the fix points at the log")
+        log = server.wait_for_log(lambda line: line.startswith("tls: rejected client certificate"))
+        expect_in(log, "validation code", "policy rejection: the server's log names the policy")
+
+
 def test_auth_layer_refusal_with_diagnostics():
     with krtool_server("--client-cert-mode", "require", "--client-cert-validation",
                        "AllowSelfSignedForDevelopment", "--diagnostics") as server:
@@ -630,6 +649,7 @@ def main():
         ("client-cert-rejected TLS 1.2", lambda: test_client_cert_rejected("1.2")),
         ("expired and untrusted issuers are named", test_expired_and_untrusted_issuer_are_named),
         ("a server-only certificate is unsupported_certificate", test_wrong_purpose_is_unsupported_certificate),
+        ("a policy rejection is bad_certificate", test_policy_rejection_is_bad_certificate),
         ("401 from the auth layer with --diagnostics", test_auth_layer_refusal_with_diagnostics),
         ("401 from the auth layer without --diagnostics", test_auth_layer_refusal_without_diagnostics),
         ("401: the scheme's trust and revocation", test_auth_layer_trust_and_revocation),
