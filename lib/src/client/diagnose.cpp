@@ -411,9 +411,11 @@ class Diagnoser {
     if (reason.find("chain") != std::string::npos) {
       return "the scheme's trust differs from the TLS layer's: give the issuer with --auth-trust-ca FILE";
     }
-    return "the usual causes, in the scheme's order: the certificate type (--allowed-certificate-types), the "
-           "validity period, the clientAuth usage, the chain (--auth-trust-ca) and revocation (--revocation-mode, "
-           "online by default); start the server with --diagnostics to be told which";
+    return "the usual causes: the route names another scheme than the one that read the certificate (Kestrun: "
+           "-AuthenticationScheme and -AuthorizationScheme must match), then in the scheme's order the certificate "
+           "type (--allowed-certificate-types), the validity period, the clientAuth usage, the chain "
+           "(--auth-trust-ca) and revocation (--revocation-mode, online by default); start krtool serve with "
+           "--diagnostics to be told which";
   }
 
   const Facts& facts_;
