@@ -225,6 +225,64 @@ class PlainHttpServer:
         self.listener.close()
 
 
+class ScriptedHttpServer:
+    """A plain HTTP server that records each raw request and answers with the bytes it was given."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.requests = []
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind((LOOPBACK, 0))
+        self.listener.listen(4)
+        self.listener.settimeout(0.2)
+        self.port = self.listener.getsockname()[1]
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self):
+        while not self.stopping.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                continue
+            with connection:
+                connection.settimeout(2)
+                data = b""
+                try:
+                    while b"\r\n\r\n" not in data:  # the headers, then the body their Content-Length gives
+                        chunk = connection.recv(4096)
+                        if not chunk:
+                            break
+                        data += chunk
+                    head, _, body = data.partition(b"\r\n\r\n")
+                    length = 0
+                    for line in head.split(b"\r\n")[1:]:
+                        name, _, value = line.partition(b":")
+                        if name.strip().lower() == b"content-length":
+                            length = int(value.strip())
+                    while len(body) < length:
+                        chunk = connection.recv(4096)
+                        if not chunk:
+                            break
+                        body += chunk
+                    self.requests.append(head + b"\r\n\r\n" + body)
+                    connection.sendall(self.answer)
+                except OSError:
+                    pass
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        self.thread.join(timeout=5)
+        self.listener.close()
+
+    def url(self, path="/"):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
 def krtool_server(*args, name="serve"):
     """krtool serve with the CA-issued server certificate and the arguments given."""
     return Server([*certs.server_args(), *args], certs.dir, suite=suite, name=name)
@@ -453,6 +511,44 @@ def test_request_options():
             suite.eq(head.get("body"), "", "-X HEAD: no body")
 
 
+def test_request_reaches_the_server():
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+    with ScriptedHttpServer(ok) as server:
+        call = Call([server.url("/echo?x=1"), "-d", "a=1", "-H", "X-Test: yes"])
+        expect_outcome(call, "ok", 0, "request over http://")
+        raw = server.requests[0].decode() if server.requests else ""
+        expect_in(raw, "POST /echo?x=1 HTTP/1.1\r\n", "-d: POST with the path and query")
+        expect_in(raw, f"Host: 127.0.0.1:{server.port}\r\n", "the Host header")
+        expect_in(raw, "X-Test: yes\r\n", "-H: the header arrived")
+        expect_in(raw, "Content-Type: application/x-www-form-urlencoded\r\n", "-d: form-encoded, as curl")
+        expect_in(raw, "Content-Length: 3\r\n", "-d: the body's length")
+        suite.check(raw.endswith("\r\n\r\na=1"), "-d: the body arrived", repr(raw))
+        framed = Call([server.url("/"), "-d", "xyz", "-H", "Content-Length: 3", "-H", "Content-Type: text/plain"])
+        expect_outcome(framed, "ok", 0, "a user's Content-Length")
+        raw = server.requests[1].decode() if len(server.requests) > 1 else ""
+        suite.eq(raw.lower().count("content-length:"), 1, "a user's Content-Length is not doubled")
+        suite.eq(raw.lower().count("content-type:"), 1, "a user's Content-Type replaces the default")
+
+
+def test_interim_response_is_skipped():
+    answer = (b"HTTP/1.1 100 Continue\r\n\r\n"
+              b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfinal")
+    with ScriptedHttpServer(answer) as server:
+        call = Call([server.url()])
+        if expect_outcome(call, "ok", 0, "100 Continue then 200"):
+            suite.eq((call.get("status"), call.get("body")), (200, "final"), "the final answer is reported")
+
+
+def test_other_authentication_schemes_are_named():
+    answer = (b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"lab\"\r\n"
+              b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+    with ScriptedHttpServer(answer) as server:
+        call = Call([server.url()])
+        if expect_outcome(call, "http-status", 1, "401 with WWW-Authenticate: Basic"):
+            expect_in(call.get("diagnosis", "cause"), "asks for 'Basic' authentication", "the scheme is named")
+            expect_in(call.get("diagnosis", "cause"), "plain HTTP", "and that no certificate could be sent")
+
+
 # ---------------------------------------------------------------------------------------------------
 # Foreign servers
 
@@ -559,7 +655,9 @@ def test_usage_errors():
                        ("a bad port", ["https://localhost:99999/"]),
                        ("a bad header", ["https://localhost:5000/", "-H", "no colon"]),
                        ("a bad --resolve", ["https://localhost:5000/", "--resolve", "localhost:5000:not-an-ip"]),
-                       ("--key without --cert", ["https://localhost:5000/", "--key", "x.key"])]:
+                       ("--key without --cert", ["https://localhost:5000/", "--key", "x.key"]),
+                       ("a space in the URL", ["https://localhost:5000/a b"]),
+                       ("a line break in the URL", ["https://localhost:5000/x\r\nX-Evil: 1"])]:
         call = Call(args, json_output=False)
         suite.eq(call.rc, 2, f"usage: {what}: exit 2")
         expect_in(call.stderr, "krtool: error: ", f"usage: {what}: the error line")
@@ -659,6 +757,9 @@ def main():
         ("server-cert-untrusted", test_server_cert_untrusted),
         ("--resolve and --servername", test_resolve_and_servername),
         ("request options", test_request_options),
+        ("the request reaches the server as given", test_request_reaches_the_server),
+        ("an interim 100 Continue is skipped", test_interim_response_is_skipped),
+        ("other authentication schemes are named", test_other_authentication_schemes_are_named),
         ("openssl s_server TLS 1.3", lambda: test_openssl_s_server("1.3")),
         ("openssl s_server TLS 1.2", lambda: test_openssl_s_server("1.2")),
         ("nginx ssl_verify_client on", test_nginx_verify_on),

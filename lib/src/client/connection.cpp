@@ -54,7 +54,7 @@ bool wait_for(int fd, bool writable, const Deadline& deadline) {
     const int ready = ::poll(&entry, 1, deadline.remaining_ms());
     if (ready > 0) return true;
     if (ready == 0) return false;
-    if (errno != EINTR) return true;  // let the next read or write report the error
+    if (errno != EINTR) return false;  // poll itself failed (EBADF, ENOMEM): give up rather than spin
   }
 }
 
@@ -97,6 +97,44 @@ std::variant<Socket, ConnectFailure> connect_one(const addrinfo& address, const 
   return ConnectFailure{"could not connect", std::strerror(error)};
 }
 
+// Lookup is one asynchronous name resolution; it must stay alive until the resolver is done with it.
+struct Lookup {
+  std::string host, service;
+  addrinfo hints{};
+  gaicb request{};
+};
+
+// resolve is getaddrinfo bounded by the deadline (the resolver's own timeouts, times its retries and
+// search domains, can run to tens of seconds). The caller frees the list with freeaddrinfo.
+std::variant<addrinfo*, ConnectFailure> resolve(const std::string& host, const std::string& service, const addrinfo& hints,
+                                                const Deadline& deadline) {
+  auto lookup = std::make_unique<Lookup>();
+  lookup->host = host;
+  lookup->service = service;
+  lookup->hints = hints;
+  lookup->request.ar_name = lookup->host.c_str();
+  lookup->request.ar_service = lookup->service.c_str();
+  lookup->request.ar_request = &lookup->hints;
+  gaicb* requests[1] = {&lookup->request};
+  if (const int status = getaddrinfo_a(GAI_NOWAIT, requests, 1, nullptr); status != 0) {
+    return ConnectFailure{"could not resolve", fmt::format("'{}': {}", host, gai_strerror(status))};
+  }
+  for (;;) {
+    const int left = deadline.remaining_ms();
+    const timespec wait{left / 1000, (left % 1000) * 1'000'000L};
+    gai_suspend(requests, 1, &wait);
+    const int status = gai_error(&lookup->request);
+    if (status == 0) return lookup->request.ar_result;
+    if (status != EAI_INPROGRESS) return ConnectFailure{"could not resolve", fmt::format("'{}': {}", host, gai_strerror(status))};
+    if (deadline.passed()) {
+      const int cancelled = gai_cancel(&lookup->request);
+      if (cancelled == EAI_ALLDONE) continue;  // it finished meanwhile: take the answer
+      if (cancelled == EAI_NOTCANCELED) (void)lookup.release();  // the resolver still writes to it: leave it be
+      return ConnectFailure{"timed out", fmt::format("resolving '{}' took longer than the time allowed", host)};
+    }
+  }
+}
+
 }  // namespace
 
 std::variant<Connected, ConnectFailure> connect_to(const std::string& host, int port,
@@ -111,12 +149,9 @@ std::variant<Connected, ConnectFailure> connect_to(const std::string& host, int 
   // No AI_ADDRCONFIG: it hides ::1 for "localhost" on hosts whose only IPv6 address is loopback, and a
   // development server is often on exactly that address.
   if (lookup != host) hints.ai_flags = AI_NUMERICHOST;  // --resolve gives an address, never a name
-  addrinfo* found = nullptr;
-  const std::string service = std::to_string(port);
-  if (const int status = getaddrinfo(lookup.c_str(), service.c_str(), &hints, &found); status != 0) {
-    return ConnectFailure{"could not resolve", fmt::format("'{}': {}", lookup, gai_strerror(status))};
-  }
-  const std::unique_ptr<addrinfo, AddrInfoDeleter> list(found);
+  auto resolved = resolve(lookup, std::to_string(port), hints, deadline);
+  if (auto* failure = std::get_if<ConnectFailure>(&resolved)) return *failure;
+  const std::unique_ptr<addrinfo, AddrInfoDeleter> list(std::get<addrinfo*>(resolved));
   ConnectFailure last{"could not resolve", fmt::format("'{}' has no address", lookup)};
   std::vector<std::string> tried;  // every address and why it failed, for the report
   for (const addrinfo* address = list.get(); address != nullptr; address = address->ai_next) {

@@ -49,7 +49,7 @@ class Diagnoser {
 
   void add_notes() {
     const std::optional<LocalCertificate>& local = facts_.local;
-    if (tls_.issuer_acceptable == false && local) {
+    if (tls_.issuer_acceptable == false && local && tls_.client_certificate_sent) {
       note(fmt::format(
           "the server named the CAs it accepts ({}) and the issuer of '{}' is not among them: krtool sent the "
           "certificate anyway, but browsers, Go and .NET would have sent none",
@@ -279,12 +279,13 @@ class Diagnoser {
   void no_response() {
     const ExchangeResult& exchange = *facts_.exchange;
     if (tls_.alert && tls_.alert->from_server) return tls_rejection();
-    if (!exchange.timed_out && facts_.url.tls && tls_.protocol == "TLSv1.3" && tls_.client_certificate_requested) {
-      return tls_rejection();  // a TLS 1.3 verdict whose alert was lost to the connection's reset
-    }
     if (exchange.stage == ExchangeStage::Malformed) {
       return set(Outcome::HttpStatus, "http", fmt::format("{} answered, but not in HTTP: {}", server(), exchange.failure),
                  "check that the URL points at an HTTP server");
+    }
+    if (!exchange.timed_out && facts_.url.tls && tls_.protocol == "TLSv1.3" && tls_.client_certificate_requested &&
+        !tls_.server_accepted) {
+      return tls_rejection();  // a TLS 1.3 verdict whose alert was lost to the connection's reset
     }
     if (!facts_.url.tls) {
       return set(Outcome::ConnectFailed, "tcp",
@@ -332,8 +333,7 @@ class Diagnoser {
     if (http.status == 401) return unauthorized();
     if (http.status == 403) {
       return set(Outcome::HttpStatus, "http",
-                 fmt::format("403 Forbidden: the request authenticated{} but an authorization policy refused it",
-                             tls_.client_certificate_sent ? fmt::format(" as '{}'", subject()) : ""),
+                 fmt::format("403 Forbidden: an authorization policy refused the request; {}", certificate_story()),
                  "check the route's authorization policy on the server");
     }
     std::string fix = "look at the server's log";
@@ -346,7 +346,7 @@ class Diagnoser {
   void nginx_rejected() {
     std::string why;
     const LocalCertificate* local = facts_.local ? &*facts_.local : nullptr;
-    if (tls_.issuer_acceptable == false && local) {
+    if (tls_.issuer_acceptable == false && local && tls_.client_certificate_sent) {
       why = fmt::format(": its issuer '{}' is not among the CAs nginx accepts ({})", local->summary.issuer,
                         quoted_list(tls_.acceptable_cas));
     } else if (local && (local->expired || local->not_yet_valid)) {
@@ -363,9 +363,34 @@ class Diagnoser {
                     quoted_list(tls_.acceptable_cas)));
   }
 
+  // certificate_story says what happened to the client certificate at the TLS layer, for a 401 or 403.
+  std::string certificate_story() const {
+    if (!facts_.url.tls) return "the request went over plain HTTP, where no client certificate can be presented";
+    if (!tls_.client_certificate_requested) return "the TLS layer did not ask for a client certificate and none was sent";
+    if (!tls_.client_certificate_sent) return "the TLS layer asked for a client certificate and none was sent";
+    return fmt::format("the TLS layer asked for a client certificate and accepted '{}'", subject());
+  }
+
   void unauthorized() {
     const HttpReport& http = report_.http;
     const std::string* reason = find_header(http, "Krtool-Auth-Failure");
+    const std::string* challenge = find_header(http, "WWW-Authenticate");
+    if (challenge != nullptr && !challenge->empty()) {
+      const std::string scheme = challenge->substr(0, challenge->find(' '));
+      if (lower(scheme) != "certificate") {
+        return set(Outcome::HttpStatus, "http",
+                   fmt::format("401 Unauthorized: the server asks for '{}' authentication (WWW-Authenticate: {}), not "
+                               "(only) a client certificate; {}",
+                               scheme, *challenge, certificate_story()),
+                   fmt::format("send the credentials the {} scheme expects, e.g. -H 'Authorization: {} ...'", scheme, scheme));
+      }
+    }
+    if (!facts_.url.tls) {
+      return set(Outcome::HttpStatus, "http",
+                 "401 Unauthorized: the request went over plain HTTP, where no client certificate can be presented",
+                 fmt::format("call the server's HTTPS endpoint (https://...); krtool serve speaks HTTPS with --cert FILE or "
+                             "--self-signed"));
+    }
     if (!tls_.client_certificate_requested) {
       return set(Outcome::HttpStatus, "http",
                  "401 Unauthorized: the route needs a client certificate, but the server's TLS layer never asked for one, "

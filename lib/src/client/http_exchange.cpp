@@ -76,7 +76,14 @@ const http_parser_settings kSettings = [] {
     return 0;
   };
   settings.on_message_complete = [](http_parser* parser) {
-    reader_of(parser).complete = true;
+    ResponseReader& reader = reader_of(parser);
+    // An interim answer (100 Continue, 103 Early Hints) comes before the real one on the same stream.
+    if (parser->status_code >= 100 && parser->status_code < 200 && parser->status_code != 101) {
+      *reader.response = HttpReport{};
+      reader.in_value = false;
+      return 0;
+    }
+    reader.complete = true;
     return 0;
   };
   return settings;
@@ -94,8 +101,9 @@ std::string build_request(const Url& url, const TestClientOptions& options) {
   if (options.data && !has_header(options, "Content-Type")) {
     request += "Content-Type: application/x-www-form-urlencoded\r\n";
   }
-  if (options.data) request += fmt::format("Content-Length: {}\r\n", options.data->size());
-  request += "Connection: close\r\n";
+  const bool framed_by_user = has_header(options, "Content-Length") || has_header(options, "Transfer-Encoding");
+  if (options.data && !framed_by_user) request += fmt::format("Content-Length: {}\r\n", options.data->size());
+  if (!has_header(options, "Connection")) request += "Connection: close\r\n";
   for (const auto& [name, value] : options.headers) request += fmt::format("{}: {}\r\n", name, value);
   request += "\r\n";
   if (options.data) request += *options.data;
@@ -130,6 +138,11 @@ ExchangeResult exchange(Stream& stream, const std::string& request, bool head_re
     }
     // A zero-length execute tells the parser the stream ended, which completes a close-delimited body.
     const std::size_t used = http_parser_execute(&parser, &kSettings, buffer.data(), static_cast<std::size_t>(got));
+    if (HTTP_PARSER_ERRNO(&parser) != HPE_OK && got == 0) {  // the stream ended in the middle of a response
+      result.stage = response.received ? ExchangeStage::Incomplete : ExchangeStage::NoResponse;
+      result.failure = "the server closed the connection in the middle of the response";
+      return result;
+    }
     if (HTTP_PARSER_ERRNO(&parser) != HPE_OK) {
       result.stage = response.received ? ExchangeStage::Incomplete : ExchangeStage::Malformed;
       result.failure = fmt::format("the response is not valid HTTP: {}", http_errno_description(HTTP_PARSER_ERRNO(&parser)));

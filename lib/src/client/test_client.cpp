@@ -1,6 +1,9 @@
 // run_test_client: the order of the layers, and the evidence each one leaves for the diagnosis.
 #include "krtool/client/test_client.hpp"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -79,7 +82,43 @@ std::string probe_plain_http(const Url& url, const TestClientOptions& options, c
 
 }  // namespace
 
+namespace {
+
+// SigpipeBlocked keeps a write to a connection the server has closed from killing the process: OpenSSL's
+// socket BIO writes with write(), which raises SIGPIPE. The signal is blocked in this thread for the
+// exchange and a SIGPIPE that came meanwhile is taken off the pending set before the mask is restored,
+// so an embedding program's own handling is left as it was.
+class SigpipeBlocked {
+ public:
+  SigpipeBlocked() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_, &previous_);
+  }
+  SigpipeBlocked(const SigpipeBlocked&) = delete;
+  SigpipeBlocked& operator=(const SigpipeBlocked&) = delete;
+  ~SigpipeBlocked() {
+    sigset_t pending;
+    sigpending(&pending);
+    if (!was_pending_ && sigismember(&pending, SIGPIPE) == 1) {
+      const timespec now{0, 0};
+      sigtimedwait(&pipe_, nullptr, &now);
+    }
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+
+ private:
+  sigset_t pipe_{}, previous_{};
+  bool was_pending_ = false;
+};
+
+}  // namespace
+
 TestClientReport run_test_client(const TestClientOptions& options) {
+  const SigpipeBlocked no_sigpipe;
   TestClientReport report;
   report.url = options.url;
   auto parsed = http::parse_url(options.url);

@@ -48,9 +48,21 @@ std::size_t certificate_list_length(const unsigned char* message, std::size_t le
   return (std::size_t{message[at]} << 16) | (std::size_t{message[at + 1]} << 8) | message[at + 2];
 }
 
+// The callbacks below run inside OpenSSL's C code, which an exception must not cross: each catches
+// everything and keeps what it could record.
+void record_message(int write_p, int content_type, const void* buffer, std::size_t length, SSL* ssl,
+                    SessionRecord* record);
+
 void on_message(int write_p, int /*version*/, int content_type, const void* buffer, std::size_t length, SSL* ssl,
                 void* argument) {
-  auto* record = static_cast<SessionRecord*>(argument);
+  try {
+    record_message(write_p, content_type, buffer, length, ssl, static_cast<SessionRecord*>(argument));
+  } catch (...) {  // out of memory while recording: the transcript misses a line
+  }
+}
+
+void record_message(int write_p, int content_type, const void* buffer, std::size_t length, SSL* ssl,
+                    SessionRecord* record) {
   const auto* bytes = static_cast<const unsigned char*>(buffer);
   const char* direction = write_p != 0 ? ">" : "<";
   if (content_type == SSL3_RT_HANDSHAKE && length >= 1) {
@@ -59,6 +71,7 @@ void on_message(int write_p, int /*version*/, int content_type, const void* buff
     if (type == SSL3_MT_SERVER_HELLO && write_p == 0) record->saw_server_hello = true;
     if (type == SSL3_MT_NEWSESSION_TICKET && write_p == 0) {
       record->saw_ticket = true;
+      record->report->server_accepted = true;
       if (record->report->client_certificate_requested) line += " (the server accepted the handshake)";
     }
     if (type == SSL3_MT_CERTIFICATE && write_p != 0) {
@@ -79,19 +92,28 @@ void on_message(int write_p, int /*version*/, int content_type, const void* buff
   }
 }
 
+void record_acceptable_cas(SSL* ssl, TlsReport& report);
+
 // on_certificate_request runs when the server's CertificateRequest arrives, before the client answers.
 int on_certificate_request(SSL* ssl, void* /*argument*/) {
   SessionRecord* record = record_of(ssl);
   if (record == nullptr) return 1;
   record->report->client_certificate_requested = true;
   record->report->acceptable_cas.clear();
+  try {
+    record_acceptable_cas(ssl, *record->report);
+  } catch (...) {  // a name krtool cannot print: the list stays incomplete, the handshake goes on
+  }
+  return 1;
+}
+
+void record_acceptable_cas(SSL* ssl, TlsReport& report) {
   // On a client, SSL_get_client_CA_list gives the names from the server's CertificateRequest.
   if (const STACK_OF(X509_NAME)* names = SSL_get_client_CA_list(ssl)) {
     for (int i = 0; i < sk_X509_NAME_num(names); ++i) {
-      record->report->acceptable_cas.push_back(cert::format_dn(sk_X509_NAME_value(names, i)));
+      report.acceptable_cas.push_back(cert::format_dn(sk_X509_NAME_value(names, i)));
     }
   }
-  return 1;
 }
 
 // on_verify records the server's certificate and the first verification error; with -k it lets the
@@ -101,15 +123,24 @@ int on_verify(int ok, X509_STORE_CTX* context) {
   SessionRecord* record = ssl != nullptr ? record_of(ssl) : nullptr;
   if (record == nullptr) return ok;
   TlsReport& report = *record->report;
-  if (!report.server_certificate) {
-    if (X509* leaf = X509_STORE_CTX_get0_cert(context)) report.server_certificate = summarize(leaf);
+  try {
+    if (!report.server_certificate) {
+      if (X509* leaf = X509_STORE_CTX_get0_cert(context)) report.server_certificate = summarize(leaf);
+    }
+  } catch (const std::exception& error) {  // e.g. an unreadable notAfter: a verification error of its own
+    if (report.server_verify_error.empty()) report.server_verify_error = error.what();
+    return record->insecure ? 1 : 0;
   }
   if (ok == 0 && report.server_verify_error.empty()) {
-    const int error = X509_STORE_CTX_get_error(context);
-    const int depth = X509_STORE_CTX_get_error_depth(context);
-    X509* at = X509_STORE_CTX_get_current_cert(context);
-    report.server_verify_error = fmt::format("{} (depth {}{})", X509_verify_cert_error_string(error), depth,
-                                             at != nullptr ? ", " + cert::format_dn(X509_get_subject_name(at)) : "");
+    try {
+      const int error = X509_STORE_CTX_get_error(context);
+      const int depth = X509_STORE_CTX_get_error_depth(context);
+      X509* at = X509_STORE_CTX_get_current_cert(context);
+      report.server_verify_error = fmt::format("{} (depth {}{})", X509_verify_cert_error_string(error), depth,
+                                               at != nullptr ? ", " + cert::format_dn(X509_get_subject_name(at)) : "");
+    } catch (...) {
+      report.server_verify_error = "the server's certificate did not verify";
+    }
   }
   return record->insecure ? 1 : ok;
 }
@@ -121,7 +152,10 @@ long count_received(BIO* bio, int operation, const char* data, std::size_t /*len
   auto* record = reinterpret_cast<SessionRecord*>(BIO_get_callback_arg(bio));
   if (operation == (BIO_CB_READ | BIO_CB_RETURN) && result > 0 && processed != nullptr && record != nullptr) {
     if (record->first_bytes.size() < kFirstBytesKept && data != nullptr) {
-      record->first_bytes.append(data, std::min(*processed, kFirstBytesKept - record->first_bytes.size()));
+      try {
+        record->first_bytes.append(data, std::min(*processed, kFirstBytesKept - record->first_bytes.size()));
+      } catch (...) {  // out of memory: the diagnosis loses its hint about the protocol, nothing else
+      }
     }
     record->received += *processed;
   }

@@ -39,6 +39,11 @@ std::variant<Url, std::string> parse_url(std::string_view text) {
     return std::string("it must start with https:// or http://");
   }
   rest = rest.substr(0, rest.find('#'));
+  // A space, a control character or DEL would end the request line or start a header: refuse it rather
+  // than send it (percent-encode it in the URL instead).
+  if (std::any_of(rest.begin(), rest.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; })) {
+    return std::string("it contains a space or a control character (percent-encode it, e.g. %20)");
+  }
   const std::size_t path_at = rest.find_first_of("/?");
   const std::string_view authority = rest.substr(0, path_at);
   const std::string_view target = path_at == std::string_view::npos ? std::string_view() : rest.substr(path_at);

@@ -89,6 +89,9 @@ struct TlsReport {
   // Whether the certificate we hold chains to a name in acceptable_cas; nullopt when the server named
   // none or we hold none. Browsers, Go and .NET send nothing when this is false.
   std::optional<bool> issuer_acceptable;
+  // server_accepted: under TLS 1.3 the server sent a session ticket after reading our certificate, which
+  // it does only once it has accepted the handshake.
+  bool server_accepted = false;
   std::optional<Alert> alert;
   std::string failure;  // OpenSSL's reason for a failed handshake or read
 };
