@@ -188,48 +188,13 @@ http {{
         return f"https://localhost:{self.port}{path}"
 
 
-class PlainHttpServer:
-    """A plain HTTP server that answers anything, a TLS ClientHello included, with a 400 at once, as
-    nginx and most HTTP servers do."""
-
-    def __init__(self):
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.bind((LOOPBACK, 0))
-        self.listener.listen(16)
-        self.listener.settimeout(0.2)
-        self.port = self.listener.getsockname()[1]
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-
-    def _serve(self):
-        while not self.stopping.is_set():
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                continue
-            with connection:
-                connection.settimeout(2)
-                try:
-                    connection.recv(4096)
-                    connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                except OSError:
-                    pass
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stopping.set()
-        self.thread.join(timeout=5)
-        self.listener.close()
-
-
 class ScriptedHttpServer:
-    """A plain HTTP server that records each raw request and answers with the bytes it was given."""
+    """A plain HTTP server that records each raw request and answers with the bytes it was given. With
+    whole_request=False it answers as soon as any bytes arrive (a TLS ClientHello has no blank line)."""
 
-    def __init__(self, answer):
+    def __init__(self, answer, whole_request=True):
         self.answer = answer
+        self.whole_request = whole_request
         self.requests = []
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.bind((LOOPBACK, 0))
@@ -249,8 +214,8 @@ class ScriptedHttpServer:
                 connection.settimeout(2)
                 data = b""
                 try:
-                    while b"\r\n\r\n" not in data:  # the headers, then the body their Content-Length gives
-                        chunk = connection.recv(4096)
+                    while not data or (self.whole_request and b"\r\n\r\n" not in data):
+                        chunk = connection.recv(4096)  # the headers, then the body their Content-Length gives
                         if not chunk:
                             break
                         data += chunk
@@ -260,7 +225,7 @@ class ScriptedHttpServer:
                         name, _, value = line.partition(b":")
                         if name.strip().lower() == b"content-length":
                             length = int(value.strip())
-                    while len(body) < length:
+                    while self.whole_request and len(body) < length:
                         chunk = connection.recv(4096)
                         if not chunk:
                             break
@@ -281,6 +246,13 @@ class ScriptedHttpServer:
 
     def url(self, path="/"):
         return f"http://127.0.0.1:{self.port}{path}"
+
+
+def plain_http_server():
+    """A plain HTTP server that answers anything, a TLS ClientHello included, with a 400 at once, as
+    nginx and most HTTP servers do."""
+    return ScriptedHttpServer(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                              whole_request=False)
 
 
 def krtool_server(*args, name="serve"):
@@ -592,7 +564,7 @@ def test_nginx_verify_optional():
 
 
 def test_not_tls():
-    with PlainHttpServer() as server:
+    with plain_http_server() as server:
         call = Call([f"https://127.0.0.1:{server.port}/"])
         if expect_outcome(call, "not-tls", 4, "not-tls: a plain HTTP server"):
             expect_in(call.get("diagnosis", "cause"), "plain HTTP", "not-tls: the cause")
