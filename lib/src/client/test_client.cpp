@@ -15,6 +15,7 @@
 #include "client/summary.hpp"
 #include "client/tls_session.hpp"
 #include "http/url.hpp"
+#include "krtool/cert/describe.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/cert/validate.hpp"
 #include "krtool/error.hpp"
@@ -48,12 +49,14 @@ LocalCertificate describe_local(const cert::CertBundle& bundle) {
   X509* certificate = bundle.certificate.get();
   local.summary = summarize(certificate);
   local.purposes = cert::certificate_purposes(certificate);
-  const bool has_eku = (X509_get_extension_flags(certificate) & EXFLAG_XKUSAGE) != 0;
-  local.client_auth_usable = !has_eku || (X509_get_extended_key_usage(certificate) & XKU_SSL_CLIENT) != 0 ||
-                             (X509_get_extended_key_usage(certificate) & XKU_ANYEKU) != 0;
-  const std::time_t now = to_time_t(now_seconds());
-  local.expired = X509_cmp_time(X509_get0_notAfter(certificate), const_cast<std::time_t*>(&now)) < 0;
-  local.not_yet_valid = X509_cmp_time(X509_get0_notBefore(certificate), const_cast<std::time_t*>(&now)) > 0;
+  // What OpenSSL's TLS layer accepts for a client (nginx, s_server, krtool serve's TLS layer): no EKU at
+  // all, clientAuth, or anyExtendedKeyUsage.
+  const std::vector<std::string> usages = cert::enhanced_key_usage_oids(certificate);
+  local.client_auth_usable = usages.empty() || std::find(usages.begin(), usages.end(), cert::kClientAuthOid) != usages.end() ||
+                             std::find(usages.begin(), usages.end(), "2.5.29.37.0") != usages.end();
+  const TimePoint now = now_seconds();
+  local.expired = from_asn1_time(X509_get0_notAfter(certificate), "the client certificate's notAfter") < now;
+  local.not_yet_valid = now < from_asn1_time(X509_get0_notBefore(certificate), "the client certificate's notBefore");
   local.issuer_names.push_back(local.summary.issuer);
   for (const auto& issuer : bundle.chain) {
     local.issuer_names.push_back(cert::format_dn(X509_get_subject_name(issuer.get())));

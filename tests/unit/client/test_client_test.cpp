@@ -13,6 +13,7 @@
 #include "krtool/error.hpp"
 #include "krtool/formats/encode.hpp"
 #include "krtool/server/build_server.hpp"
+#include "support/error_from.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
@@ -130,12 +131,7 @@ TEST_CASE("test-client rejects malformed URLs and --resolve entries as usage err
     krtool::client::TestClientOptions options;
     options.url = url;
     INFO(url);
-    try {
-      krtool::client::run_test_client(options);
-      FAIL("no error");
-    } catch (const krtool::Error& error) {
-      CHECK(error.code() == krtool::Errc::Usage);
-    }
+    CHECK(krtool::test::error_from([&] { krtool::client::run_test_client(options); }).code() == krtool::Errc::Usage);
   }
   CHECK_THROWS_AS(krtool::client::parse_host_override("localhost:5000"), krtool::Error);
   CHECK_THROWS_AS(krtool::client::parse_host_override("localhost:5000:example.com"), krtool::Error);

@@ -61,7 +61,7 @@ TEST_CASE("format_from_name accepts pfx, p12, pem and der and rejects others as 
   CHECK(formats::format_from_name("p12") == Format::Pfx);
   CHECK(formats::format_from_name("Pem") == Format::Pem);
   CHECK(formats::format_from_name("der") == Format::Der);
-  const Error error = capture_error([] { formats::format_from_name("jks"); });
+  const Error error = error_from([] { formats::format_from_name("jks"); });
   CHECK(error.code() == Errc::Usage);
   CHECK_THAT(error.what(), Catch::Contains("--format") && Catch::Contains("jks"));
   CHECK_THAT(error.hint(), Catch::Contains("pfx, pem or der"));
@@ -70,7 +70,7 @@ TEST_CASE("format_from_name accepts pfx, p12, pem and der and rejects others as 
 TEST_CASE("parse_pfx_profile accepts modern and legacy in any case", "[formats][names]") {
   CHECK(formats::parse_pfx_profile("modern") == formats::PfxProfile::Modern);
   CHECK(formats::parse_pfx_profile("LEGACY") == formats::PfxProfile::Legacy);
-  const Error error = capture_error([] { formats::parse_pfx_profile("ancient"); });
+  const Error error = error_from([] { formats::parse_pfx_profile("ancient"); });
   CHECK(error.code() == Errc::Usage);
   CHECK_THAT(error.what(), Catch::Contains("--pfx-profile") && Catch::Contains("ancient"));
   CHECK_THAT(error.hint(), Catch::Contains("modern") && Catch::Contains("legacy"));

@@ -13,8 +13,11 @@
 
 #include "krtool/cert/builder.hpp"
 #include "krtool/error.hpp"
+#include "support/error_from.hpp"
 
 namespace krtool::formats_test {
+
+using test::error_from;
 
 namespace fs = std::filesystem;
 
@@ -92,17 +95,6 @@ inline void openssl_leaf(const ScratchDir& dir, const std::string& name) {
                          name, name));
 }
 
-// capture_error runs `action`, which must throw krtool::Error, and returns that error.
-template <typename Action>
-Error capture_error(Action action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e;
-  }
-  FAIL("expected a krtool::Error, but nothing was thrown");
-  throw std::logic_error("unreachable");
-}
 
 inline std::string der_of(X509* certificate) {
   unsigned char* raw = nullptr;

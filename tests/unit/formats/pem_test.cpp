@@ -46,12 +46,12 @@ TEST_CASE("an encrypted PKCS#8 key needs its password: missing, wrong, then righ
   write_bytes(dir / "c.pem", formats::encode_pem_certificate(made.certificate.get()));
   write_bytes(dir / "k.pem", formats::encode_pem_key(made.key.get(), std::string("kpw")));
 
-  const Error missing = capture_error([&] { formats::load_bundle(dir / "c.pem", with_key(dir / "k.pem")); });
+  const Error missing = error_from([&] { formats::load_bundle(dir / "c.pem", with_key(dir / "k.pem")); });
   CHECK(missing.code() == Errc::Input);
   CHECK_THAT(missing.what(), Catch::Contains("k.pem") && Catch::Contains("no password was given"));
   CHECK_THAT(missing.hint(), Catch::Contains("--password"));
 
-  const Error wrong = capture_error(
+  const Error wrong = error_from(
       [&] { formats::load_bundle(dir / "c.pem", with_key(dir / "k.pem", std::string("bad"))); });
   CHECK(wrong.code() == Errc::Input);
   CHECK_THAT(wrong.what(), Catch::Contains("wrong password") && Catch::Contains("k.pem"));
@@ -102,7 +102,7 @@ TEST_CASE("traditional RSA and EC keys load, encrypted with Proc-Type or not", "
     const cert::CertBundle loaded =
         formats::load_bundle(dir / "rsa.pem", with_key(dir / "rsa.key", std::string("trad")));
     CHECK(loaded.key != nullptr);
-    const Error wrong = capture_error(
+    const Error wrong = error_from(
         [&] { formats::load_bundle(dir / "rsa.pem", with_key(dir / "rsa.key", std::string("x"))); });
     CHECK_THAT(wrong.what(), Catch::Contains("wrong password"));
   }
@@ -123,7 +123,7 @@ TEST_CASE("a key in a separate file must match the certificate", "[formats][pem]
   const cert::CertBundle bob = make_self_signed("bob.test");
   write_bytes(dir / "c.pem", formats::encode_pem_certificate(alice.certificate.get()));
   write_bytes(dir / "k.pem", formats::encode_pem_key(bob.key.get(), std::nullopt));
-  const Error error = capture_error([&] { formats::load_bundle(dir / "c.pem", with_key(dir / "k.pem")); });
+  const Error error = error_from([&] { formats::load_bundle(dir / "c.pem", with_key(dir / "k.pem")); });
   CHECK(error.code() == Errc::Input);
   CHECK_THAT(error.what(),
              Catch::Contains("key '" + (dir / "k.pem").string() + "' does not match certificate '" +
@@ -177,7 +177,7 @@ TEST_CASE("with a key present the leaf is the certificate that matches it, the c
 
 TEST_CASE("a file holding only a key is an input error that says so", "[formats][pem]") {
   const cert::CertBundle made = make_self_signed("lonely.test");
-  const Error pem = capture_error([&] {
+  const Error pem = error_from([&] {
     formats::load_bundle_from_bytes(formats::encode_pem_key(made.key.get(), std::nullopt), "lonely.key", {});
   });
   CHECK(pem.code() == Errc::Input);
@@ -188,7 +188,7 @@ TEST_CASE("a file holding only a key is an input error that says so", "[formats]
   const int size = i2d_PrivateKey(made.key.get(), &raw);
   ossl::UniquePtr<unsigned char> der(raw);
   REQUIRE(size > 0);
-  const Error der_error = capture_error([&] {
+  const Error der_error = error_from([&] {
     formats::load_bundle_from_bytes(
         std::string(reinterpret_cast<char*>(der.get()), static_cast<size_t>(size)), "lonely.der", {});
   });
@@ -196,14 +196,14 @@ TEST_CASE("a file holding only a key is an input error that says so", "[formats]
 }
 
 TEST_CASE("unknown content is an input error naming the file and the formats", "[formats][pem]") {
-  const Error error = capture_error(
+  const Error error = error_from(
       [] { formats::load_bundle_from_bytes(std::string("\x13\x37\xde\xad\xbe\xef", 6), "r.bin", {}); });
   CHECK(error.code() == Errc::Input);
   CHECK(std::string(error.what()) ==
         "'r.bin' is not a certificate file krtool can read (PEM, PKCS#12 or DER)");
   CHECK_FALSE(error.hint().empty());
 
-  const Error csr_only = capture_error([] {
+  const Error csr_only = error_from([] {
     formats::load_bundle_from_bytes(
         "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n", "req.pem", {});
   });
@@ -214,7 +214,7 @@ TEST_CASE("unknown content is an input error naming the file and the formats", "
 TEST_CASE("a PEM file cut before its END line is reported as truncated", "[formats][pem]") {
   const std::string pem = formats::encode_pem_certificate(make_self_signed("cut.test").certificate.get());
   const Error error =
-      capture_error([&] { formats::load_bundle_from_bytes(pem.substr(0, 200), "cut.pem", {}); });
+      error_from([&] { formats::load_bundle_from_bytes(pem.substr(0, 200), "cut.pem", {}); });
   CHECK(error.code() == Errc::Input);
   CHECK_THAT(error.what(), Catch::Contains("cut.pem") && Catch::Contains("truncated"));
 }
@@ -228,11 +228,11 @@ TEST_CASE("a DER key file, plain or encrypted PKCS#8, is read with --key", "[for
         "openssl x509 -in cert.pem -outform DER -out cert.der");
   CHECK(formats::load_bundle(dir / "cert.der", with_key(dir / "plain.der")).key != nullptr);
   CHECK(formats::load_bundle(dir / "cert.der", with_key(dir / "enc.der", std::string("dpw"))).key != nullptr);
-  const Error wrong = capture_error(
+  const Error wrong = error_from(
       [&] { formats::load_bundle(dir / "cert.der", with_key(dir / "enc.der", std::string("x"))); });
   CHECK_THAT(wrong.what(), Catch::Contains("wrong password"));
   const Error missing =
-      capture_error([&] { formats::load_bundle(dir / "cert.der", with_key(dir / "enc.der")); });
+      error_from([&] { formats::load_bundle(dir / "cert.der", with_key(dir / "enc.der")); });
   CHECK_THAT(missing.what(), Catch::Contains("no password was given"));
 }
 
@@ -259,7 +259,7 @@ TEST_CASE("load_certificates reads every certificate of a PEM file, and a DER fi
   CHECK(same_certificate(from_pem[1].get(), b.certificate.get()));
   CHECK(formats::load_certificates(dir / "one.der").size() == 1);
 
-  const Error missing = capture_error([&] { formats::load_certificates(dir / "absent.pem"); });
+  const Error missing = error_from([&] { formats::load_certificates(dir / "absent.pem"); });
   CHECK(missing.code() == Errc::Input);
 }
 

@@ -79,7 +79,7 @@ TEST_CASE("a PFX opened with a wrong password is an input error that says so", "
   const std::string pfx =
       formats::encode_pfx(make_self_signed("wrong.test"), "right", formats::PfxProfile::Modern);
   const Error error =
-      capture_error([&] { formats::load_bundle_from_bytes(pfx, "w.pfx", with_password("wrong")); });
+      error_from([&] { formats::load_bundle_from_bytes(pfx, "w.pfx", with_password("wrong")); });
   CHECK(error.code() == Errc::Input);
   CHECK_THAT(error.what(), Catch::Contains("wrong password") && Catch::Contains("w.pfx"));
   CHECK_THAT(error.hint(), Catch::Contains("--password"));
@@ -91,7 +91,7 @@ TEST_CASE("a protected PFX without a password asks the prompt once, then fails w
       formats::encode_pfx(make_self_signed("prompt.test"), "typed", formats::PfxProfile::Modern);
 
   SECTION("no prompt: a missing-password error") {
-    const Error error = capture_error([&] { formats::load_bundle_from_bytes(pfx, "p.pfx", {}); });
+    const Error error = error_from([&] { formats::load_bundle_from_bytes(pfx, "p.pfx", {}); });
     CHECK(error.code() == Errc::Input);
     CHECK_THAT(error.what(), Catch::Contains("password-protected") && Catch::Contains("p.pfx"));
     CHECK_THAT(error.hint(), Catch::Contains("--password-file") && Catch::Contains("--no-password"));
@@ -114,7 +114,7 @@ TEST_CASE("a protected PFX without a password asks the prompt once, then fails w
       ++asked;
       return "nope";
     };
-    const Error error = capture_error([&] { formats::load_bundle_from_bytes(pfx, "p.pfx", options); });
+    const Error error = error_from([&] { formats::load_bundle_from_bytes(pfx, "p.pfx", options); });
     CHECK_THAT(error.what(), Catch::Contains("wrong password"));
     CHECK(asked == 1);
   }
@@ -135,7 +135,7 @@ TEST_CASE("a PFX with an empty password opens without one, from krtool and from 
 TEST_CASE("a truncated PFX is reported as truncated, not as an unknown format", "[formats][pfx]") {
   const std::string pfx =
       formats::encode_pfx(make_self_signed("cut.test"), "pw", formats::PfxProfile::Modern);
-  const Error error = capture_error([&] {
+  const Error error = error_from([&] {
     formats::load_bundle_from_bytes(pfx.substr(0, pfx.size() / 3), "cut.pfx", with_password("pw"));
   });
   CHECK(error.code() == Errc::Input);
@@ -147,7 +147,7 @@ TEST_CASE("a PFX that holds only a key is reported as having no certificate", "[
   ScratchDir dir;
   openssl_leaf(dir, "keyonly.test");
   shell(dir, "openssl pkcs12 -export -nocerts -inkey key.pem -out keyonly.pfx -passout pass:pw");
-  const Error error = capture_error([&] { formats::load_bundle(dir / "keyonly.pfx", with_password("pw")); });
+  const Error error = error_from([&] { formats::load_bundle(dir / "keyonly.pfx", with_password("pw")); });
   CHECK(error.code() == Errc::Input);
   CHECK_THAT(error.what(), Catch::Contains("private key but no certificate"));
 }
@@ -159,7 +159,7 @@ TEST_CASE("load_certificates reads an open PFX and refuses a password-protected 
   write_bytes(dir / "closed.pfx", formats::encode_pfx(made.leaf, "pw", formats::PfxProfile::Modern));
 
   CHECK(formats::load_certificates(dir / "open.pfx").size() == 2);
-  const Error error = capture_error([&] { formats::load_certificates(dir / "closed.pfx"); });
+  const Error error = error_from([&] { formats::load_certificates(dir / "closed.pfx"); });
   CHECK(error.code() == Errc::Input);
   CHECK_THAT(error.what(), Catch::Contains("password-protected"));
 }

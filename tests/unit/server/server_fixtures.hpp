@@ -12,9 +12,12 @@
 #include "krtool/cert/builder.hpp"
 #include "krtool/cert/describe.hpp"
 #include "krtool/error.hpp"
+#include "support/error_from.hpp"
 #include "krtool/server/routes.hpp"
 
 namespace krtool::server_test {
+
+using test::error_from;
 
 inline cert::CertBundle make_client_certificate() {
   cert::CertificateSpec spec;
@@ -53,16 +56,5 @@ inline void write_text(const std::filesystem::path& path, const std::string& tex
   out << text;
 }
 
-// error_from runs `action` and returns the krtool::Error it throws; the test fails when it throws none.
-template <typename Action>
-Error error_from(Action&& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e;
-  }
-  FAIL("expected a krtool::Error");
-  throw std::logic_error("unreachable");
-}
 
 }  // namespace krtool::server_test

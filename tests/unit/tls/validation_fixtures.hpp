@@ -14,6 +14,7 @@
 
 #include "krtool/cert/builder.hpp"
 #include "krtool/error.hpp"
+#include "support/error_from.hpp"
 #include "krtool/tls/policy_compiler.hpp"
 #include "support/temp_dir.hpp"
 
@@ -106,17 +107,6 @@ std::string thrown_by(Action&& action) {
   }
   FAIL("expected an exception");
   return {};
-}
-
-template <typename Action>
-Error error_from(Action&& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e;
-  }
-  FAIL("expected a krtool::Error");
-  throw std::logic_error("unreachable");
 }
 
 }  // namespace krtool::test
