@@ -8,15 +8,17 @@
 #include <iostream>
 #include <thread>
 
+#include "cli.hpp"
 #include "command.hpp"
 #include "common.hpp"
 #include "krtool/cert/describe.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
 #include "krtool/formats/encode.hpp"
-#include "krtool/net_entry.hpp"
+#include "krtool/server/build_server.hpp"
+#include "krtool/server/dev_server.hpp"
+#include "krtool/server/serve_config.hpp"
 #include "krtool/util/files.hpp"
-#include "net_library.hpp"
 
 namespace krtool::app {
 namespace {
@@ -41,7 +43,7 @@ bool given(const ServeOptions& o, const std::string& name) {
 // merged_config starts from the --config file (or the defaults) and applies every flag that was given.
 server::ServeConfig merged_config(const ServeOptions& o) {
   server::ServeConfig c =
-      o.config_file.empty() ? server::ServeConfig{} : net_library().load_serve_config(o.config_file);
+      o.config_file.empty() ? server::ServeConfig{} : server::load_serve_config(o.config_file);
   const server::ServeConfig& f = o.flags;
   if (given(o, "--address")) c.address = f.address;
   if (given(o, "--port")) c.port = f.port;
@@ -101,7 +103,7 @@ void block_stop_signals() {
 // server: its destructor wakes and joins the thread that would otherwise call stop() on it.
 class SignalWaiter {
  public:
-  explicit SignalWaiter(ServerControl& server) : signals_(stop_signals()) {
+  explicit SignalWaiter(server::DevServer& server) : signals_(stop_signals()) {
     thread_ = std::thread([this, &server] {
       int signal = 0;
       sigwait(&signals_, &signal);
@@ -125,7 +127,7 @@ class SignalWaiter {
 
 int run_serve(const ServeOptions& o) {
   const server::ServeConfig config = merged_config(o);
-  server::BuiltServer built = net_library().build_server_options(config, terminal_prompt, nullptr);
+  server::BuiltServer built = server::build_server_options(config, terminal_prompt, nullptr);
   for (const std::string& w : built.warnings) warn(w);
   if (built.development_root) {
     const cert::CertBundle& root = *built.development_root;
@@ -144,11 +146,11 @@ int run_serve(const ServeOptions& o) {
   for (const std::string& line : built.description) std::cerr << "krtool: " << line << '\n';
 
   block_stop_signals();
-  const std::unique_ptr<ServerControl> server = net_library().make_server(std::move(built.options));
-  server->bind();
-  std::cout << "Now listening on: " << server->url() << std::endl;
-  const SignalWaiter signals(*server);  // declared after the server, so destroyed (joined) before it
-  server->run();
+  server::DevServer server(std::move(built.options));
+  server.bind();
+  std::cout << "Now listening on: " << server.url() << std::endl;
+  const SignalWaiter signals(server);  // declared after the server, so destroyed (joined) before it
+  server.run();
   return 0;
 }
 
@@ -158,7 +160,7 @@ void setup_serve(CLI::App& parent, Runner& runner) {
   auto options = std::make_shared<ServeOptions>();
   ServeOptions& o = *options;
   server::ServeConfig& f = o.flags;
-  CLI::App* cmd = parent.add_subcommand("serve", "Run a development HTTPS server with client-certificate authentication");
+  CLI::App* cmd = parent.add_subcommand(kServeSummary.name, kServeSummary.description);
   auto add = [&](CLI::Option* option) { o.by_name[option->get_name()] = option; return option; };
   cmd->add_option("--config", o.config_file, "JSON file with endpoint, HTTPS options, schemes and routes; flags override it");
   add(cmd->add_option("--address", f.address, "Address to bind (default 127.0.0.1)"));

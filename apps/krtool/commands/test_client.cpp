@@ -9,11 +9,11 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli.hpp"
 #include "command.hpp"
 #include "common.hpp"
 #include "krtool/client/test_client.hpp"
 #include "krtool/error.hpp"
-#include "net_library.hpp"
 
 namespace krtool::app {
 namespace {
@@ -106,7 +106,7 @@ void print_layers(const client::TestClientReport& report, const Style& style) {
   if (report.http.received) line("http", fmt::format("{} {}", report.http.status, report.http.reason));
   const bool ok = report.outcome == client::Outcome::Ok;
   std::cout << fmt::format("{} {}\n", style.paint("outcome:", "1"),
-                           style.paint(net_library().outcome_name(report.outcome), ok ? "32" : "31;1"));
+                           style.paint(client::to_string(report.outcome), ok ? "32" : "31;1"));
   if (!ok) {
     std::cout << fmt::format("{} {}\n", style.paint("cause:", "1"), report.diagnosis.cause);
     if (!report.diagnosis.fix.empty()) std::cout << fmt::format("{} {}\n", style.paint("fix:", "1"), report.diagnosis.fix);
@@ -135,7 +135,7 @@ int run_test_client(TestClientFlags& flags) {
   options.password = read_password(flags.password.source());
   options.prompt = terminal_prompt;
   for (const std::string& header : flags.headers) options.headers.push_back(parse_header(header));
-  for (const std::string& entry : flags.resolve) options.resolve.push_back(net_library().parse_host_override(entry));
+  for (const std::string& entry : flags.resolve) options.resolve.push_back(client::parse_host_override(entry));
   if (flags.data_option->count() > 0) options.data = read_data(flags.data);
   if (flags.expect_option->count() > 0) options.expect_status = flags.expect_status;
   if (!(flags.timeout_seconds > 0) || flags.timeout_seconds > 3600) {
@@ -144,24 +144,23 @@ int run_test_client(TestClientFlags& flags) {
   }
   options.timeout = std::chrono::milliseconds(static_cast<long>(flags.timeout_seconds * 1000));
 
-  const client::TestClientReport report = net_library().run_test_client(options);
+  const client::TestClientReport report = client::run_test_client(options);
   if (flags.verbose) {
     for (const std::string& line : report.transcript) std::cerr << line << '\n';
   }
   if (flags.json) {
-    print_json(net_library().report_to_json(report));
+    print_json(client::to_json(report));
   } else {
     print_text(report);
   }
-  return net_library().outcome_exit_code(report.outcome);
+  return client::exit_code(report.outcome);
 }
 
 }  // namespace
 
 void setup_test_client(CLI::App& parent, Runner& runner) {
   auto flags = std::make_shared<TestClientFlags>();
-  CLI::App* command = parent.add_subcommand(
-      "test-client", "Call an HTTPS URL with an optional client certificate and explain what each layer decided");
+  CLI::App* command = parent.add_subcommand(kTestClientSummary.name, kTestClientSummary.description);
   command->add_option("url", flags->options.url, "The URL to call (https:// or http://)")->required();
   command->add_option("--cert", flags->cert_file, "Client certificate: PFX, PEM or DER (PEM may hold the key too)")
       ->option_text("FILE");

@@ -1,0 +1,46 @@
+#include "network_program.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "cli.hpp"
+#include "krtool/error.hpp"
+
+namespace krtool::app {
+namespace {
+
+// krtool-net is found from krtool's own path, never through $PATH or the current folder: the same
+// relative path in the build tree and once installed (KRTOOL_NET_FROM_BIN, set in apps/CMakeLists.txt).
+std::filesystem::path network_program_path() {
+  std::error_code error;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) {
+    throw Error(Errc::Internal, fmt::format("cannot find krtool's own path in /proc/self/exe: {}", error.message()),
+                "serve and test-client need /proc mounted");
+  }
+  return (self.parent_path() / KRTOOL_NET_FROM_BIN).lexically_normal();
+}
+
+}  // namespace
+
+int run_network_program(char** argv) {
+  try {
+    const std::filesystem::path program = network_program_path();
+    ::execv(program.c_str(), argv);
+    const int error = errno;
+    throw Error(Errc::Internal,
+                fmt::format("cannot run {} for 'krtool {}': {}", program.string(), argv[1], std::strerror(error)),
+                error == ENOENT ? "krtool-net is built and installed with krtool (libexec/krtool/ beside bin/); "
+                                  "rebuild (cmake --build build) or reinstall (cmake --install build)"
+                                : "check that the file is an executable krtool-net and that you may run it");
+  } catch (const Error& e) {
+    return report_error(e);
+  }
+}
+
+}  // namespace krtool::app
