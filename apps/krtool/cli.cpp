@@ -39,8 +39,8 @@ int report_error(const Error& error) {
 }
 
 int run_cli(int argc, char** argv, std::span<const CommandSpec> commands, std::span<const CommandSummary> listed) {
-  CLI::App app{"krtool: certificates, a development HTTPS server and a test client for mutual TLS", "krtool"};
-  app.set_version_flag("--version", "krtool 0.1.0");
+  CLI::App app{fmt::format("krtool: {}", kProgramSummary), "krtool"};
+  app.set_version_flag("--version", kProgramVersion);
   app.require_subcommand(1, 1);
   app.fallthrough(false);
   Runner runner;

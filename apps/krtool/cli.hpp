@@ -9,6 +9,10 @@
 
 namespace krtool::app {
 
+inline constexpr const char* kProgramSummary =
+    "certificates, a development HTTPS server and a test client for mutual TLS";
+inline constexpr const char* kProgramVersion = "krtool 0.1.0";
+
 // CommandSummary names a command that the other program runs, for the listing of `--help`.
 struct CommandSummary {
   const char* name;

@@ -91,8 +91,10 @@ expect_rc 127
 expect_err_contains "libkrtool"
 expect_err_contains "cannot open shared object file"
 
-it "works installed: cmake --install lays out bin/, libexec/krtool/ and the libraries so that they find each other"
+it "works installed: cmake --install lays out bin/, libexec/krtool/ and the libraries so that they find each other, with the man page and the completion"
 cmake --install "$(dirname "$KRTOOL")/.." --prefix "$WORK/installed" >/dev/null && pass || fail "cmake --install failed"
+expect_file "$WORK/installed/share/man/man1/krtool.1"
+expect_file "$WORK/installed/share/bash-completion/completions/krtool"
 run "$WORK/installed/bin/krtool" new-selfsigned --dns installed --out installed.pem
 expect_rc 0
 run "$WORK/installed/bin/krtool" test-client "https://127.0.0.1:1/" --timeout 1

@@ -85,9 +85,9 @@ void setup_new_csr(CLI::App& parent, Runner& runner) {
   auto* org_unit = cmd->add_option("--org-unit", o.org_unit, "OU= of the subject");
   auto* cn = cmd->add_option("--common-name", o.common_name, "CN= of the subject (default: the first --dns)");
   subject->excludes(country, org, org_unit, cn);
-  cmd->add_option("--key-type", o.key_type, "rsa, ecdsa or ed25519 (default rsa)");
-  auto* key_length = cmd->add_option("--key-length", o.key_length, "RSA key length: 2048, 3072 or 4096");
-  auto* curve = cmd->add_option("--curve", o.curve, "ECDSA curve: p256, p384 or p521");
+  cmd->add_option("--key-type", o.key_type, "rsa, ecdsa or ed25519 (default rsa)")->option_text("rsa|ecdsa|ed25519");
+  auto* key_length = cmd->add_option("--key-length", o.key_length, "RSA key length: 2048, 3072 or 4096")->option_text("2048|3072|4096");
+  auto* curve = cmd->add_option("--curve", o.curve, "ECDSA curve: p256, p384 or p521")->option_text("p256|p384|p521");
   cmd->add_option("--key-usage", o.key_usage, "Key usage to request (repeatable), e.g. DigitalSignature");
   cmd->add_option("--out", o.out, "The request file (PEM); the key goes to <base>.key");
   o.password.add_to(cmd, "", "the private key (encrypted PKCS#8)");

@@ -187,13 +187,13 @@ void setup_new_selfsigned(CLI::App& parent, Runner& runner) {
   CLI::App* cmd = parent.add_subcommand("new-selfsigned", "Make a certificate: self-signed, a CA, signed by a CA, or a development root + localhost leaf");
   cmd->add_option("--dns", o.dns, "A DNS name or IP address (repeatable); the first gives CN=<name>")->option_text("NAME");
   auto* subject = cmd->add_option("--subject", o.subject, "Subject DN, most specific first: \"CN=alice, O=Acme, C=US\"");
-  auto* key_type = cmd->add_option("--key-type", o.key_type, "rsa, ecdsa or ed25519 (default rsa)");
-  auto* key_length = cmd->add_option("--key-length", o.key_length, "RSA key length: 2048, 3072 or 4096 (default 2048)");
-  auto* curve = cmd->add_option("--curve", o.curve, "ECDSA curve: p256, p384 or p521 (default p256)");
+  auto* key_type = cmd->add_option("--key-type", o.key_type, "rsa, ecdsa or ed25519 (default rsa)")->option_text("rsa|ecdsa|ed25519");
+  auto* key_length = cmd->add_option("--key-length", o.key_length, "RSA key length: 2048, 3072 or 4096 (default 2048)")->option_text("2048|3072|4096");
+  auto* curve = cmd->add_option("--curve", o.curve, "ECDSA curve: p256, p384 or p521 (default p256)")->option_text("p256|p384|p521");
   auto* valid_days = cmd->add_option("--valid-days", o.valid_days, "Lifetime in days (default 365)");
   auto* not_before = cmd->add_option("--not-before", o.not_before, "Start: RFC 3339 time or offset such as -2d (default now - 5 minutes)");
   auto* not_after = cmd->add_option("--not-after", o.not_after, "End: RFC 3339 time or offset such as +30d or -1d");
-  auto* purpose = cmd->add_option("--purpose", o.purpose, "Extended key usage: server, client, both or none (default both)");
+  auto* purpose = cmd->add_option("--purpose", o.purpose, "Extended key usage: server, client, both or none (default both)")->option_text("server|client|both|none");
   cmd->add_option("--key-usage", o.key_usage, "Key usage flag (repeatable): DigitalSignature, KeyEncipherment, KeyCertSign, CrlSign, ...");
   auto* ca = cmd->add_flag("--ca", o.ca, "Make a certificate authority (keyCertSign + cRLSign, no EKU, no SAN)");
   auto* issuer = cmd->add_option("--issuer", o.issuer, "Sign with this CA (PFX, or PEM with its key) instead of self-signing");
@@ -208,8 +208,8 @@ void setup_new_selfsigned(CLI::App& parent, Runner& runner) {
   cmd->add_option("--crl-url", o.crl_urls, "CRL distribution point URL to embed (repeatable)");
   cmd->add_option("--ocsp-url", o.ocsp_urls, "OCSP responder URL to embed (repeatable)");
   cmd->add_option("--out", o.out, "Output file; .pfx/.p12, .pem/.crt (key to <base>.key) or .der/.cer");
-  cmd->add_option("--format", o.format, "pfx, pem or der (default: from the extension of --out)");
-  cmd->add_option("--pfx-profile", o.pfx_profile, "modern (AES-256, SHA-256 MAC) or legacy (3DES, SHA-1 MAC)");
+  cmd->add_option("--format", o.format, "pfx, pem or der (default: from the extension of --out)")->option_text("pfx|pem|der");
+  cmd->add_option("--pfx-profile", o.pfx_profile, "modern (AES-256, SHA-256 MAC) or legacy (3DES, SHA-1 MAC)")->option_text("modern|legacy");
   o.password.add_to(cmd, "", "the PFX file or the PEM key");
   cmd->add_flag("--force", o.force, "Overwrite existing files");
   cmd->add_flag("--json", o.json, "Print the result as JSON");

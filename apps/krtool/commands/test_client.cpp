@@ -187,7 +187,7 @@ void setup_test_client(CLI::App& parent, Runner& runner) {
       ->option_text("HOST:PORT:ADDRESS");
   command->add_option("--tls-max", flags->options.tls_max, "Highest TLS version to offer: 1.2 or 1.3")
       ->check(CLI::IsMember({"1.2", "1.3"}))
-      ->option_text("VERSION");
+      ->option_text("1.2|1.3");
   command->add_flag("-v,--verbose", flags->verbose, "Print the TLS handshake, message by message, on stderr");
   command->add_flag("--json", flags->json, "Print one JSON document");
   command->callback([flags, &runner] { runner.action = [flags] { return run_test_client(*flags); }; });

@@ -1,0 +1,195 @@
+// krtool(1): the commands and options come from CLI11 (reference_docs.cpp); the sections around them
+// (the two layers, exit status, environment, files, examples) are written here, from the contract.
+#include <fmt/format.h>
+
+#include <string_view>
+
+#include "reference_docs.hpp"
+
+namespace krtool::app {
+namespace {
+
+// roff escapes text for man(7): a backslash is \e, every '-' is \- (a minus, so that flags copied
+// from the rendered page work), and a line may not start with a control character.
+std::string roff(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\e";
+    } else if (c == '-') {
+      out += "\\-";
+    } else {
+      out += c;
+    }
+  }
+  if (!out.empty() && (out.front() == '.' || out.front() == '\'')) out.insert(0, "\\&");
+  return out;
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : std::string(separator)) + item;
+  return out;
+}
+
+std::string synopsis(const CommandDoc& command) {
+  std::string out = fmt::format(".B krtool {}\n", roff(command.name));
+  for (const OptionDoc& option : command.options) {
+    if (!option.positional.empty()) out += fmt::format(".I {}\n", roff(option.positional));
+  }
+  out += ".RI [ options ]\n";
+  return out;
+}
+
+std::string option_entry(const OptionDoc& option) {
+  std::string out = ".TP\n";
+  if (!option.positional.empty()) {
+    out += fmt::format(".I {}\n", roff(option.positional));
+  } else {
+    std::string names;
+    for (const std::string& name : option.names) names += (names.empty() ? "" : ", ") + name;
+    out += option.value.empty() ? fmt::format(".B {}\n", roff(names))
+                                : fmt::format(".BI \"{}\" \" {}\"\n", roff(names), roff(option.value));
+  }
+  std::string text = option.description;
+  if (option.required) text += " Required.";
+  if (!option.needs.empty()) text += " Needs " + join(option.needs, ", ") + ".";
+  if (!option.excludes.empty()) text += " Excludes " + join(option.excludes, ", ") + ".";
+  out += roff(text) + "\n";
+  return out;
+}
+
+constexpr std::string_view kDescription = R"(.SH DESCRIPTION
+krtool makes the certificates that mutual TLS needs, in every format, runs a development HTTPS server
+that authenticates client certificates, and calls such servers with a test client that says why a call
+failed. Its commands mirror the cmdlets of Kestrun's client\-certificate guide.
+.PP
+Two layers decide whether a client certificate is accepted. The TLS handshake comes first: the
+server's client\-certificate mode
+.RB ( none ", " allow ", " require ),
+the certificate authorities it trusts and its validation policy. A certificate the handshake refuses
+ends the connection with a TLS alert. HTTP authentication comes second: a scheme per route, which
+turns the certificate into claims or answers 401 or 403.
+.B krtool serve
+logs each layer's decision and
+.B krtool test\-client
+names the layer that refused, the cause and the fix.
+.PP
+Every command takes
+.BR \-\-help .
+Commands that report something take
+.B \-\-json
+and then print exactly one JSON document on standard output; messages go to standard error.
+Errors are one line,
+.IR "krtool: error: ..." ,
+followed by
+.I "  hint: ..."
+where there is a fix.
+)";
+
+constexpr std::string_view kAfterCommands = R"(.SH EXIT STATUS
+.TP
+.B 0
+Success.
+.TP
+.B 1
+The check asked for failed: a test\-cert verdict, or a test\-client expectation.
+.TP
+.B 2
+Usage: an unknown flag, a bad value, conflicting flags.
+.TP
+.B 3
+Bad input: an unreadable, corrupt or mismatched file, or a wrong password.
+.TP
+.B 4
+A TLS failure.
+.TP
+.B 5
+A network failure: refused, timed out, not resolved.
+.TP
+.B 130
+Interrupted.
+.SH ENVIRONMENT
+.TP
+.B PORT
+The port of
+.B krtool serve
+when
+.B \-\-port
+is not given (default 5000).
+.TP
+.B CXX
+The compiler for
+.BR "serve \-\-client\-cert\-validation\-code" " (default " c++ ).
+.TP
+.B XDG_CACHE_HOME
+Where compiled validation code is cached (default
+.IR ~/.cache/krtool ).
+.TP
+.B NO_COLOR
+When set, test\-client prints no colour even on a terminal.
+.TP
+.B OPENSSL_CONF
+OpenSSL's configuration file, which krtool reads as OpenSSL does.
+.SH FILES
+.TP
+.I <base>.key
+The private key beside a PEM certificate
+.IR <base>.pem ,
+written with mode 0600. Every output goes to a temporary file in the same folder and is renamed
+into place; an existing file is only replaced with
+.BR \-\-force .
+.TP
+.I libexec/krtool/krtool\-net
+The program that runs
+.B serve
+and
+.BR test\-client ;
+krtool replaces itself with it, keeping its process, arguments and exit code.
+.SH EXAMPLES
+A certificate authority, a server certificate and a client certificate:
+.PP
+.nf
+.RS
+krtool new\-selfsigned \-\-ca \-\-subject "CN=Dev CA" \-\-out ca.pem
+krtool new\-selfsigned \-\-issuer ca.pem \-\-dns localhost \-\-purpose server \-\-out server.pem
+krtool new\-selfsigned \-\-issuer ca.pem \-\-dns alice \-\-purpose client \-\-out alice.pem
+.RE
+.fi
+.PP
+A server that asks for a client certificate, and calls without and with one:
+.PP
+.nf
+.RS
+krtool serve \-\-cert server.pem \-\-port 8443 \-\-client\-cert\-mode allow \e
+  \-\-trust\-ca ca.pem \-\-auth\-trust\-ca ca.pem \-\-revocation\-mode nocheck
+krtool test\-client https://localhost:8443/secure/cert/hello \-\-cacert ca.pem
+krtool test\-client https://localhost:8443/secure/cert/hello \-\-cacert ca.pem \-\-cert alice.pem
+.RE
+.fi
+.SH SEE ALSO
+.BR openssl (1),
+.BR curl (1).
+The guides in krtool's
+.I docs/
+folder: certificates.md, client\-certificate\-authentication.md and troubleshooting.md.
+)";
+
+}  // namespace
+
+std::string man_page(const std::vector<CommandDoc>& commands, const std::string& summary, const std::string& version) {
+  std::string out = fmt::format(".TH KRTOOL 1 \"\" \"{}\" \"User Commands\"\n", roff(version));
+  out += fmt::format(".SH NAME\nkrtool \\- {}\n", roff(summary));
+  out += ".SH SYNOPSIS\n";
+  for (const CommandDoc& command : commands) out += synopsis(command) + ".br\n";
+  out += kDescription;
+  out += ".SH COMMANDS\n";
+  for (const CommandDoc& command : commands) {
+    out += fmt::format(".SS \"krtool {}\"\n{}\n", roff(command.name), roff(command.description));
+    for (const OptionDoc& option : command.options) out += option_entry(option);
+  }
+  out += kAfterCommands;
+  return out;
+}
+
+}  // namespace krtool::app

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# krtool(1) and the bash completion script, generated at build time from the commands' own CLI11
+# definitions (apps/krtool/reference_docs.cpp): the page renders cleanly, documents every flag that
+# each command's --help lists, and the completion completes commands, flags, choices and file names.
+source "$(dirname "$0")/lib.sh"
+
+BUILD=$(dirname "$KRTOOL")/..
+MAN_PAGE=$BUILD/share/man/man1/krtool.1
+COMPLETION=$BUILD/share/bash-completion/completions/krtool
+COMMANDS=(new-selfsigned new-csr import export test-cert serve test-client)
+
+# help_flags COMMAND: the long flags that `krtool COMMAND --help` lists, one per line.
+help_flags() { "$KRTOOL" "$1" --help | grep -oE '^ +(-[A-Za-z], ?)?--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+' | grep -vx -- --help; }
+
+# man_section COMMAND: the man page's text for one command, with roff's \- turned back into -.
+man_section() {
+  sed 's/\\-/-/g' "$MAN_PAGE" | awk -v want=".SS \"krtool $1\"" '$0 == want {on = 1; next} on && /^\.S[SH] / {exit} on'
+}
+
+it "renders the man page without a warning"
+expect_file "$MAN_PAGE"
+run groff -man -Tutf8 -ww -z "$MAN_PAGE"
+expect_rc 0
+expect_eq "$ERR" "" "groff's warnings"
+run groff -man -Tutf8 -P-cbou "$MAN_PAGE"
+expect_out_contains "krtool - certificates, a development HTTPS server and a test client for"
+expect_out_contains "EXIT STATUS"
+
+it "documents every command, and every flag each command's --help lists"
+for command in "${COMMANDS[@]}"; do
+  section=$(man_section "$command")
+  [ -n "$section" ] && pass || fail "no section for krtool $command in the man page"
+  flags=$(help_flags "$command")
+  [ "$(wc -l <<<"$flags")" -gt 2 ] && pass || fail "could not read the flags of krtool $command --help: $flags"
+  while read -r flag; do
+    grep -qF -- "$flag" <<<"$section" && pass || fail "the man page's krtool $command section lacks $flag"
+  done <<<"$flags"
+done
+
+it "lists the contract's exit codes"
+for code in 0 1 2 3 4 5 130; do
+  awk '/^\.SH EXIT STATUS/ {on = 1} /^\.SH ENVIRONMENT/ {on = 0} on' "$MAN_PAGE" | grep -qx "\.B $code" && pass ||
+    fail "exit code $code is not under EXIT STATUS"
+done
+
+# complete WORD...: what the completion offers for a command line whose last word is being typed.
+complete_line() {
+  bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _krtool; printf "%s\n" "${COMPREPLY[@]}" | sort' \
+    completion "$COMPLETION" "$@" | tr '\n' ' '
+}
+
+it "completes command names, flags and the choices of a flag"
+expect_file "$COMPLETION"
+expect_eq "$(complete_line krtool new-)" "new-csr new-selfsigned " "krtool new-<TAB>"
+expect_eq "$(complete_line krtool serve --client-cert-m)" "--client-cert-mode " "serve --client-cert-m<TAB>"
+expect_eq "$(complete_line krtool new-selfsigned --key-type e)" "ecdsa ed25519 " "--key-type e<TAB>"
+expect_eq "$(complete_line krtool serve --client-cert-mode '')" "allow none require " "--client-cert-mode <TAB>"
+expect_eq "$(complete_line krtool test-client https://x/ --tls-max '')" "1.2 1.3 " "--tls-max <TAB>"
+expect_eq "$(complete_line krtool new-selfsigned --key-type rsa --pfx)" "--pfx-profile " "a flag after a choice"
+
+it "completes file names for certificates and for flags that take a file"
+touch ca.pem ca.key server.pem
+expect_eq "$(complete_line krtool import ca)" "ca.key ca.pem " "krtool import ca<TAB>"
+expect_eq "$(complete_line krtool serve --cert ser)" "server.pem " "serve --cert ser<TAB>"
+
+it "offers every flag that each command's --help lists"
+for command in "${COMMANDS[@]}"; do
+  offered=$(complete_line krtool "$command" --)
+  while read -r flag; do
+    grep -qF -- " $flag " <<<" $offered" && pass || fail "completion of krtool $command -- lacks $flag"
+  done < <(help_flags "$command")
+done
+
+finish
