@@ -463,6 +463,41 @@ def test_server_cert_untrusted():
             expect_in(mismatch.get("diagnosis", "fix"), "--servername", "name mismatch: the fix")
 
 
+def test_system_trust():
+    """Without --cacert the system's CAs decide: a hashed $SSL_CERT_DIR is read as needed, a bundle in
+    $SSL_CERT_FILE is honoured, and a bundle that cannot be loaded is an input error, not a silent miss."""
+    def hashed_folder(name, ca_pem):
+        folder = os.path.join(suite.work, name)
+        os.makedirs(folder, exist_ok=True)
+        shutil.copy(ca_pem, os.path.join(folder, "ca.pem"))
+        subprocess.run(["openssl", "rehash", folder], check=True, capture_output=True)
+        return folder
+
+    def system(**variables):
+        env = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_DIR", "SSL_CERT_FILE")}
+        env.update(variables)
+        return env
+
+    ours = hashed_folder("system-trust-ours", certs.ca.pem)
+    theirs = hashed_folder("system-trust-other", certs.other_ca.pem)
+    unhashed = os.path.join(suite.work, "system-trust-unhashed")
+    os.makedirs(unhashed, exist_ok=True)
+    with krtool_server() as server:
+        url = secure_url(server, "/info")
+        expect_outcome(Call([url], env=system(SSL_CERT_DIR=ours)), "ok", 0, "system trust: a hashed folder with the CA")
+        expect_outcome(Call([url], env=system(SSL_CERT_DIR=theirs)), "server-cert-untrusted", 4,
+                       "system trust: a hashed folder without the CA")
+        expect_outcome(Call([url], env=system(SSL_CERT_DIR=theirs, SSL_CERT_FILE=certs.ca.pem)), "ok", 0,
+                       "system trust: $SSL_CERT_FILE beside a hashed folder")
+        expect_outcome(Call([url], env=system(SSL_CERT_DIR=unhashed, SSL_CERT_FILE=certs.ca.pem)), "ok", 0,
+                       "system trust: a folder without hash links falls back to OpenSSL's defaults")
+        missing = os.path.join(suite.work, "no-such-bundle.pem")
+        bad = Call([url], env=system(SSL_CERT_DIR=theirs, SSL_CERT_FILE=missing), json_output=False)
+        suite.eq(bad.rc, 3, "system trust: an unloadable $SSL_CERT_FILE exits 3")
+        expect_in(bad.stderr, f"krtool: error: loading the CA bundle SSL_CERT_FILE={missing}", "the error names it")
+        expect_in(bad.stderr, "hint: ", "an unloadable $SSL_CERT_FILE: a hint")
+
+
 def test_resolve_and_servername():
     with krtool_server() as server:
         call = Call([f"https://api.krtool.test:{server.port}/info", "--cacert", certs.ca.pem, "--resolve",
@@ -727,6 +762,7 @@ def main():
         ("allow mode without a certificate", test_allow_mode_without_certificate),
         ("--expect-status", test_expect_status),
         ("server-cert-untrusted", test_server_cert_untrusted),
+        ("the system's CAs without --cacert", test_system_trust),
         ("--resolve and --servername", test_resolve_and_servername),
         ("request options", test_request_options),
         ("the request reaches the server as given", test_request_reaches_the_server),

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "client/summary.hpp"
+#include "client/system_trust.hpp"
 #include "http/url.hpp"
 #include "client/tls_names.hpp"
 #include "krtool/cert/name.hpp"
@@ -187,7 +188,7 @@ ossl::UniquePtr<SSL_CTX> make_client_context(const TlsClientSetup& setup) {
                     fmt::format("adding a certificate of '{}' to the trust store", setup.cacert_file.string()));
     }
   } else {
-    ossl::require(SSL_CTX_set_default_verify_paths(context.get()) == 1, "loading the system's trusted CAs");
+    use_system_trust(context.get());
   }
   SSL_CTX_set_verify(context.get(), SSL_VERIFY_PEER, on_verify);
   SSL_CTX_set_cert_cb(context.get(), on_certificate_request, nullptr);
