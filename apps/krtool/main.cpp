@@ -19,13 +19,23 @@ constexpr krtool::app::CommandSpec kCommands[] = {
 constexpr krtool::app::CommandSummary kNetworkCommands[] = {krtool::app::kServeSummary,
                                                             krtool::app::kTestClientSummary};
 
+// names_network_command tells whether the command line's first word that is not an option (`krtool -h
+// serve` asks for serve's help too) is one that krtool-net runs.
+bool names_network_command(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view word = argv[i];
+    if (word.starts_with('-')) continue;
+    for (const krtool::app::CommandSummary& command : kNetworkCommands) {
+      if (word == command.name) return true;
+    }
+    return false;
+  }
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1) {
-    for (const krtool::app::CommandSummary& command : kNetworkCommands) {
-      if (std::string_view(argv[1]) == command.name) return krtool::app::run_network_program(argv);
-    }
-  }
+  if (names_network_command(argc, argv)) return krtool::app::run_network_program(argv);
   return krtool::app::run_cli(argc, argv, kCommands, kNetworkCommands);
 }

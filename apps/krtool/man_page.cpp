@@ -26,6 +26,15 @@ std::string roff(std::string_view text) {
   return out;
 }
 
+// breakable_choices lets a long a|b|c value break after a '|' (\: is a break point that prints
+// nothing), since hyphenation is off.
+std::string breakable_choices(std::string value) {
+  for (std::size_t bar = value.find('|'); bar != std::string::npos; bar = value.find('|', bar + 3)) {
+    value.insert(bar + 1, "\\:");
+  }
+  return value;
+}
+
 std::string join(const std::vector<std::string>& items, std::string_view separator) {
   std::string out;
   for (const std::string& item : items) out += (out.empty() ? "" : std::string(separator)) + item;
@@ -49,9 +58,10 @@ std::string option_entry(const OptionDoc& option) {
     std::string names;
     for (const std::string& name : option.names) names += (names.empty() ? "" : ", ") + name;
     out += option.value.empty() ? fmt::format(".B {}\n", roff(names))
-                                : fmt::format(".BI \"{}\" \" {}\"\n", roff(names), roff(option.value));
+                                : fmt::format(".BI \"{}\" \" {}\"\n", roff(names), breakable_choices(roff(option.value)));
   }
   std::string text = option.description;
+  if (!text.empty() && text.back() != '.') text += '.';
   if (option.required) text += " Required.";
   if (!option.needs.empty()) text += " Needs " + join(option.needs, ", ") + ".";
   if (!option.excludes.empty()) text += " Excludes " + join(option.excludes, ", ") + ".";
@@ -82,8 +92,8 @@ Commands that report something take
 and then print exactly one JSON document on standard output; messages go to standard error.
 Errors are one line,
 .IR "krtool: error: ..." ,
-followed by
-.I "  hint: ..."
+followed by an indented line
+.I "hint: ..."
 where there is a fix.
 )";
 
@@ -93,7 +103,8 @@ constexpr std::string_view kAfterCommands = R"(.SH EXIT STATUS
 Success.
 .TP
 .B 1
-The check asked for failed: a test\-cert verdict, or a test\-client expectation.
+The check asked for failed: a test\-cert verdict, or a test\-client expectation. Also an internal
+error, such as krtool\-net missing.
 .TP
 .B 2
 Usage: an unknown flag, a bad value, conflicting flags.
@@ -106,6 +117,10 @@ A TLS failure.
 .TP
 .B 5
 A network failure: refused, timed out, not resolved.
+.TP
+.B 127
+The system's loader could not start krtool\-net (for serve and test\-client): a library it needs is
+missing; the loader's message names it.
 .TP
 .B 130
 Interrupted.
@@ -178,7 +193,8 @@ folder: certificates.md, client\-certificate\-authentication.md and troubleshoot
 }  // namespace
 
 std::string man_page(const std::vector<CommandDoc>& commands, const std::string& summary, const std::string& version) {
-  std::string out = fmt::format(".TH KRTOOL 1 \"\" \"{}\" \"User Commands\"\n", roff(version));
+  // .nh: no hyphenation, so that a flag is never broken across lines and copies whole.
+  std::string out = fmt::format(".TH KRTOOL 1 \"\" \"{}\" \"User Commands\"\n.nh\n", roff(version));
   out += fmt::format(".SH NAME\nkrtool \\- {}\n", roff(summary));
   out += ".SH SYNOPSIS\n";
   for (const CommandDoc& command : commands) out += synopsis(command) + ".br\n";

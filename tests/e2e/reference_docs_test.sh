@@ -9,12 +9,18 @@ MAN_PAGE=$BUILD/share/man/man1/krtool.1
 COMPLETION=$BUILD/share/bash-completion/completions/krtool
 COMMANDS=(new-selfsigned new-csr import export test-cert serve test-client)
 
-# help_flags COMMAND: the long flags that `krtool COMMAND --help` lists, one per line.
-help_flags() { "$KRTOOL" "$1" --help | grep -oE '^ +(-[A-Za-z], ?)?--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+' | grep -vx -- --help; }
+# help_flags COMMAND: every long flag name that `krtool COMMAND --help` lists (all the names of an
+# option such as -k,--skip-certificate-check,--insecure), one per line.
+help_flags() {
+  "$KRTOOL" "$1" --help | grep -oE '^ +-[-A-Za-z0-9,]+' | grep -oE -- '--[a-z0-9-]+' | grep -vx -- --help
+}
 
-# man_section COMMAND: the man page's text for one command, with roff's \- turned back into -.
-man_section() {
-  sed 's/\\-/-/g' "$MAN_PAGE" | awk -v want=".SS \"krtool $1\"" '$0 == want {on = 1; next} on && /^\.S[SH] / {exit} on'
+# man_headings COMMAND: the heading line of each option entry (the line after .TP) in the man page's
+# section for one command, with roff's \- turned back into -: where an option is documented, as
+# opposed to merely mentioned in another option's text.
+man_headings() {
+  sed 's/\\-/-/g' "$MAN_PAGE" |
+    awk -v want=".SS \"krtool $1\"" '$0 == want {on = 1; next} on && /^\.S[SH] / {exit} on && tp {print} {tp = ($0 == ".TP")}'
 }
 
 it "renders the man page without a warning"
@@ -28,14 +34,19 @@ expect_out_contains "EXIT STATUS"
 
 it "documents every command, and every flag each command's --help lists"
 for command in "${COMMANDS[@]}"; do
-  section=$(man_section "$command")
-  [ -n "$section" ] && pass || fail "no section for krtool $command in the man page"
+  headings=$(man_headings "$command")
+  [ -n "$headings" ] && pass || fail "no section for krtool $command in the man page"
   flags=$(help_flags "$command")
   [ "$(wc -l <<<"$flags")" -gt 2 ] && pass || fail "could not read the flags of krtool $command --help: $flags"
   while read -r flag; do
-    grep -qF -- "$flag" <<<"$section" && pass || fail "the man page's krtool $command section lacks $flag"
+    grep -qE -- "(^|[ \",])$flag([ \",]|\$)" <<<"$headings" && pass ||
+      fail "the man page's krtool $command section has no entry for $flag"
   done <<<"$flags"
 done
+help_flags test-client | grep -qx -- --insecure && pass || fail "help_flags misses the second long name of -k"
+
+it "keeps flags whole: no hyphenation"
+grep -qx '\.nh' "$MAN_PAGE" && pass || fail "the man page does not turn hyphenation off (.nh)"
 
 it "lists the contract's exit codes"
 for code in 0 1 2 3 4 5 130; do
@@ -44,9 +55,15 @@ for code in 0 1 2 3 4 5 130; do
 done
 
 # complete WORD...: what the completion offers for a command line whose last word is being typed.
+# Candidates print sorted, each followed by a space; complete_count prints how many there are.
 complete_line() {
-  bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _krtool; printf "%s\n" "${COMPREPLY[@]}" | sort' \
+  bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _krtool
+           [ "${#COMPREPLY[@]}" -eq 0 ] || printf "%s\n" "${COMPREPLY[@]}" | sort' \
     completion "$COMPLETION" "$@" | tr '\n' ' '
+}
+complete_count() {
+  bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _krtool; echo "${#COMPREPLY[@]}"' \
+    completion "$COMPLETION" "$@"
 }
 
 it "completes command names, flags and the choices of a flag"
@@ -57,11 +74,24 @@ expect_eq "$(complete_line krtool new-selfsigned --key-type e)" "ecdsa ed25519 "
 expect_eq "$(complete_line krtool serve --client-cert-mode '')" "allow none require " "--client-cert-mode <TAB>"
 expect_eq "$(complete_line krtool test-client https://x/ --tls-max '')" "1.2 1.3 " "--tls-max <TAB>"
 expect_eq "$(complete_line krtool new-selfsigned --key-type rsa --pfx)" "--pfx-profile " "a flag after a choice"
+expect_eq "$(complete_line krtool new-selfsigned --key-type = e)" "ecdsa ed25519 " "--key-type=e<TAB>"
+expect_eq "$(complete_line krtool new-selfsigned --key-type =)" "ecdsa ed25519 rsa " "--key-type=<TAB>"
+expect_eq "$(complete_line krtool -h se)" "serve " "krtool -h se<TAB>"
+expect_eq "$(complete_line krtool -h serve --client-cert-mode r)" "require " "a command after -h"
+expect_eq "$(KRTOOL_COMPLETION_TEST_VAR=1 complete_line krtool import --password-env KRTOOL_COMPLETION_TEST_)" \
+  "KRTOOL_COMPLETION_TEST_VAR " "--password-env completes environment variables"
+touch VALUE-looking-file
+expect_eq "$(complete_line krtool import --password V)" "" "--password VALUE completes nothing"
+expect_eq "$(complete_line krtool serve --port '')" "" "--port INT completes nothing"
 
 it "completes file names for certificates and for flags that take a file"
 touch ca.pem ca.key server.pem
 expect_eq "$(complete_line krtool import ca)" "ca.key ca.pem " "krtool import ca<TAB>"
 expect_eq "$(complete_line krtool serve --cert ser)" "server.pem " "serve --cert ser<TAB>"
+touch 'x[1].pem' x1.pem 'with space.pem'
+expect_eq "$(complete_line krtool import 'x[')" "x[1].pem " "a wildcard character in a file name stays literal"
+expect_eq "$(complete_line krtool import with)" "with space.pem " "a file name with a space"
+expect_eq "$(complete_count krtool import with)" "1" "a file name with a space is one candidate"
 
 it "offers every flag that each command's --help lists"
 for command in "${COMMANDS[@]}"; do

@@ -181,7 +181,7 @@ void setup_serve(CLI::App& parent, Runner& runner) {
   add(cmd->add_option("--client-cert-validation", f.validation_builtin, "Built-in TLS callback: AllowAny, AllowSelfSignedForDevelopment, AllowMissingOrSelfSignedForDevelopment")->option_text("AllowAny|AllowSelfSignedForDevelopment|AllowMissingOrSelfSignedForDevelopment"));
   add(cmd->add_option("--client-cert-validation-code", f.validation_code, "C++ body of the TLS validation callback"));
   add(cmd->add_option("--client-cert-validation-code-path", f.validation_code_path, "File with the TLS validation callback (.cpp/.cc/.cxx or .so)"));
-  add(cmd->add_option("--client-cert-validation-language", f.validation_language, "Language of --client-cert-validation-code: cpp")->option_text("cpp"));
+  add(cmd->add_option("--client-cert-validation-language", f.validation_language, "Language of --client-cert-validation-code: cpp")->option_text("cpp|c++|cxx"));
   add(cmd->add_option("--auth-scheme", o.scheme.name, "Name of the certificate authentication scheme (default Certificate)"));
   add(cmd->add_option("--allowed-certificate-types", o.scheme.allowed_certificate_types, "chained (default), selfsigned or all")->option_text("chained|selfsigned|all"));
   add(cmd->add_option("--revocation-mode", o.scheme.revocation_mode, "nocheck, online (default) or offline (with --crl)")->option_text("nocheck|online|offline"));
