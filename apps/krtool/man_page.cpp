@@ -26,8 +26,8 @@ std::string roff(std::string_view text) {
   return out;
 }
 
-// breakable_choices lets a long a|b|c value break after a '|' (\: is a break point that prints
-// nothing), since hyphenation is off.
+// breakable_choices lets a long a|b|c list, in a value or a description, break after a '|' (\: is a
+// break point that prints nothing), since hyphenation is off.
 std::string breakable_choices(std::string value) {
   for (std::size_t bar = value.find('|'); bar != std::string::npos; bar = value.find('|', bar + 3)) {
     value.insert(bar + 1, "\\:");
@@ -65,7 +65,7 @@ std::string option_entry(const OptionDoc& option) {
   if (option.required) text += " Required.";
   if (!option.needs.empty()) text += " Needs " + join(option.needs, ", ") + ".";
   if (!option.excludes.empty()) text += " Excludes " + join(option.excludes, ", ") + ".";
-  out += roff(text) + "\n";
+  out += breakable_choices(roff(text)) + "\n";
   return out;
 }
 

@@ -188,7 +188,7 @@ void setup_serve(CLI::App& parent, Runner& runner) {
   add(cmd->add_option("--auth-trust-ca", o.scheme.trust_ca_files, "Custom trust store of the scheme (repeatable)"));
   add(cmd->add_flag("--no-validate-certificate-use", o.no_validate_use, ("Do not require the clientAuth EKU")));
   add(cmd->add_flag("--no-validate-validity-period", o.no_validate_validity, ("Do not check notBefore/notAfter in the scheme")));
-  add(cmd->add_option("--route", f.routes, "'METHOD PATH [auth=SCHEME] [json:TEMPLATE|file:PATH|dir:PATH|status:CODE]' (repeatable)"));
+  add(cmd->add_option("--route", f.routes, "'METHOD PATH [auth=SCHEME] [json:TEMPLATE|file:PATH|dir:PATH|status:CODE|proxy:URL]' (repeatable)"));
   add(cmd->add_option("--log-format", f.log_format, "Access log format: text (default) or json")->option_text("text|json"));
   add(cmd->add_flag("--diagnostics", f.diagnostics, ("Add Krtool-Auth-Failure with the scheme's reason to 401/403 answers")));
   add(cmd->add_flag("--allow-insecure-public", f.allow_insecure_public, ("Allow relaxed settings on a non-loopback address")));

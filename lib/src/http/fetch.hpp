@@ -1,10 +1,13 @@
-// fetch: a plain-HTTP GET for the few things libkrtool downloads itself (CRLs from a certificate's
-// distribution points in Online revocation mode). Private to libkrtool; <httplib.h> stays behind it.
+// The plain-HTTP requests libkrtool_net makes itself: a GET for CRLs from a certificate's distribution
+// points (Online revocation mode), and the requests a proxy: route forwards to its upstream. Private to
+// the library; <httplib.h> stays behind it.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace krtool::http {
 
@@ -20,5 +23,30 @@ inline constexpr std::size_t kMaxFetchBytes = 16 * 1024 * 1024;
 // read and write. Throws Error(Usage) for a URL it cannot use (another scheme, no host, a bad port),
 // and Error(Network) naming the URL when the server is unreachable, too slow, or sends too much.
 FetchResult fetch(const std::string& url, std::chrono::milliseconds timeout);
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct ForwardRequest {
+  std::string method;
+  std::string target;  // path and query, as sent to the upstream
+  HeaderList headers;  // sent as given; the client adds Host and Content-Length
+  std::string body;
+  std::string content_type;
+};
+
+struct ForwardResult {
+  enum class Failure { None, Unreachable, TimedOut, TooLarge };
+  Failure failure = Failure::None;
+  std::string error;  // why, when failure != None
+  int status = 0;
+  HeaderList headers;
+  std::string body;
+};
+
+// forward sends `request` to the http:// upstream at `host`:`port` and returns its answer as it came:
+// no redirect followed, no decompression. `timeout` bounds the connection and each read and write; a
+// body over kMaxFetchBytes is TooLarge. Never throws for what the upstream does.
+ForwardResult forward(const std::string& host, int port, const ForwardRequest& request,
+                      std::chrono::milliseconds timeout);
 
 }  // namespace krtool::http

@@ -67,4 +67,49 @@ FetchResult fetch(const std::string& url, std::chrono::milliseconds timeout) {
   return result;
 }
 
+ForwardResult forward(const std::string& host, int port, const ForwardRequest& request,
+                      std::chrono::milliseconds timeout) {
+  httplib::Client client(host, port);
+  client.set_connection_timeout(timeout);
+  client.set_read_timeout(timeout);
+  client.set_write_timeout(timeout);
+  client.set_follow_location(false);
+  client.set_keep_alive(false);
+  client.set_decompress(false);  // the answer goes back as the upstream encoded it
+
+  httplib::Request upstream_request;
+  upstream_request.method = request.method;
+  upstream_request.path = request.target;
+  for (const auto& [name, value] : request.headers) upstream_request.headers.emplace(name, value);
+  upstream_request.body = request.body;
+  if (!request.content_type.empty()) upstream_request.set_header("Content-Type", request.content_type);
+
+  ForwardResult result;
+  upstream_request.content_receiver = [&](const char* data, std::size_t length, std::uint64_t, std::uint64_t) {
+    if (result.body.size() + length > kMaxFetchBytes) {
+      result.failure = ForwardResult::Failure::TooLarge;
+      return false;
+    }
+    result.body.append(data, length);
+    return true;
+  };
+  httplib::Result response = client.send(upstream_request);
+  if (result.failure == ForwardResult::Failure::TooLarge) {
+    result.error = describe(httplib::Error::Canceled);
+    return result;
+  }
+  if (!response) {
+    const httplib::Error error = response.error();
+    result.failure = error == httplib::Error::Read || error == httplib::Error::Write ||
+                             error == httplib::Error::ConnectionTimeout
+                         ? ForwardResult::Failure::TimedOut
+                         : ForwardResult::Failure::Unreachable;
+    result.error = describe(error);
+    return result;
+  }
+  result.status = response->status;
+  for (const auto& [name, value] : response->headers) result.headers.emplace_back(name, value);
+  return result;
+}
+
 }  // namespace krtool::http

@@ -22,6 +22,24 @@ std::string now_rfc3339_millis() {
 
 }  // namespace
 
+std::string log_safe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      out += fmt::format("\\x{:02X}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string log_json(const nlohmann::json& document) {
+  return document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string format_access_line(const AccessRecord& r, LogFormat format) {
   if (format == LogFormat::Json) {
     nlohmann::json j{{"time", now_rfc3339_millis()}, {"remote", r.remote}, {"method", r.method}, {"path", r.path},
@@ -30,11 +48,11 @@ std::string format_access_line(const AccessRecord& r, LogFormat format) {
     j["clientCertificate"] = r.client_subject.empty()
                                  ? nlohmann::json(nullptr)
                                  : nlohmann::json{{"subject", r.client_subject}, {"thumbprint", r.client_thumbprint}};
-    return j.dump();
+    return log_json(j);
   }
   const std::string client = r.client_subject.empty() ? "-" : fmt::format("\"{}\" {}", r.client_subject, r.client_thumbprint);
-  return fmt::format("{} {} {} {} {} {:.1f}ms {} cert={} tls=\"{}\" auth=\"{}\"", now_rfc3339_millis(), r.remote, r.method,
-                     r.path, r.status, r.duration_ms, r.protocol, client, r.tls_verdict, r.auth_verdict);
+  return log_safe(fmt::format("{} {} {} {} {} {:.1f}ms {} cert={} tls=\"{}\" auth=\"{}\"", now_rfc3339_millis(), r.remote,
+                              r.method, r.path, r.status, r.duration_ms, r.protocol, client, r.tls_verdict, r.auth_verdict));
 }
 
 }  // namespace krtool::server

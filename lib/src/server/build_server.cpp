@@ -1,5 +1,7 @@
 #include "krtool/server/build_server.hpp"
 
+#include "server/access_log.hpp"
+
 #include <arpa/inet.h>
 
 #include <fmt/format.h>
@@ -182,7 +184,7 @@ BuiltServer build_server_options(const ServeConfig& config, const PasswordPrompt
         config.check_certificate_revocation ? "; revocation checked" : ""));
     if (!policy.origin.empty()) built.description.push_back(fmt::format("tls: {}", policy.origin));
     tls_options.log = [sink = options.log, json_log](const std::string& line) {
-      sink(json_log ? nlohmann::json{{"event", "tls"}, {"message", line}}.dump() : line);
+      sink(json_log ? log_json(nlohmann::json{{"event", "tls"}, {"message", line}}) : log_safe(line));
     };
     options.tls = std::make_shared<const tls::TlsServerConfig>(std::move(tls_options));
   } else {

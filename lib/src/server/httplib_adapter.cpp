@@ -11,6 +11,8 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
+#include <strings.h>
+
 #include <fmt/format.h>
 
 #include <atomic>
@@ -48,6 +50,16 @@ struct RequestNotes {
   std::string auth_verdict = "-";
 };
 thread_local RequestNotes t_notes;
+
+// is_httplib_annotation tells the entries cpp-httplib adds to a request's headers (REMOTE_ADDR,
+// REMOTE_PORT, LOCAL_ADDR, LOCAL_PORT) from the ones the client sent: handlers see (and a proxy
+// forwards) only the client's, and a client's own header of that name is not mistaken for the address.
+bool is_httplib_annotation(const std::string& name) {
+  for (const char* annotation : {"REMOTE_ADDR", "REMOTE_PORT", "LOCAL_ADDR", "LOCAL_PORT"}) {
+    if (strcasecmp(name.c_str(), annotation) == 0) return true;
+  }
+  return false;
+}
 
 std::string host_for_url(const std::string& address) {
   return address.find(':') != std::string::npos ? fmt::format("[{}]", address) : address;
@@ -166,8 +178,12 @@ class DevServer::Impl {
     RequestView view;
     view.method = req.method;
     view.path = req.path;
+    view.target = req.target;
+    view.remote_address = req.remote_addr;
     view.body = req.body;
-    for (const auto& [name, value] : req.headers) view.headers.emplace_back(name, value);
+    for (const auto& [name, value] : req.headers) {
+      if (!is_httplib_annotation(name)) view.headers.emplace_back(name, value);
+    }
     STACK_OF(X509)* chain = nullptr;
     if (req.ssl != nullptr) {
       view.certificate = SSL_get0_peer_certificate(req.ssl);
@@ -178,8 +194,10 @@ class DevServer::Impl {
     t_notes.auth_verdict = outcome.auth_verdict;
     res.status = outcome.response.status;
     for (const auto& [name, value] : outcome.response.headers) res.set_header(name, value);
-    if (!outcome.response.body.empty() || !outcome.response.content_type.empty()) {
+    if (!outcome.response.content_type.empty()) {
       res.set_content(outcome.response.body, outcome.response.content_type.c_str());
+    } else if (!outcome.response.body.empty()) {
+      res.body = outcome.response.body;  // a proxied answer without a Content-Type keeps having none
     }
   }
 

@@ -16,7 +16,7 @@ constexpr std::array<std::string_view, 8> kMethods = {"GET",   "POST", "PUT",   
                                                       "PATCH", "HEAD", "OPTIONS", "*"};
 
 constexpr const char* kGrammarHint =
-    "write 'METHOD PATH [auth=SCHEME] [json:TEMPLATE | file:PATH | dir:PATH | status:CODE]', e.g. "
+    "write 'METHOD PATH [auth=SCHEME] [json:TEMPLATE | file:PATH | dir:PATH | status:CODE | proxy:URL]', e.g. "
     "--route 'GET /hello auth=Certificate json:{\"user\": \"{user.name}\"}'";
 
 bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
@@ -72,11 +72,12 @@ struct HandlerPrefix {
   std::string_view prefix;
   RouteSpec::HandlerKind kind;
 };
-constexpr std::array<HandlerPrefix, 4> kHandlerPrefixes = {{
+constexpr std::array<HandlerPrefix, 5> kHandlerPrefixes = {{
     {"json:", RouteSpec::HandlerKind::JsonTemplate},
     {"file:", RouteSpec::HandlerKind::File},
     {"dir:", RouteSpec::HandlerKind::Folder},
     {"status:", RouteSpec::HandlerKind::Status},
+    {"proxy:", RouteSpec::HandlerKind::Proxy},
 }};
 
 std::string_view prefix_of(RouteSpec::HandlerKind kind) {
@@ -111,6 +112,8 @@ std::shared_ptr<const Handler> make_handler(const RouteSpec& route) {
       return static_folder_handler(route.argument, route.path);
     case RouteSpec::HandlerKind::Status:
       return status_handler(std::stoi(route.argument));
+    case RouteSpec::HandlerKind::Proxy:
+      return proxy_handler(route.argument);
     case RouteSpec::HandlerKind::IdentityEcho:
       break;
   }
@@ -163,7 +166,7 @@ Route parse_route(std::string_view spec, std::string_view origin) {
   Route route;
   route.method = parsed.method;
   route.path = parsed.path;
-  route.prefix = parsed.handler == RouteSpec::HandlerKind::Folder;
+  route.prefix = parsed.handler == RouteSpec::HandlerKind::Folder || parsed.handler == RouteSpec::HandlerKind::Proxy;
   route.scheme = parsed.scheme;
   try {
     route.handler = make_handler(parsed);

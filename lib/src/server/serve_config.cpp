@@ -56,7 +56,7 @@ const Keys kSchemeKeys = {"name",
                           "revocationMode",
                           "crl",
                           "trustCa"};
-const Keys kRouteKeys = {"method", "path", "auth", "json", "file", "dir", "status"};
+const Keys kRouteKeys = {"method", "path", "auth", "json", "file", "dir", "status", "proxy"};
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -364,7 +364,7 @@ RouteSpec route_from_object(const Json& value, const std::string& path, const So
                   "the route grammar separates its parts with spaces; encode a space in a path as %20");
     }
   }
-  reader.at_most_one({"json", "file", "dir", "status"});
+  reader.at_most_one({"json", "file", "dir", "status", "proxy"});
 
   std::string text = fmt::format("{} {}", method, route_path);
   if (!scheme.empty()) text += fmt::format(" auth={}", scheme);
@@ -386,6 +386,9 @@ RouteSpec route_from_object(const Json& value, const std::string& path, const So
     reader.read(key, file, "\"site/index.html\"");
     if (reader.has(key)) text += fmt::format(" {}:{}", key, file);
   }
+  std::string upstream;
+  reader.read("proxy", upstream, "\"http://127.0.0.1:5001\"");
+  if (reader.has("proxy")) text += fmt::format(" proxy:{}", upstream);
   return parse_route_spec(text, fmt::format("{} {}", source.name, path));
 }
 

@@ -45,6 +45,18 @@ TEST_CASE("dir: makes a prefix route over an existing folder", "[server][routes]
   CHECK(route.handler->describe() == fmt::format("folder {}", dir.path().string()));
 }
 
+TEST_CASE("proxy: makes a prefix route to an http:// upstream", "[server][routes]") {
+  const Route route = parse_route("* /api auth=Certificate proxy:http://127.0.0.1:9000");
+  CHECK(route.method == "*");
+  CHECK(route.prefix);
+  CHECK(route.scheme == "Certificate");
+  REQUIRE(route.handler);
+  CHECK(route.handler->describe() == "proxy to http://127.0.0.1:9000");
+  const Error tls = error_from([] { parse_route("GET /x proxy:https://127.0.0.1:9000"); });
+  CHECK(tls.code() == Errc::Usage);
+  CHECK_THAT(tls.what(), Catch::Contains("the upstream must be an http:// URL"));
+}
+
 TEST_CASE("file: keeps a path with spaces", "[server][routes]") {
   const RouteSpec spec = parse_route_spec("GET /a file:my files/a b.txt");
   CHECK(spec.handler == RouteSpec::HandlerKind::File);
@@ -54,7 +66,8 @@ TEST_CASE("file: keeps a path with spaces", "[server][routes]") {
 
 TEST_CASE("format_route_spec gives back the grammar that parse_route_spec read", "[server][routes]") {
   for (const char* text : {"GET /a", "PUT /b auth=Cert", "GET /c auth=Cert json:{\"a\": \"{cert.subject}\"}",
-                           "GET /d status:204", "GET /e dir:site", "* /f file:a.txt"}) {
+                           "GET /d status:204", "GET /e dir:site", "* /f file:a.txt",
+                           "POST /g auth=Certificate proxy:http://127.0.0.1:9000/app"}) {
     INFO(text);
     CHECK(format_route_spec(parse_route_spec(text)) == text);
   }
@@ -76,7 +89,7 @@ TEST_CASE("route grammar errors say what is wrong", "[server][routes][errors]") 
        {Case{"", "the route is empty"}, Case{"   ", "the route is empty"},
         Case{"GET", "the route has no path"}, Case{"FETCH /a", "'FETCH' is not an HTTP method"},
         Case{"GET /a auth=", "'auth=' needs a scheme name"},
-        Case{"GET /a proxy:http://x", "'proxy:http://x' is not a handler"},
+        Case{"GET /a redirect:http://x", "'redirect:http://x' is not a handler"},
         Case{"GET /a auth=Certificate extra words", "'extra' is not a handler"},
         Case{"GET /a status:abc", "'status:abc' is not an HTTP status code"},
         Case{"GET /a status:99", "'status:99' is not an HTTP status code"},

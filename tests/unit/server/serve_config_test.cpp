@@ -141,6 +141,20 @@ TEST_CASE("string routes in a config have their file and folder paths taken from
   CHECK(c.routes[2] == "GET /abs file:/srv/a.txt");
 }
 
+TEST_CASE("a route object may name a proxy upstream, kept as written", "[server][config]") {
+  const ConfigDir config;
+  const ServeConfig c = load_serve_config(config.write(
+      R"({"routes": [{"method": "GET", "path": "/api", "auth": "Certificate", "proxy": "http://127.0.0.1:5001/app"},
+                     "POST /hook proxy:http://127.0.0.1:5002"]})"));
+  REQUIRE(c.routes.size() == 2);
+  CHECK(c.routes[0] == "GET /api auth=Certificate proxy:http://127.0.0.1:5001/app");
+  CHECK(c.routes[1] == "POST /hook proxy:http://127.0.0.1:5002");
+  const Error both = error_from([&] {
+    load_serve_config(config.write(R"({"routes": [{"path": "/x", "proxy": "http://127.0.0.1:1", "status": 204}]})"));
+  });
+  CHECK(both.code() == Errc::Usage);
+}
+
 TEST_CASE("a parsed document uses the folder it is given for relative paths", "[server][config]") {
   const nlohmann::json document = {{"endpoint", {{"cert", "a.pem"}, {"passwordEnv", "PW"}}},
                                    {"https", {{"trustCa", {"ca.pem"}}}}};

@@ -3,6 +3,7 @@
 // authenticated principal (if any) and the client certificate (if any).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,7 +18,9 @@ namespace krtool::server {
 // RequestView is what a handler may read. Pointers are borrowed for the duration of handle().
 struct RequestView {
   std::string method;
-  std::string path;
+  std::string path;    // decoded, without the query
+  std::string target;  // as the request line had it: path and query, not decoded
+  std::string remote_address;  // the client's IP address
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   const auth::Principal* principal = nullptr;  // null on a public route or without authentication
@@ -52,6 +55,8 @@ struct Route {
 //   json:TEMPLATE   a JSON document whose strings may hold placeholders (see render_template)
 //   file:PATH       a static file;  dir:PATH  a static folder served below PATH (the route is a prefix)
 //   status:CODE     an empty answer with that status
+//   proxy:URL       forward to an http:// upstream, with the client certificate in headers (the route is
+//                   a prefix; see proxy_handler)
 // and defaults to a JSON echo of the request's identity. Error(Usage) names the route and what is wrong.
 Route parse_route(std::string_view spec);
 
@@ -63,12 +68,12 @@ Route parse_route(std::string_view spec, std::string_view origin);
 // syntax (method, path, auth=, handler kind, status code), so that a config file can rewrite a file:
 // or dir: path and format_route_spec can give the grammar string back.
 struct RouteSpec {
-  enum class HandlerKind { IdentityEcho, JsonTemplate, File, Folder, Status };
+  enum class HandlerKind { IdentityEcho, JsonTemplate, File, Folder, Status, Proxy };
   std::string method;  // upper case, or "*"
   std::string path;
   std::string scheme;  // "" = public
   HandlerKind handler = HandlerKind::IdentityEcho;
-  std::string argument;  // the template, the file or folder path, or the status code
+  std::string argument;  // the template, the file or folder path, the status code, or the upstream URL
 };
 RouteSpec parse_route_spec(std::string_view spec, std::string_view origin = "--route");
 std::string format_route_spec(const RouteSpec& spec);
@@ -83,6 +88,21 @@ std::shared_ptr<const Handler> static_file_handler(std::string path);
 std::shared_ptr<const Handler> static_folder_handler(std::string folder, std::string route_prefix);
 std::shared_ptr<const Handler> status_handler(int status);
 std::shared_ptr<const Handler> identity_echo_handler();
+
+// proxy_handler forwards each request to the http:// `upstream` (its path, if any, goes before the
+// request's path and query) and answers what the upstream answered, the way a TLS-terminating proxy
+// hands mutual TLS to an application behind it:
+// - the client certificate goes in X-Client-Cert (base64 DER: ASP.NET Core's certificate forwarding)
+//   and X-Forwarded-Client-Cert (Hash, Subject and url-encoded PEM Cert: Envoy's XFCC format);
+// - X-Forwarded-For, -Proto and -Host say who asked, how, and for which host;
+// - whatever the client sent in those headers is dropped first, so a client cannot claim a
+//   certificate it did not present; hop-by-hop headers and Accept-Encoding are not forwarded.
+// An unreachable upstream is 502 and a slow one 504, each with {"error": ...}. Error(Usage) when
+// `upstream` is not an http:// URL.
+std::shared_ptr<const Handler> proxy_handler(const std::string& upstream);
+
+// kProxyTimeout bounds the connection to the upstream and each read and write.
+inline constexpr std::chrono::seconds kProxyTimeout{30};
 
 // tutorial_routes are the tutorial's three: public GET /info, and GET /secure/cert/hello and
 // GET /secure/cert/info protected by `scheme`, with the JSON shapes of the contract.

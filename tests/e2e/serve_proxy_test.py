@@ -1,0 +1,256 @@
+#!/usr/bin/python3
+"""End-to-end tests of `krtool serve --route '... proxy:URL'`: the dev server terminates mutual TLS and
+forwards to an application behind it (here a Python HTTP server that records what it receives), with
+the client certificate in X-Client-Cert (base64 DER, as ASP.NET Core's certificate forwarding reads it)
+and X-Forwarded-Client-Cert (Envoy's XFCC), checked against the certificate itself with
+python3-cryptography. A client's own copies of those headers never reach the upstream.
+"""
+
+import base64
+import hashlib
+import http.server
+import json
+import os
+import socket
+import sys
+import threading
+import urllib.parse
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from krtool_e2e import (  # noqa: E402
+    CertSet, Response, Server, Suite, TlsConnection, client_context, shorten, start_failure)
+
+suite = Suite("serve_proxy_test")
+certs = CertSet(suite.work)
+TRUST = ["--client-cert-mode", "allow", "--trust-ca", certs.ca.pem, "--auth-trust-ca", certs.ca.pem,
+         "--revocation-mode", "nocheck"]
+
+
+class Upstream:
+    """A plain HTTP application on 127.0.0.1 that records each request and answers 201 with a JSON
+    echo, an extra header and a cookie pair (two Set-Cookie headers)."""
+
+    def __init__(self):
+        self.requests = []
+        upstream = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode() if length else ""
+                upstream.requests.append({"method": self.command, "target": self.path, "body": body,
+                                          "headers": [(k.lower(), v) for k, v in self.headers.items()]})
+                out = json.dumps({"seen": self.path}).encode()
+                self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("X-Upstream", "recorder")
+                self.send_header("Set-Cookie", "a=1")
+                self.send_header("Set-Cookie", "b=2")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            do_GET = do_POST = do_PUT = do_DELETE = answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def last(self):
+        return self.requests[-1] if self.requests else None
+
+
+def header(request, name):
+    values = [v for k, v in request["headers"] if k == name.lower()]
+    return values[0] if len(values) == 1 else (values or None)
+
+
+def serve(upstream_url, *routes, extra=()):
+    args = ["--cert", certs.server.pem, "--key", certs.server.key, *TRUST, *extra]
+    for route in routes:
+        args += ["--route", route.replace("UPSTREAM", upstream_url)]
+    return Server(args, suite.work, suite=suite, name="proxy")
+
+
+def get(server, path, cert=None, headers=None, method="GET"):
+    context = client_context(cert=cert, cafile=certs.ca.pem)
+    with TlsConnection("localhost", server.port, context) as connection:
+        return connection.get(path, headers=headers, method=method)
+
+
+def test_certificate_is_forwarded():
+    with Upstream() as upstream, serve(f"http://127.0.0.1:{upstream.port}",
+                                       "GET /api auth=Certificate proxy:UPSTREAM") as server:
+        spoof = {"X-Client-Cert": "spoofed", "X-Forwarded-Client-Cert": "Hash=0;Subject=\"CN=root\"",
+                 "X-Forwarded-For": "10.6.6.6"}
+        answer = get(server, "/api/orders?id=7&x=%2F", cert=certs.valid, headers=spoof)
+        if not suite.check(isinstance(answer, Response) and answer.status == 201, "proxied: the upstream's 201",
+                           repr(answer)):
+            return
+        suite.eq(answer.json(), {"seen": "/api/orders?id=7&x=%2F"}, "proxied: the upstream's body")
+        suite.eq(answer.headers.get("x-upstream"), "recorder", "proxied: the upstream's headers come back")
+        seen = upstream.last()
+        suite.eq(seen["target"], "/api/orders?id=7&x=%2F", "the path and query reach the upstream undecoded")
+
+        with open(certs.valid.pem, "rb") as f:
+            certificate = x509.load_pem_x509_certificate(f.read())
+        der = certificate.public_bytes(Encoding.DER)
+        suite.eq(header(seen, "X-Client-Cert"), base64.b64encode(der).decode(),
+                 "X-Client-Cert is the client certificate's DER in base64, replacing the client's copy")
+        xfcc = header(seen, "X-Forwarded-Client-Cert")
+        suite.check(isinstance(xfcc, str), "one X-Forwarded-Client-Cert", repr(xfcc))
+        if isinstance(xfcc, str):
+            fields = dict(part.split("=", 1) for part in xfcc.split(";"))
+            suite.eq(fields.get("Hash"), hashlib.sha256(der).hexdigest(), "XFCC Hash is the SHA-256 of the DER")
+            suite.eq(fields.get("Subject"), '"CN=alice, O=krtool e2e"', "XFCC Subject is the DN, quoted")
+            pem = urllib.parse.unquote(fields.get("Cert", "").strip('"'))
+            suite.eq(x509.load_pem_x509_certificate(pem.encode()), certificate, "XFCC Cert is the url-encoded PEM")
+        suite.eq(header(seen, "X-Forwarded-For"), "127.0.0.1", "X-Forwarded-For is the real client, not the claim")
+        suite.eq(header(seen, "X-Forwarded-Proto"), "https", "X-Forwarded-Proto")
+        suite.eq(header(seen, "X-Forwarded-Host"), f"localhost:{server.port}", "X-Forwarded-Host is the client's Host")
+        suite.eq(header(seen, "Host"), f"127.0.0.1:{upstream.port}", "Host is the upstream's")
+        for added in ("remote_addr", "remote_port", "local_addr", "local_port"):
+            suite.eq(header(seen, added), None, f"cpp-httplib's {added.upper()} annotation is not forwarded")
+
+
+def test_no_certificate_and_spoofing():
+    with Upstream() as upstream, serve(f"http://127.0.0.1:{upstream.port}",
+                                       "POST /open proxy:UPSTREAM") as server:
+        spoof = {"X-Client-Cert": base64.b64encode(b"forged").decode(), "Content-Type": "text/plain",
+                 "Connection": "X-Secret", "X-Secret": "hop-by-hop", "Accept-Encoding": "gzip"}
+        context = client_context(cafile=certs.ca.pem)
+        with TlsConnection("localhost", server.port, context) as connection:
+            connection.http.request("POST", "/open/submit", body="a=b&c=d", headers=spoof)
+            answer = connection.http.getresponse()
+            answer.read()
+        suite.eq(answer.status, 201, "a public proxied route needs no certificate")
+        suite.eq(sorted(v for k, v in answer.getheaders() if k.lower() == "set-cookie"), ["a=1", "b=2"],
+                 "both Set-Cookie headers come back")
+        seen = upstream.last()
+        if not suite.check(seen is not None, "the upstream got the request"):
+            return
+        suite.eq(seen["method"], "POST", "the method is forwarded")
+        suite.eq(seen["body"], "a=b&c=d", "the body is forwarded")
+        suite.eq(header(seen, "Content-Type"), "text/plain", "the Content-Type is forwarded")
+        suite.eq(header(seen, "X-Client-Cert"), None, "without a certificate, no X-Client-Cert, even a client's")
+        suite.eq(header(seen, "X-Forwarded-Client-Cert"), None, "without a certificate, no XFCC")
+        suite.eq(header(seen, "X-Secret"), None, "a header the Connection header names is hop-by-hop")
+        suite.eq(header(seen, "Accept-Encoding"), None, "Accept-Encoding is not forwarded (no double encoding)")
+
+
+def test_authentication_comes_first():
+    # AllowAny at the TLS layer, so that the self-signed certificate reaches the HTTP layer's scheme.
+    with Upstream() as upstream, serve(f"http://127.0.0.1:{upstream.port}",
+                                       "GET /api auth=Certificate proxy:UPSTREAM",
+                                       extra=("--client-cert-validation", "AllowAny")) as server:
+        answer = get(server, "/api/x")
+        suite.eq(getattr(answer, "status", None), 401, "no certificate on a protected proxied route: 401")
+        answer = get(server, "/api/x", cert=certs.selfsigned)
+        suite.eq(getattr(answer, "status", None), 401, "a self-signed certificate the scheme refuses: 401")
+        suite.eq(upstream.requests, [], "the upstream never sees a request the auth layer refused")
+
+
+def test_upstream_base_path_and_failures():
+    with Upstream() as upstream:
+        with serve(f"http://127.0.0.1:{upstream.port}/app/", "GET /v1 proxy:UPSTREAM") as server:
+            answer = get(server, "/v1/items")
+            suite.eq(getattr(answer, "status", None), 201, "an upstream with a path")
+            suite.eq(upstream.last()["target"], "/app/v1/items", "the upstream's path goes first")
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    with serve(f"http://127.0.0.1:{port}", "GET /down proxy:UPSTREAM") as server:
+        answer = get(server, "/down")
+        suite.eq(getattr(answer, "status", None), 502, "an unreachable upstream is 502")
+        if isinstance(answer, Response):
+            suite.contains(answer.json().get("error", ""), f"the upstream http://127.0.0.1:{port} failed",
+                           "the 502 says which upstream")
+
+
+def test_subject_cannot_inject_headers():
+    """A client certificate whose CN holds a line break (signed by the trusted CA, so both layers accept
+    it) must not add a header of its own to the upstream request."""
+    import datetime
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    with open(certs.ca.pem, "rb") as f:
+        ca_cert = x509.load_pem_x509_certificate(f.read())
+    with open(certs.ca.key, "rb") as f:
+        ca_key = serialization.load_pem_private_key(f.read(), password=None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "evil\r\nX-Injected: yes")]))
+            .issuer_name(ca_cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    pem_path = os.path.join(suite.work, "injector.pem")
+    key_path = os.path.join(suite.work, "injector.key")
+    with open(pem_path, "wb") as f:
+        f.write(cert.public_bytes(Encoding.PEM))
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+
+    class Injector:
+        pem, key = pem_path, key_path
+
+    with Upstream() as upstream, serve(f"http://127.0.0.1:{upstream.port}",
+                                       "GET /api auth=Certificate proxy:UPSTREAM") as server:
+        answer = get(server, "/api/x", cert=Injector)
+        suite.eq(getattr(answer, "status", None), 201, "a CN with a line break is still forwarded", )
+        seen = upstream.last()
+        if seen is None:
+            return
+        suite.eq(header(seen, "X-Injected"), None, "the CN's line break did not become a header")
+        xfcc = header(seen, "X-Forwarded-Client-Cert") or ""
+        suite.check("\r" not in xfcc and "\n" not in xfcc, "XFCC holds no raw line break", repr(xfcc[:200]))
+        get(server, "/api/%0Afake%20log%20line", cert=certs.valid)
+        server.wait_for_log(lambda line: "fake log line" in line, timeout=5.0)
+        log = server.stderr_lines
+        suite.check(not any(line.startswith(("X-Injected", "fake log line")) for line in log),
+                    "neither the CN nor a decoded path starts a log line of its own", shorten("\n".join(log), 2000))
+        suite.check(any('evil\\x0D\\x0AX-Injected' in line for line in log),
+                    "the access log shows the CN's line break as \\x0D\\x0A", shorten("\n".join(log), 2000))
+        suite.check(any("/api/\\x0Afake log line" in line for line in log),
+                    "the access log shows the path's line break as \\x0A", shorten("\n".join(log), 2000))
+
+
+def test_usage_errors():
+    for route, fragment in (
+        ("GET /x proxy:https://127.0.0.1:1", "the upstream must be an http:// URL"),
+        ("GET /x proxy:127.0.0.1:9000", "is not a URL"),
+        ("GET /x proxy:", "needs a value after the colon"),
+    ):
+        rc, err = start_failure(["--self-signed", "--route", route], suite.work)
+        suite.eq(rc, 2, f"{route}: exit 2")
+        suite.contains(err, fragment, f"{route}: says why")
+
+
+sys.exit(suite.run([
+    ("the certificate is forwarded", test_certificate_is_forwarded),
+    ("no certificate, and a client's copies dropped", test_no_certificate_and_spoofing),
+    ("authentication comes first", test_authentication_comes_first),
+    ("an upstream path, and an unreachable upstream", test_upstream_base_path_and_failures),
+    ("a subject cannot inject headers", test_subject_cannot_inject_headers),
+    ("usage errors", test_usage_errors),
+], only=sys.argv[1:]))
