@@ -7,11 +7,13 @@ python3-cryptography. A client's own copies of those headers never reach the ups
 """
 
 import base64
+import gzip
 import hashlib
 import http.server
 import json
 import os
 import socket
+import ssl
 import sys
 import threading
 import urllib.parse
@@ -45,6 +47,23 @@ class Upstream:
                 body = self.rfile.read(length).decode() if length else ""
                 upstream.requests.append({"method": self.command, "target": self.path, "body": body,
                                           "headers": [(k.lower(), v) for k, v in self.headers.items()]})
+                if self.path.endswith("/reset"):  # closes without an answer
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if self.path.endswith("/interim"):  # a 103 Early Hints before the real answer
+                    self.send_response_only(103)
+                    self.send_header("Link", "</style.css>; rel=preload")
+                    self.end_headers()
+                if self.path.endswith("/gzip"):  # encoded whatever the request asked for
+                    out = gzip.compress(b"plain text, once")
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Encoding", "gzip")
+                    self.send_header("Content-Length", str(len(out)))
+                    self.end_headers()
+                    self.wfile.write(out)
+                    return
                 out = json.dumps({"seen": self.path}).encode()
                 self.send_response(201)
                 self.send_header("Content-Type", "application/json")
@@ -235,11 +254,90 @@ def test_subject_cannot_inject_headers():
                     "the access log shows the path's line break as \\x0A", shorten("\n".join(log), 2000))
 
 
+def raw_request(server, request, cert=None):
+    """Sends REQUEST (bytes, sent as is) over TLS and returns (status or None, whole answer bytes)."""
+    context = client_context(cert=cert, cafile=certs.ca.pem)
+    chunks = []
+    with socket.create_connection(("localhost", server.port), timeout=15) as raw:
+        with context.wrap_socket(raw, server_hostname="localhost") as tls:
+            tls.sendall(request)
+            for _ in range(1000):  # bounded: the server closes after one answer (Connection: close)
+                try:
+                    chunk = tls.recv(65536)
+                except (ssl.SSLError, ConnectionResetError):
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    answer = b"".join(chunks)
+    first = answer.split(b"\r\n", 1)[0].split()
+    return (int(first[1]) if len(first) > 1 and first[1].isdigit() else None), answer
+
+
+def test_malformed_and_smuggled_headers():
+    with Upstream() as upstream, serve(f"http://127.0.0.1:{upstream.port}",
+                                       "GET /api auth=Certificate proxy:UPSTREAM") as server:
+        cases = (
+            (b"X-A: a\rX-Client-Cert: FORGED\r\n", "a bare CR inside a value"),
+            (b"X-Client-Cert : FORGED\r\n", "a space before the colon"),
+            (b"X-A: a\x01b\r\n", "a control character in a value"),
+        )
+        for line, what in cases:
+            status, answer = raw_request(server, b"GET /api/x HTTP/1.1\r\nHost: localhost\r\n" + line +
+                                         b"Connection: close\r\n\r\n", cert=certs.valid)
+            suite.eq(status, 400, f"{what}: 400", )
+        suite.eq(upstream.requests, [], "no malformed request reached the upstream")
+
+        spoof = {"X_Client_Cert": "FORGED", "X-Forwarded-Proto": "http", "X-Forwarded-Host": "evil.example",
+                 "Forwarded": "for=10.6.6.6", "X-Real-IP": "10.6.6.6", "X-ARR-ClientCert": "FORGED",
+                 "X-Forwarded-Port": "1"}
+        answer = get(server, "/api/y", cert=certs.valid, headers=spoof)
+        suite.eq(getattr(answer, "status", None), 201, "spoofed claims: still proxied")
+        seen = upstream.last()
+        if seen is None:
+            return
+        for name in ("x_client_cert", "forwarded", "x-real-ip", "x-arr-clientcert", "x-forwarded-port"):
+            suite.eq(header(seen, name), None, f"the client's {name} is not forwarded")
+        suite.eq(header(seen, "X-Forwarded-Proto"), "https", "the client's X-Forwarded-Proto is replaced")
+        suite.eq(header(seen, "X-Forwarded-Host"), f"localhost:{server.port}", "the client's X-Forwarded-Host is replaced")
+
+
+def test_paths_bodies_and_answers():
+    with Upstream() as upstream, serve(f"http://127.0.0.1:{upstream.port}", "* /open proxy:UPSTREAM",
+                                       "GET /admin auth=Certificate proxy:UPSTREAM") as server:
+        for target in (b"/open/../admin/x", b"/open/%2e%2e/admin/x", b"/open/./x"):
+            status, _ = raw_request(server, b"GET " + target + b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            suite.eq(status, 400, f"GET {target.decode()}: a dot segment is 400, never a way round /admin's scheme")
+        suite.eq(upstream.requests, [], "no dot-segment path reached the upstream")
+
+        body = (b"--XYZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\n\r\nhello\r\n"
+                b"--XYZ--\r\n")
+        status, answer = raw_request(server, b"POST /open/upload HTTP/1.1\r\nHost: localhost\r\n"
+                                     b"Content-Type: multipart/form-data; boundary=XYZ\r\n" +
+                                     f"Content-Length: {len(body)}\r\n".encode() + b"Connection: close\r\n\r\n" + body)
+        suite.eq(status, 415, "a multipart body is refused, not forwarded empty")
+        suite.contains(answer.decode(errors="replace"), "--data-binary", "the 415 says what to send instead")
+
+        answer = get(server, "/open/gzip")
+        suite.eq(getattr(answer, "status", None), 200, "an encoded upstream answer")
+        if isinstance(answer, Response):
+            suite.eq(answer.body, b"plain text, once", "the body reaches the client decoded once, not twice")
+            suite.eq(answer.headers.get("content-encoding"), None, "and without the upstream's Content-Encoding")
+
+        answer = get(server, "/open/interim")
+        suite.eq(getattr(answer, "status", None), 502, "an upstream's 103 is not passed on as the final answer")
+        answer = get(server, "/open/reset")
+        suite.eq(getattr(answer, "status", None), 502, "an upstream that closes without answering is 502, not 504")
+        if isinstance(answer, Response):
+            suite.contains(answer.json().get("error", ""), "failed", "the 502 says the upstream failed")
+
+
 def test_usage_errors():
     for route, fragment in (
         ("GET /x proxy:https://127.0.0.1:1", "the upstream must be an http:// URL"),
         ("GET /x proxy:127.0.0.1:9000", "is not a URL"),
         ("GET /x proxy:", "needs a value after the colon"),
+        ("GET /x proxy:http://127.0.0.1:9000/app?k=v", "the upstream URL must not have a query"),
     ):
         rc, err = start_failure(["--self-signed", "--route", route], suite.work)
         suite.eq(rc, 2, f"{route}: exit 2")
@@ -252,5 +350,7 @@ sys.exit(suite.run([
     ("authentication comes first", test_authentication_comes_first),
     ("an upstream path, and an unreachable upstream", test_upstream_base_path_and_failures),
     ("a subject cannot inject headers", test_subject_cannot_inject_headers),
+    ("malformed and smuggled headers", test_malformed_and_smuggled_headers),
+    ("paths, bodies and answers", test_paths_bodies_and_answers),
     ("usage errors", test_usage_errors),
 ], only=sys.argv[1:]))

@@ -43,9 +43,10 @@ struct ForwardResult {
   std::string body;
 };
 
-// forward sends `request` to the http:// upstream at `host`:`port` and returns its answer as it came:
-// no redirect followed, no decompression. `timeout` bounds the connection and each read and write; a
-// body over kMaxFetchBytes is TooLarge. Never throws for what the upstream does.
+// forward sends `request` to the http:// upstream at `host`:`port` and returns its answer: no redirect
+// followed, an encoded body decoded (the caller drops Content-Encoding). `timeout` bounds the connection
+// and each read and write (TimedOut; a reset or a broken answer is Unreachable); a body over
+// kMaxFetchBytes is TooLarge. Never throws for what the upstream does.
 ForwardResult forward(const std::string& host, int port, const ForwardRequest& request,
                       std::chrono::milliseconds timeout);
 

@@ -75,7 +75,9 @@ ForwardResult forward(const std::string& host, int port, const ForwardRequest& r
   client.set_write_timeout(timeout);
   client.set_follow_location(false);
   client.set_keep_alive(false);
-  client.set_decompress(false);  // the answer goes back as the upstream encoded it
+  // Decoded on arrival: the dev server answers with its own encoding, so a body must never be sent on
+  // with the upstream's Content-Encoding and encoded a second time.
+  client.set_decompress(true);
 
   httplib::Request upstream_request;
   upstream_request.method = request.method;
@@ -93,17 +95,20 @@ ForwardResult forward(const std::string& host, int port, const ForwardRequest& r
     result.body.append(data, length);
     return true;
   };
+  const auto started = std::chrono::steady_clock::now();
   httplib::Result response = client.send(upstream_request);
+  const auto waited = std::chrono::steady_clock::now() - started;
   if (result.failure == ForwardResult::Failure::TooLarge) {
     result.error = describe(httplib::Error::Canceled);
     return result;
   }
   if (!response) {
+    // cpp-httplib reports a reset and a read that timed out alike (Error::Read); only the time spent
+    // tells them apart.
     const httplib::Error error = response.error();
-    result.failure = error == httplib::Error::Read || error == httplib::Error::Write ||
-                             error == httplib::Error::ConnectionTimeout
-                         ? ForwardResult::Failure::TimedOut
-                         : ForwardResult::Failure::Unreachable;
+    const bool timed_out = error == httplib::Error::ConnectionTimeout ||
+                           ((error == httplib::Error::Read || error == httplib::Error::Write) && waited >= timeout);
+    result.failure = timed_out ? ForwardResult::Failure::TimedOut : ForwardResult::Failure::Unreachable;
     result.error = describe(error);
     return result;
   }

@@ -20,6 +20,17 @@ std::string now_rfc3339_millis() {
   return fmt::format("{}.{:03d}Z", buffer, millis);
 }
 
+// in_quotes escapes '"' and '\' with a backslash, so that a subject such as CN=x" auth="ok cannot end
+// its field and forge the next one.
+std::string in_quotes(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string log_safe(std::string_view text) {
@@ -50,9 +61,11 @@ std::string format_access_line(const AccessRecord& r, LogFormat format) {
                                  : nlohmann::json{{"subject", r.client_subject}, {"thumbprint", r.client_thumbprint}};
     return log_json(j);
   }
-  const std::string client = r.client_subject.empty() ? "-" : fmt::format("\"{}\" {}", r.client_subject, r.client_thumbprint);
+  const std::string client =
+      r.client_subject.empty() ? "-" : fmt::format("\"{}\" {}", in_quotes(r.client_subject), r.client_thumbprint);
   return log_safe(fmt::format("{} {} {} {} {} {:.1f}ms {} cert={} tls=\"{}\" auth=\"{}\"", now_rfc3339_millis(), r.remote,
-                              r.method, r.path, r.status, r.duration_ms, r.protocol, client, r.tls_verdict, r.auth_verdict));
+                              r.method, in_quotes(r.path), r.status, r.duration_ms, r.protocol, client,
+                              in_quotes(r.tls_verdict), in_quotes(r.auth_verdict)));
 }
 
 }  // namespace krtool::server

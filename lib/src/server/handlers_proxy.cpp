@@ -31,24 +31,60 @@ std::string lower(std::string_view text) {
 }
 
 // Headers that belong to one connection (RFC 9110 section 7.6.1), the ones the HTTP clients set
-// themselves, and Accept-Encoding: the upstream answers unencoded, and the dev server compresses its
-// answer as it does any other, never twice.
+// themselves, and Accept-Encoding: the upstream is asked for an unencoded answer (one it encodes anyway
+// is decoded on arrival), and the dev server compresses its answer as it does any other, never twice.
 constexpr std::array<std::string_view, 12> kNotForwarded = {
     "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te",
     "trailer",    "transfer-encoding", "upgrade", "host", "content-length", "accept-encoding"};
 
-// The headers through which the server speaks for the client; never taken from the client.
-constexpr std::array<std::string_view, 5> kServerSet = {"x-client-cert", "x-forwarded-client-cert", "x-forwarded-for",
-                                                        "x-forwarded-proto", "x-forwarded-host"};
+// The headers through which the server speaks for the client, and the other common spellings of the
+// same claims (IIS ARR's certificate header, RFC 7239's Forwarded, nginx's X-Real-IP); never taken
+// from the client.
+constexpr std::array<std::string_view, 9> kServerSet = {
+    "x-client-cert", "x-forwarded-client-cert", "x-arr-clientcert", "x-forwarded-for", "x-forwarded-proto",
+    "x-forwarded-host", "x-forwarded-port", "forwarded", "x-real-ip"};
+
+// is_token_name tells whether a header name is an RFC 9110 token. cpp-httplib accepts names with
+// spaces ("X-Client-Cert : v"), which some frameworks read and others let swallow later headers.
+bool is_token_name(std::string_view name) {
+  constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  return !name.empty() && std::all_of(name.begin(), name.end(), [&](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || kSymbols.find(c) != std::string_view::npos;
+  });
+}
+
+// is_clean_value tells whether a header value can be sent on: cpp-httplib keeps a bare CR inside a
+// value, which an upstream may read as the end of the line and the start of a header of the client's
+// choosing (X-Client-Cert included).
+bool is_clean_value(std::string_view value) {
+  return std::none_of(value.begin(), value.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return (byte < 0x20 && c != '\t') || byte == 0x7f;
+  });
+}
+
+// has_dot_segment tells whether a decoded path has a "." or ".." segment. Routes match the path as it
+// is, and an upstream that resolves /public/../admin would serve a route whose scheme never ran.
+bool has_dot_segment(std::string_view path) {
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t slash = path.find('/', start);
+    const std::string_view segment = path.substr(start, slash == std::string_view::npos ? slash : slash - start);
+    if (segment == "." || segment == "..") return true;
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return false;
+}
 
 bool listed(const auto& names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 // connection_options are the header names a Connection header lists: hop-by-hop too.
-std::vector<std::string> connection_options(const RequestView& request) {
+std::vector<std::string> connection_options(const http::HeaderList& headers) {
   std::vector<std::string> out;
-  for (const auto& [name, value] : request.headers) {
+  for (const auto& [name, value] : headers) {
     if (lower(name) != "connection") continue;
     std::string_view rest = value;
     while (!rest.empty()) {
@@ -133,20 +169,41 @@ class ProxyHandler final : public Handler {
                   "krtool serve terminates TLS and forwards in plain HTTP, as a TLS-terminating proxy does; "
                   "run the application behind it on http://127.0.0.1:PORT");
     }
+    if (url_.target.find_first_of("?#") != std::string::npos) {
+      throw Error(Errc::Usage, fmt::format("proxy:{}: the upstream URL must not have a query", upstream_),
+                  "give the upstream as http://HOST:PORT[/PATH]; the request's own query is forwarded");
+    }
     if (url_.target.size() > 1 && url_.target.back() == '/') url_.target.pop_back();
     if (url_.target == "/") url_.target.clear();
   }
 
   HandlerResponse handle(const RequestView& request) const override {
+    for (const auto& [name, value] : request.headers) {
+      if (!is_token_name(name) || !is_clean_value(value)) {
+        return detail::error_response(400, fmt::format("header '{}' is malformed: not forwarded to {}",
+                                                       is_token_name(name) ? name : "(not a token)", upstream_));
+      }
+    }
+    if (has_dot_segment(request.path) || !is_clean_value(request.target)) {
+      return detail::error_response(400, "the path has a '.' or '..' segment or a control character: not forwarded");
+    }
+    if (lower(header_value(request, "content-type")).starts_with("multipart/form-data")) {
+      // cpp-httplib takes multipart bodies apart before a handler sees them; forwarding an empty body
+      // would be worse than saying so.
+      return detail::error_response(415, fmt::format("multipart/form-data bodies are not forwarded to {}; send "
+                                                     "the file as the body (curl --data-binary @FILE)", upstream_));
+    }
     http::ForwardRequest forwarded;
     forwarded.method = request.method;
     // The request line's target, undecoded; an absolute-form target (http://host/...) is not passed on.
     const bool origin_form = !request.target.empty() && request.target.front() == '/';
     forwarded.target = url_.target + (origin_form ? request.target : request.path);
     forwarded.body = request.body;
-    const std::vector<std::string> hop_by_hop = connection_options(request);
+    const std::vector<std::string> hop_by_hop = connection_options(request.headers);
     for (const auto& [name, value] : request.headers) {
       const std::string key = lower(name);
+      // A name with '_' is dropped as nginx does: CGI-style servers read X_Client_Cert as X-Client-Cert.
+      if (key.find('_') != std::string::npos) continue;
       if (listed(kNotForwarded, key) || listed(kServerSet, key) || listed(hop_by_hop, key)) continue;
       if (key == "content-type") {
         forwarded.content_type = value;
@@ -178,14 +235,20 @@ class ProxyHandler final : public Handler {
       case http::ForwardResult::Failure::TooLarge:
         return detail::error_response(502, fmt::format("the upstream {} failed: {}", upstream_, result.error));
     }
+    if (result.status < 200) {
+      return detail::error_response(502, fmt::format("the upstream {} answered {} as its final response", upstream_,
+                                                     result.status));
+    }
 
     HandlerResponse response;
     response.status = result.status;
     response.content_type.clear();
     response.body = result.body;
+    const std::vector<std::string> response_hop_by_hop = connection_options(result.headers);
     for (const auto& [name, value] : result.headers) {
       const std::string key = lower(name);
-      if (listed(kNotForwarded, key)) continue;
+      // The body arrives decoded (see http::forward), and the dev server encodes its answer itself.
+      if (listed(kNotForwarded, key) || listed(response_hop_by_hop, key) || key == "content-encoding") continue;
       if (key == "content-type") {
         response.content_type = value;
         continue;

@@ -11,7 +11,8 @@ namespace {
 HandlerResponse json_error(int status, const std::string& message) {
   HandlerResponse response;
   response.status = status;
-  response.body = nlohmann::json{{"error", message}}.dump();
+  // A decoded path may hold bytes that are not UTF-8 (GET /%FF): replaced, never an exception.
+  response.body = nlohmann::json{{"error", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return response;
 }
 

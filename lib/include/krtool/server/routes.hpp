@@ -93,12 +93,14 @@ std::shared_ptr<const Handler> identity_echo_handler();
 // request's path and query) and answers what the upstream answered, the way a TLS-terminating proxy
 // hands mutual TLS to an application behind it:
 // - the client certificate goes in X-Client-Cert (base64 DER: ASP.NET Core's certificate forwarding)
-//   and X-Forwarded-Client-Cert (Hash, Subject and url-encoded PEM Cert: Envoy's XFCC format);
+//   and X-Forwarded-Client-Cert (Hash, Subject and url-encoded PEM Cert: the fields of Envoy's XFCC);
 // - X-Forwarded-For, -Proto and -Host say who asked, how, and for which host;
-// - whatever the client sent in those headers is dropped first, so a client cannot claim a
-//   certificate it did not present; hop-by-hop headers and Accept-Encoding are not forwarded.
-// An unreachable upstream is 502 and a slow one 504, each with {"error": ...}. Error(Usage) when
-// `upstream` is not an http:// URL.
+// - the client's own copies of those (and of X-ARR-ClientCert, Forwarded, X-Real-IP, any name with
+//   '_') are dropped, so a client cannot claim a certificate it did not present; a malformed header
+//   or a path with a dot segment is 400 and a multipart body 415, never forwarded; hop-by-hop headers
+//   and Accept-Encoding are not forwarded.
+// An unreachable or broken upstream is 502 and a slow one 504, each with {"error": ...}. Error(Usage)
+// when `upstream` is not an http:// URL without a query.
 std::shared_ptr<const Handler> proxy_handler(const std::string& upstream);
 
 // kProxyTimeout bounds the connection to the upstream and each read and write.
