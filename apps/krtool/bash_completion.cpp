@@ -11,18 +11,10 @@
 namespace krtool::app {
 namespace {
 
-std::string words(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& item : items) out += (out.empty() ? "" : " ") + item;
-  return out;
-}
+std::string words(const std::vector<std::string>& items) { return fmt::format("{}", fmt::join(items, " ")); }
 
 // pattern joins flag names into a case pattern: -X|--method.
-std::string pattern(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& name : names) out += (out.empty() ? "" : "|") + name;
-  return out;
-}
+std::string pattern(const std::vector<std::string>& names) { return fmt::format("{}", fmt::join(names, "|")); }
 
 // value_completion is the shell command that completes an option's value.
 std::string value_completion(const OptionDoc& option) {

@@ -35,12 +35,6 @@ std::string breakable_choices(std::string value) {
   return value;
 }
 
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (const std::string& item : items) out += (out.empty() ? "" : std::string(separator)) + item;
-  return out;
-}
-
 std::string synopsis(const CommandDoc& command) {
   std::string out = fmt::format(".B krtool {}\n", roff(command.name));
   for (const OptionDoc& option : command.options) {
@@ -55,16 +49,15 @@ std::string option_entry(const OptionDoc& option) {
   if (!option.positional.empty()) {
     out += fmt::format(".I {}\n", roff(option.positional));
   } else {
-    std::string names;
-    for (const std::string& name : option.names) names += (names.empty() ? "" : ", ") + name;
+    const std::string names = fmt::format("{}", fmt::join(option.names, ", "));
     out += option.value.empty() ? fmt::format(".B {}\n", roff(names))
                                 : fmt::format(".BI \"{}\" \" {}\"\n", roff(names), breakable_choices(roff(option.value)));
   }
   std::string text = option.description;
   if (!text.empty() && text.back() != '.') text += '.';
   if (option.required) text += " Required.";
-  if (!option.needs.empty()) text += " Needs " + join(option.needs, ", ") + ".";
-  if (!option.excludes.empty()) text += " Excludes " + join(option.excludes, ", ") + ".";
+  if (!option.needs.empty()) text += fmt::format(" Needs {}.", fmt::join(option.needs, ", "));
+  if (!option.excludes.empty()) text += fmt::format(" Excludes {}.", fmt::join(option.excludes, ", "));
   out += breakable_choices(roff(text)) + "\n";
   return out;
 }

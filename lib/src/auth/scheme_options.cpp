@@ -5,16 +5,12 @@
 
 #include "krtool/auth/certificate_scheme.hpp"
 #include "krtool/error.hpp"
+#include "util/text.hpp"
 
 namespace krtool::auth {
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string folded(text);
-  std::transform(folded.begin(), folded.end(), folded.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return folded;
-}
+using util::lower;
 
 }  // namespace
 

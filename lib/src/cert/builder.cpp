@@ -11,6 +11,7 @@
 
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
+#include "util/text.hpp"
 
 namespace krtool::cert {
 namespace {
@@ -22,11 +23,7 @@ using std::chrono::minutes;
 // runs a little behind.
 constexpr minutes kBackdate{5};
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
+using util::lower;
 
 bool is_ip_literal(const std::string& name) {
   unsigned char buffer[16];

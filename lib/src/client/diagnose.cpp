@@ -1,4 +1,5 @@
 #include "client/diagnose.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
@@ -16,10 +17,7 @@ std::string quoted_list(const std::vector<std::string>& names) {
   return out;
 }
 
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
+using util::lower;
 
 const std::string* find_header(const HttpReport& http, std::string_view name) {
   for (const auto& [field, value] : http.headers) {

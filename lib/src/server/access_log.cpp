@@ -6,6 +6,8 @@
 #include <chrono>
 #include <ctime>
 
+#include "util/text.hpp"
+
 namespace krtool::server {
 namespace {
 
@@ -20,32 +22,7 @@ std::string now_rfc3339_millis() {
   return fmt::format("{}.{:03d}Z", buffer, millis);
 }
 
-// in_quotes escapes '"' and '\' with a backslash, so that a subject such as CN=x" auth="ok cannot end
-// its field and forge the next one.
-std::string in_quotes(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
 }  // namespace
-
-std::string log_safe(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) {
-      out += fmt::format("\\x{:02X}", byte);
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 std::string log_json(const nlohmann::json& document) {
   return document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -62,10 +39,10 @@ std::string format_access_line(const AccessRecord& r, LogFormat format) {
     return log_json(j);
   }
   const std::string client =
-      r.client_subject.empty() ? "-" : fmt::format("\"{}\" {}", in_quotes(r.client_subject), r.client_thumbprint);
-  return log_safe(fmt::format("{} {} {} {} {} {:.1f}ms {} cert={} tls=\"{}\" auth=\"{}\"", now_rfc3339_millis(), r.remote,
-                              r.method, in_quotes(r.path), r.status, r.duration_ms, r.protocol, client,
-                              in_quotes(r.tls_verdict), in_quotes(r.auth_verdict)));
+      r.client_subject.empty() ? "-" : fmt::format("\"{}\" {}", util::escape_quotes(r.client_subject), r.client_thumbprint);
+  return util::escape_controls(fmt::format("{} {} {} {} {} {:.1f}ms {} cert={} tls=\"{}\" auth=\"{}\"", now_rfc3339_millis(), r.remote,
+                              r.method, util::escape_quotes(r.path), r.status, r.duration_ms, r.protocol, client,
+                              util::escape_quotes(r.tls_verdict), util::escape_quotes(r.auth_verdict)));
 }
 
 }  // namespace krtool::server

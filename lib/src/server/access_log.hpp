@@ -24,11 +24,6 @@ struct AccessRecord {
 
 std::string format_access_line(const AccessRecord& record, LogFormat format);
 
-// log_safe makes text from the network (a decoded path, a certificate's subject, a policy's reasons)
-// fit on one log line: control characters become \xHH, so that a CN or a path holding a line break
-// cannot write a line of its own.
-std::string log_safe(std::string_view text);
-
 // log_json renders a JSON log line; bytes that are not UTF-8 (a subject may hold any) become U+FFFD
 // instead of failing the whole line.
 std::string log_json(const nlohmann::json& document);

@@ -13,6 +13,7 @@
 #include "krtool/cert/crl.hpp"
 #include "krtool/cert/describe.hpp"
 #include "krtool/error.hpp"
+#include "util/text.hpp"
 #include "krtool/formats/load.hpp"
 #include "krtool/tls/policy_compiler.hpp"
 
@@ -184,7 +185,7 @@ BuiltServer build_server_options(const ServeConfig& config, const PasswordPrompt
         config.check_certificate_revocation ? "; revocation checked" : ""));
     if (!policy.origin.empty()) built.description.push_back(fmt::format("tls: {}", policy.origin));
     tls_options.log = [sink = options.log, json_log](const std::string& line) {
-      sink(json_log ? log_json(nlohmann::json{{"event", "tls"}, {"message", line}}) : log_safe(line));
+      sink(json_log ? log_json(nlohmann::json{{"event", "tls"}, {"message", line}}) : util::escape_controls(line));
     };
     options.tls = std::make_shared<const tls::TlsServerConfig>(std::move(tls_options));
   } else {

@@ -20,15 +20,12 @@
 #include "krtool/ossl.hpp"
 #include "krtool/server/routes.hpp"
 #include "server/response_json.hpp"
+#include "util/text.hpp"
 
 namespace krtool::server {
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+using util::lower;
 
 // Headers that belong to one connection (RFC 9110 section 7.6.1), the ones the HTTP clients set
 // themselves, and Accept-Encoding: the upstream is asked for an unencoded answer (one it encodes anyway
@@ -131,21 +128,11 @@ std::string pem(X509* certificate) {
   return ossl::bio_contents(sink.get());
 }
 
-// xfcc_quoted quotes a value for XFCC: inside double quotes, '"' and '\' are escaped with '\'. A
-// certificate's subject may hold any byte, so control characters are written \xHH: a line break in
-// a CN must not start a header of its own in the upstream request.
+// xfcc_quoted quotes a value for XFCC: '"' and '\' escaped with '\', control characters as \xHH (a
+// certificate's subject may hold any byte, and a line break in a CN must not start a header of its own
+// in the upstream request).
 std::string xfcc_quoted(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) {
-      out += fmt::format("\\x{:02X}", byte);
-      continue;
-    }
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
+  return "\"" + util::escape_controls(util::escape_quotes(text)) + "\"";
 }
 
 std::string header_value(const RequestView& request, std::string_view wanted) {

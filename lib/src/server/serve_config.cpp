@@ -18,6 +18,7 @@
 #include "krtool/tls/policy.hpp"
 #include "krtool/util/files.hpp"
 #include "server/did_you_mean.hpp"
+#include "util/text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -58,12 +59,7 @@ const Keys kSchemeKeys = {"name",
                           "trustCa"};
 const Keys kRouteKeys = {"method", "path", "auth", "json", "file", "dir", "status", "proxy"};
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+using util::lower;
 
 bool contains(const Keys& keys, const std::string& key) {
   return std::find(keys.begin(), keys.end(), key) != keys.end();

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "krtool/error.hpp"
+#include "util/text.hpp"
 
 namespace krtool {
 
@@ -53,11 +54,7 @@ class AllowMissingOrSelfSignedForDevelopment final : public ClientCertPolicy {
   }
 };
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
+using util::lower;
 
 }  // namespace
 

@@ -18,6 +18,7 @@
 #include "tls/compiled_policy.hpp"
 #include "tls/validation_header.hpp"
 #include "util/process.hpp"
+#include "util/text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -35,11 +36,7 @@ const std::vector<std::string>& compile_flags() {
   return flags;
 }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
+using util::lower;
 
 std::string flag_of(const ValidationCode& code) {
   return code.path.empty() ? "--client-cert-validation-code"

@@ -14,15 +14,12 @@
 #include "cert/chain_status.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
+#include "util/text.hpp"
 
 namespace krtool::tls {
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
+using util::lower;
 
 // The verdict lives in the SSL object's ex_data, freed with it.
 int verdict_index() {
