@@ -1,9 +1,8 @@
 #include "cli.hpp"
 
-#include <CLI/CLI.hpp>
-
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <string_view>
 
@@ -17,7 +16,8 @@ namespace {
 // (serve alone has a few dozen), and a run needs only the one it names; that is most of CLI11's share of
 // a `new-selfsigned` run. Any other first argument (--help, --version, a typo, nothing) sets all of them
 // up, for the full listing and CLI11's own errors.
-std::span<const CommandSpec> commands_to_set_up(int argc, char** argv, std::span<const CommandSpec> commands) {
+std::span<const CommandSpec> commands_to_set_up(int argc, char** argv,
+                                                std::span<const CommandSpec> commands) {
   if (argc > 1) {
     for (const CommandSpec& command : commands) {
       if (std::string_view(argv[1]) == command.name) return {&command, 1};
@@ -38,7 +38,8 @@ int report_error(const Error& error) {
   return exit_code(error.code());
 }
 
-int run_cli(int argc, char** argv, std::span<const CommandSpec> commands, std::span<const CommandSummary> listed) {
+int run_cli(int argc, char** argv, std::span<const CommandSpec> commands,
+            std::span<const CommandSummary> listed) {
   CLI::App app{fmt::format("krtool: {}", kProgramSummary), "krtool"};
   app.set_version_flag("--version", kProgramVersion);
   app.require_subcommand(1, 1);
@@ -60,7 +61,8 @@ int run_cli(int argc, char** argv, std::span<const CommandSpec> commands, std::s
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::string where = "krtool --help";
-    for (const CLI::App* sub : app.get_subcommands()) where = fmt::format("krtool {} --help", sub->get_name());
+    for (const CLI::App* sub : app.get_subcommands())
+      where = fmt::format("krtool {} --help", sub->get_name());
     print_error(e.what(), fmt::format("see '{}'", where));
     return exit_code(Errc::Usage);
   }

@@ -23,11 +23,13 @@ struct CommandSummary {
 inline constexpr CommandSummary kServeSummary{
     "serve", "Run a development HTTPS server with client-certificate authentication"};
 inline constexpr CommandSummary kTestClientSummary{
-    "test-client", "Call an HTTPS URL with an optional client certificate and explain what each layer decided"};
+    "test-client",
+    "Call an HTTPS URL with an optional client certificate and explain what each layer decided"};
 
 // run_cli parses argv against `commands`, runs the chosen one and returns the process's exit code.
 // `listed` only appears in the --help listing.
-int run_cli(int argc, char** argv, std::span<const CommandSpec> commands, std::span<const CommandSummary> listed);
+int run_cli(int argc, char** argv, std::span<const CommandSpec> commands,
+            std::span<const CommandSummary> listed);
 
 // report_error prints "krtool: error: ..." and the hint on stderr and returns the error's exit code.
 int report_error(const Error& error);

@@ -50,8 +50,9 @@ std::string option_entry(const OptionDoc& option) {
     out += fmt::format(".I {}\n", roff(option.positional));
   } else {
     const std::string names = fmt::format("{}", fmt::join(option.names, ", "));
-    out += option.value.empty() ? fmt::format(".B {}\n", roff(names))
-                                : fmt::format(".BI \"{}\" \" {}\"\n", roff(names), breakable_choices(roff(option.value)));
+    out += option.value.empty()
+               ? fmt::format(".B {}\n", roff(names))
+               : fmt::format(".BI \"{}\" \" {}\"\n", roff(names), breakable_choices(roff(option.value)));
   }
   std::string text = option.description;
   if (!text.empty() && text.back() != '.') text += '.';
@@ -185,7 +186,8 @@ folder: certificates.md, client\-certificate\-authentication.md and troubleshoot
 
 }  // namespace
 
-std::string man_page(const std::vector<CommandDoc>& commands, const std::string& summary, const std::string& version) {
+std::string man_page(const std::vector<CommandDoc>& commands, const std::string& summary,
+                     const std::string& version) {
   // .nh: no hyphenation, so that a flag is never broken across lines and copies whole.
   std::string out = fmt::format(".TH KRTOOL 1 \"\" \"{}\" \"User Commands\"\n.nh\n", roff(version));
   out += fmt::format(".SH NAME\nkrtool \\- {}\n", roff(summary));

@@ -1,8 +1,7 @@
 #include "network_program.hpp"
 
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -25,7 +24,8 @@ std::filesystem::path network_program_path(const char* argv0) {
     self = std::filesystem::canonical(argv0, error);
   }
   if (error) {
-    throw Error(Errc::Internal, fmt::format("cannot find krtool's own path in /proc/self/exe: {}", error.message()),
+    throw Error(Errc::Internal,
+                fmt::format("cannot find krtool's own path in /proc/self/exe: {}", error.message()),
                 "run krtool by its path (e.g. /usr/bin/krtool serve), or mount /proc");
   }
   return (self.parent_path() / KRTOOL_NET_FROM_BIN).lexically_normal();
@@ -39,10 +39,12 @@ int run_network_program(char** argv) {
     ::execv(program.c_str(), argv);
     const int error = errno;
     throw Error(Errc::Internal,
-                fmt::format("cannot run {} for krtool's network commands: {}", program.string(), std::strerror(error)),
-                error == ENOENT ? "krtool-net is built and installed with krtool, at that path relative to krtool; "
-                                  "rebuild (cmake --build build) or reinstall (cmake --install build)"
-                                : "check that the file is an executable krtool-net and that you may run it");
+                fmt::format("cannot run {} for krtool's network commands: {}", program.string(),
+                            std::strerror(error)),
+                error == ENOENT
+                    ? "krtool-net is built and installed with krtool, at that path relative to krtool; "
+                      "rebuild (cmake --build build) or reinstall (cmake --install build)"
+                    : "check that the file is an executable krtool-net and that you may run it");
   } catch (const Error& e) {
     return report_error(e);
   }

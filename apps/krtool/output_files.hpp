@@ -14,7 +14,7 @@ namespace krtool::app {
 
 struct BundleOutput {
   std::filesystem::path out;
-  std::string format_flag;             // --format, may be empty
+  std::string format_flag;  // --format, may be empty
   formats::PfxProfile pfx_profile = formats::PfxProfile::Modern;
   std::optional<std::string> password;  // protects the PFX or encrypts the PEM key
   bool include_key = true;

@@ -17,7 +17,8 @@ std::vector<std::string> split_choices(const std::string& value) {
 }
 
 std::string display_name(const CLI::Option* option) {
-  return option->get_lnames().empty() ? "-" + option->get_snames().front() : "--" + option->get_lnames().front();
+  return option->get_lnames().empty() ? "-" + option->get_snames().front()
+                                      : "--" + option->get_lnames().front();
 }
 
 }  // namespace

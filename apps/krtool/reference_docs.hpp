@@ -3,7 +3,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <string>
 #include <vector>
 
@@ -11,10 +10,10 @@ namespace krtool::app {
 
 // OptionDoc is one option of one command as the generators see it.
 struct OptionDoc {
-  std::vector<std::string> names;     // "-X", "--method"; empty for a positional
-  std::string positional;             // "url", "file": the name of a positional argument
-  std::string value;                  // "FILE", "rsa|ecdsa|ed25519", "INT"; empty for a flag
-  std::vector<std::string> choices;   // the words of a value written a|b|c
+  std::vector<std::string> names;    // "-X", "--method"; empty for a positional
+  std::string positional;            // "url", "file": the name of a positional argument
+  std::string value;                 // "FILE", "rsa|ecdsa|ed25519", "INT"; empty for a flag
+  std::vector<std::string> choices;  // the words of a value written a|b|c
   std::string description;
   bool required = false;
   std::vector<std::string> needs, excludes;
@@ -31,7 +30,8 @@ std::vector<CommandDoc> describe_commands(CLI::App& app);
 
 // man_page renders krtool(1) in man(7) markup; bash_completion renders a script for
 // bash-completion's completions folder (also usable with `source`).
-std::string man_page(const std::vector<CommandDoc>& commands, const std::string& summary, const std::string& version);
+std::string man_page(const std::vector<CommandDoc>& commands, const std::string& summary,
+                     const std::string& version);
 std::string bash_completion(const std::vector<CommandDoc>& commands);
 
 }  // namespace krtool::app

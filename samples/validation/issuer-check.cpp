@@ -1,7 +1,6 @@
 // An issuer check: the server trusts several CAs (--trust-ca for each), but this endpoint takes client
 // certificates from one of them only, and only with the clientAuth usage. A whole file.
 #include <krtool/validation.hpp>
-
 #include <string>
 
 namespace {

@@ -3,10 +3,9 @@
 // pin is the trust. A whole file: it defines validate() itself, so it may include what it needs, and
 // it also builds as a shared object by hand:
 //   c++ -std=c++17 -shared -fPIC -I/usr/local/include thumbprint-pin.cpp -o thumbprint-pin.so
-#include <krtool/validation.hpp>
-
 #include <algorithm>
 #include <array>
+#include <krtool/validation.hpp>
 #include <string>
 
 namespace {

@@ -1,11 +1,11 @@
 // TempDir: a fresh folder under the build tree for one test, removed afterwards.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <random>
 #include <string>
-
-#include <fmt/format.h>
 
 namespace krtool::test {
 
@@ -13,7 +13,8 @@ class TempDir {
  public:
   TempDir() {
     std::random_device random;
-    path_ = std::filesystem::temp_directory_path() / fmt::format("krtool-unit-{:016x}", (uint64_t{random()} << 32) | random());
+    path_ = std::filesystem::temp_directory_path() /
+            fmt::format("krtool-unit-{:016x}", (uint64_t{random()} << 32) | random());
     std::filesystem::create_directories(path_);
   }
   ~TempDir() {

@@ -66,8 +66,9 @@ int run_new_csr(const NewCsrOptions& o) {
     print_json(document);
   } else {
     std::cout << "Wrote " << out.string() << "\nWrote " << key_out.string() << "\nSubject: " << subject
-              << "\nKey:     " << cert::describe_key(result.key.get()) << "\nSign it with: krtool new-selfsigned --issuer CA.pfx --csr "
-              << out.string() << " --out CERT.pem\n";
+              << "\nKey:     " << cert::describe_key(result.key.get())
+              << "\nSign it with: krtool new-selfsigned --issuer CA.pfx --csr " << out.string()
+              << " --out CERT.pem\n";
   }
   return 0;
 }
@@ -78,16 +79,21 @@ void setup_new_csr(CLI::App& parent, Runner& runner) {
   auto options = std::make_shared<NewCsrOptions>();
   NewCsrOptions& o = *options;
   CLI::App* cmd = parent.add_subcommand("new-csr", "Make a private key and a certificate signing request");
-  cmd->add_option("--dns", o.dns, "A DNS name or IP address for the SAN (repeatable); the first gives the CN")->option_text("NAME");
-  auto* subject = cmd->add_option("--subject", o.subject, "Full subject DN, most specific first: \"CN=alice, O=Acme, C=US\"");
+  cmd->add_option("--dns", o.dns, "A DNS name or IP address for the SAN (repeatable); the first gives the CN")
+      ->option_text("NAME");
+  auto* subject = cmd->add_option("--subject", o.subject,
+                                  "Full subject DN, most specific first: \"CN=alice, O=Acme, C=US\"");
   auto* country = cmd->add_option("--country", o.country, "C= of the subject");
   auto* org = cmd->add_option("--org", o.org, "O= of the subject");
   auto* org_unit = cmd->add_option("--org-unit", o.org_unit, "OU= of the subject");
   auto* cn = cmd->add_option("--common-name", o.common_name, "CN= of the subject (default: the first --dns)");
   subject->excludes(country, org, org_unit, cn);
-  cmd->add_option("--key-type", o.key_type, "rsa, ecdsa or ed25519 (default rsa)")->option_text("rsa|ecdsa|ed25519");
-  auto* key_length = cmd->add_option("--key-length", o.key_length, "RSA key length: 2048, 3072 or 4096")->option_text("2048|3072|4096");
-  auto* curve = cmd->add_option("--curve", o.curve, "ECDSA curve: p256, p384 or p521")->option_text("p256|p384|p521");
+  cmd->add_option("--key-type", o.key_type, "rsa, ecdsa or ed25519 (default rsa)")
+      ->option_text("rsa|ecdsa|ed25519");
+  auto* key_length = cmd->add_option("--key-length", o.key_length, "RSA key length: 2048, 3072 or 4096")
+                         ->option_text("2048|3072|4096");
+  auto* curve =
+      cmd->add_option("--curve", o.curve, "ECDSA curve: p256, p384 or p521")->option_text("p256|p384|p521");
   cmd->add_option("--key-usage", o.key_usage, "Key usage to request (repeatable), e.g. DigitalSignature");
   cmd->add_option("--out", o.out, "The request file (PEM); the key goes to <base>.key");
   o.password.add_to(cmd, "", "the private key (encrypted PKCS#8)");

@@ -89,8 +89,8 @@ std::filesystem::path default_out(const NewSelfSignedOptions& o, const cert::Cer
   return default_output_base(name) + (o.format.empty() ? ".pem" : "." + o.format);
 }
 
-void print_written(const files::OutputSet& outputs, const cert::CertBundle& leaf, const cert::CertBundle* root,
-                   bool json, bool pfx_without_password) {
+void print_written(const files::OutputSet& outputs, const cert::CertBundle& leaf,
+                   const cert::CertBundle* root, bool json, bool pfx_without_password) {
   const cert::CertificateInfo info = cert::describe(leaf.certificate.get(), leaf.key != nullptr);
   if (json) {
     nlohmann::json document;
@@ -106,15 +106,16 @@ void print_written(const files::OutputSet& outputs, const cert::CertBundle& leaf
   std::cout << "Subject:    " << info.subject << '\n'
             << "Issuer:     " << info.issuer << '\n'
             << "Thumbprint: " << info.thumbprint << '\n'
-            << "Valid:      " << format_rfc3339(info.not_before) << " to " << format_rfc3339(info.not_after) << '\n';
+            << "Valid:      " << format_rfc3339(info.not_before) << " to " << format_rfc3339(info.not_after)
+            << '\n';
   if (!info.dns_names.empty() || !info.ip_addresses.empty()) {
     std::vector<std::string> names = info.dns_names;
     names.insert(names.end(), info.ip_addresses.begin(), info.ip_addresses.end());
     std::cout << "Names:      " << fmt::format("{}", fmt::join(names, ", ")) << '\n';
   }
   if (root != nullptr) {
-    std::cout << "Root CA:    " << cert::format_dn(X509_get_subject_name(root->certificate.get())) << " (thumbprint "
-              << cert::thumbprint(root->certificate.get()) << ")\n";
+    std::cout << "Root CA:    " << cert::format_dn(X509_get_subject_name(root->certificate.get()))
+              << " (thumbprint " << cert::thumbprint(root->certificate.get()) << ")\n";
   }
 }
 
@@ -127,7 +128,8 @@ int run_development(const NewSelfSignedOptions& o) {
   spec.leaf_key = certificate_spec(o).key;
   cert::DevelopmentPair pair = cert::create_development_pair(spec);
 
-  const std::filesystem::path out = o.out.empty() ? std::filesystem::path("localhost.pem") : std::filesystem::path(o.out);
+  const std::filesystem::path out =
+      o.out.empty() ? std::filesystem::path("localhost.pem") : std::filesystem::path(o.out);
   const formats::Format format = resolve_format(out, o.format);
   const std::optional<std::string> password = output_password(o.password, format == formats::Format::Pfx);
   std::filesystem::path root_out = o.root_out;
@@ -137,14 +139,16 @@ int run_development(const NewSelfSignedOptions& o) {
   files::OutputSet outputs(o.force);
   BundleOutput leaf_output{out, o.format, formats::parse_pfx_profile(o.pfx_profile), password, true, true};
   add_bundle_files(outputs, pair.leaf, leaf_output);
-  BundleOutput root_output{root_out, o.format, formats::parse_pfx_profile(o.pfx_profile), password, true, false};
+  BundleOutput root_output{root_out, o.format, formats::parse_pfx_profile(o.pfx_profile),
+                           password, true,     false};
   add_bundle_files(outputs, pair.root, root_output);
   outputs.commit();
   const bool empty_pfx_password = format == formats::Format::Pfx && password.value_or("").empty();
   if (empty_pfx_password) warn("the PFX files have an empty password; pass --password to protect them");
-  warn(fmt::format("the development root '{}' is not trusted by anything yet: give {} to clients "
-                   "(curl --cacert, krtool test-client --cacert)",
-                   o.root_name, root_out.string()));
+  warn(
+      fmt::format("the development root '{}' is not trusted by anything yet: give {} to clients "
+                  "(curl --cacert, krtool test-client --cacert)",
+                  o.root_name, root_out.string()));
   print_written(outputs, pair.leaf, &pair.root, o.json, empty_pfx_password);
   return 0;
 }
@@ -166,15 +170,19 @@ int run_new_selfsigned(const NewSelfSignedOptions& o) {
   const std::filesystem::path out = default_out(o, bundle);
   const formats::Format format = resolve_format(out, o.format);
   if (format == formats::Format::Pfx && !bundle.key) {
-    throw Error(Errc::Usage, "a certificate signed from a CSR has no private key here, so it cannot go into a PFX",
+    throw Error(Errc::Usage,
+                "a certificate signed from a CSR has no private key here, so it cannot go into a PFX",
                 "write PEM (--out cert.pem); the key stays with whoever made the CSR");
   }
   const std::optional<std::string> password = output_password(o.password, format == formats::Format::Pfx);
   files::OutputSet outputs(o.force);
-  add_bundle_files(outputs, bundle, BundleOutput{out, o.format, formats::parse_pfx_profile(o.pfx_profile), password, true, true});
+  add_bundle_files(
+      outputs, bundle,
+      BundleOutput{out, o.format, formats::parse_pfx_profile(o.pfx_profile), password, true, true});
   outputs.commit();
   const bool empty_pfx_password = format == formats::Format::Pfx && password.value_or("").empty();
-  if (empty_pfx_password) warn(fmt::format("'{}' has an empty password; pass --password to protect it", out.string()));
+  if (empty_pfx_password)
+    warn(fmt::format("'{}' has an empty password; pass --password to protect it", out.string()));
   print_written(outputs, bundle, nullptr, o.json, empty_pfx_password);
   return 0;
 }
@@ -184,32 +192,56 @@ int run_new_selfsigned(const NewSelfSignedOptions& o) {
 void setup_new_selfsigned(CLI::App& parent, Runner& runner) {
   auto options = std::make_shared<NewSelfSignedOptions>();
   NewSelfSignedOptions& o = *options;
-  CLI::App* cmd = parent.add_subcommand("new-selfsigned", "Make a certificate: self-signed, a CA, signed by a CA, or a development root + localhost leaf");
-  cmd->add_option("--dns", o.dns, "A DNS name or IP address (repeatable); the first gives CN=<name>")->option_text("NAME");
-  auto* subject = cmd->add_option("--subject", o.subject, "Subject DN, most specific first: \"CN=alice, O=Acme, C=US\"");
-  auto* key_type = cmd->add_option("--key-type", o.key_type, "rsa, ecdsa or ed25519 (default rsa)")->option_text("rsa|ecdsa|ed25519");
-  auto* key_length = cmd->add_option("--key-length", o.key_length, "RSA key length: 2048, 3072 or 4096 (default 2048)")->option_text("2048|3072|4096");
-  auto* curve = cmd->add_option("--curve", o.curve, "ECDSA curve: p256, p384 or p521 (default p256)")->option_text("p256|p384|p521");
+  CLI::App* cmd = parent.add_subcommand(
+      "new-selfsigned",
+      "Make a certificate: self-signed, a CA, signed by a CA, or a development root + localhost leaf");
+  cmd->add_option("--dns", o.dns, "A DNS name or IP address (repeatable); the first gives CN=<name>")
+      ->option_text("NAME");
+  auto* subject =
+      cmd->add_option("--subject", o.subject, "Subject DN, most specific first: \"CN=alice, O=Acme, C=US\"");
+  auto* key_type = cmd->add_option("--key-type", o.key_type, "rsa, ecdsa or ed25519 (default rsa)")
+                       ->option_text("rsa|ecdsa|ed25519");
+  auto* key_length =
+      cmd->add_option("--key-length", o.key_length, "RSA key length: 2048, 3072 or 4096 (default 2048)")
+          ->option_text("2048|3072|4096");
+  auto* curve = cmd->add_option("--curve", o.curve, "ECDSA curve: p256, p384 or p521 (default p256)")
+                    ->option_text("p256|p384|p521");
   auto* valid_days = cmd->add_option("--valid-days", o.valid_days, "Lifetime in days (default 365)");
-  auto* not_before = cmd->add_option("--not-before", o.not_before, "Start: RFC 3339 time or offset such as -2d (default now - 5 minutes)");
-  auto* not_after = cmd->add_option("--not-after", o.not_after, "End: RFC 3339 time or offset such as +30d or -1d");
-  auto* purpose = cmd->add_option("--purpose", o.purpose, "Extended key usage: server, client, both or none (default both)")->option_text("server|client|both|none");
-  cmd->add_option("--key-usage", o.key_usage, "Key usage flag (repeatable): DigitalSignature, KeyEncipherment, KeyCertSign, CrlSign, ...");
-  auto* ca = cmd->add_flag("--ca", o.ca, "Make a certificate authority (keyCertSign + cRLSign, no EKU, no SAN)");
-  auto* issuer = cmd->add_option("--issuer", o.issuer, "Sign with this CA (PFX, or PEM with its key) instead of self-signing");
-  auto* issuer_key = cmd->add_option("--issuer-key", o.issuer_key, "The CA's key when it is in a separate file");
+  auto* not_before = cmd->add_option("--not-before", o.not_before,
+                                     "Start: RFC 3339 time or offset such as -2d (default now - 5 minutes)");
+  auto* not_after =
+      cmd->add_option("--not-after", o.not_after, "End: RFC 3339 time or offset such as +30d or -1d");
+  auto* purpose = cmd->add_option("--purpose", o.purpose,
+                                  "Extended key usage: server, client, both or none (default both)")
+                      ->option_text("server|client|both|none");
+  cmd->add_option(
+      "--key-usage", o.key_usage,
+      "Key usage flag (repeatable): DigitalSignature, KeyEncipherment, KeyCertSign, CrlSign, ...");
+  auto* ca =
+      cmd->add_flag("--ca", o.ca, "Make a certificate authority (keyCertSign + cRLSign, no EKU, no SAN)");
+  auto* issuer = cmd->add_option("--issuer", o.issuer,
+                                 "Sign with this CA (PFX, or PEM with its key) instead of self-signing");
+  auto* issuer_key =
+      cmd->add_option("--issuer-key", o.issuer_key, "The CA's key when it is in a separate file");
   o.issuer_password.add_to(cmd, "issuer-", "the issuer");
   auto* csr = cmd->add_option("--csr", o.csr, "Sign this certificate signing request (needs --issuer)");
-  auto* development = cmd->add_flag("--development", o.development, "Make a development root CA and a localhost leaf signed by it");
-  auto* root_name = cmd->add_option("--root-name", o.root_name, "CN of the development root (default 'krtool Development Root CA')");
-  auto* leaf_days = cmd->add_option("--leaf-valid-days", o.leaf_valid_days, "Development leaf lifetime (default 30)");
-  auto* root_days = cmd->add_option("--root-valid-days", o.root_valid_days, "Development root lifetime (default 3650)");
-  auto* root_out = cmd->add_option("--root-out", o.root_out, "Where the development root goes (default <out>-root.<ext>)");
+  auto* development = cmd->add_flag("--development", o.development,
+                                    "Make a development root CA and a localhost leaf signed by it");
+  auto* root_name = cmd->add_option("--root-name", o.root_name,
+                                    "CN of the development root (default 'krtool Development Root CA')");
+  auto* leaf_days =
+      cmd->add_option("--leaf-valid-days", o.leaf_valid_days, "Development leaf lifetime (default 30)");
+  auto* root_days =
+      cmd->add_option("--root-valid-days", o.root_valid_days, "Development root lifetime (default 3650)");
+  auto* root_out =
+      cmd->add_option("--root-out", o.root_out, "Where the development root goes (default <out>-root.<ext>)");
   cmd->add_option("--crl-url", o.crl_urls, "CRL distribution point URL to embed (repeatable)");
   cmd->add_option("--ocsp-url", o.ocsp_urls, "OCSP responder URL to embed (repeatable)");
   cmd->add_option("--out", o.out, "Output file; .pfx/.p12, .pem/.crt (key to <base>.key) or .der/.cer");
-  cmd->add_option("--format", o.format, "pfx, pem or der (default: from the extension of --out)")->option_text("pfx|pem|der");
-  cmd->add_option("--pfx-profile", o.pfx_profile, "modern (AES-256, SHA-256 MAC) or legacy (3DES, SHA-1 MAC)")->option_text("modern|legacy");
+  cmd->add_option("--format", o.format, "pfx, pem or der (default: from the extension of --out)")
+      ->option_text("pfx|pem|der");
+  cmd->add_option("--pfx-profile", o.pfx_profile, "modern (AES-256, SHA-256 MAC) or legacy (3DES, SHA-1 MAC)")
+      ->option_text("modern|legacy");
   o.password.add_to(cmd, "", "the PFX file or the PEM key");
   cmd->add_flag("--force", o.force, "Overwrite existing files");
   cmd->add_flag("--json", o.json, "Print the result as JSON");

@@ -1,9 +1,8 @@
 // krtool serve: Set-KrServerHttpsOptions + Add-KrEndpoint + Add-KrClientCertificateAuthentication +
 // Add-KrMapRoute + Start-KrServer in one command. Flags override a --config file field by field.
+#include <fmt/format.h>
 #include <pthread.h>
 #include <signal.h>
-
-#include <fmt/format.h>
 
 #include <iostream>
 #include <thread>
@@ -70,12 +69,14 @@ server::ServeConfig merged_config(const ServeOptions& o) {
   // The scheme flags describe the first scheme (the one the tutorial routes use).
   const bool any_scheme_flag = given(o, "--auth-scheme") || given(o, "--allowed-certificate-types") ||
                                given(o, "--revocation-mode") || given(o, "--auth-trust-ca") ||
-                               given(o, "--no-validate-certificate-use") || given(o, "--no-validate-validity-period");
+                               given(o, "--no-validate-certificate-use") ||
+                               given(o, "--no-validate-validity-period");
   if (any_scheme_flag) {
     if (c.schemes.empty()) c.schemes.emplace_back();
     server::SchemeConfig& s = c.schemes.front();
     if (given(o, "--auth-scheme")) s.name = o.scheme.name;
-    if (given(o, "--allowed-certificate-types")) s.allowed_certificate_types = o.scheme.allowed_certificate_types;
+    if (given(o, "--allowed-certificate-types"))
+      s.allowed_certificate_types = o.scheme.allowed_certificate_types;
     if (given(o, "--revocation-mode")) s.revocation_mode = o.scheme.revocation_mode;
     if (given(o, "--auth-trust-ca")) s.trust_ca_files = o.scheme.trust_ca_files;
     if (given(o, "--no-validate-certificate-use")) s.validate_certificate_use = false;
@@ -107,7 +108,9 @@ class SignalWaiter {
     thread_ = std::thread([this, &server] {
       int signal = 0;
       sigwait(&signals_, &signal);
-      if (!stopping_) std::cerr << "krtool: stopping (" << (signal == SIGINT ? "SIGINT" : "SIGTERM") << "), finishing requests in flight" << std::endl;
+      if (!stopping_)
+        std::cerr << "krtool: stopping (" << (signal == SIGINT ? "SIGINT" : "SIGTERM")
+                  << "), finishing requests in flight" << std::endl;
       server.stop();
     });
   }
@@ -131,17 +134,21 @@ int run_serve(const ServeOptions& o) {
   for (const std::string& w : built.warnings) warn(w);
   if (built.development_root) {
     const cert::CertBundle& root = *built.development_root;
-    std::cerr << "krtool: --self-signed: development root '" << cert::format_dn(X509_get_subject_name(root.certificate.get()))
-              << "' thumbprint " << cert::thumbprint(root.certificate.get()) << '\n';
+    std::cerr << "krtool: --self-signed: development root '"
+              << cert::format_dn(X509_get_subject_name(root.certificate.get())) << "' thumbprint "
+              << cert::thumbprint(root.certificate.get()) << '\n';
     if (!o.export_root.empty()) {
-      files::write_file(o.export_root, formats::encode_pem_certificate(root.certificate.get()), files::FileMode::Public,
-                        o.force, "development root certificate");
-      std::cerr << "krtool: wrote the development root to " << o.export_root << " (curl --cacert " << o.export_root << ")\n";
+      files::write_file(o.export_root, formats::encode_pem_certificate(root.certificate.get()),
+                        files::FileMode::Public, o.force, "development root certificate");
+      std::cerr << "krtool: wrote the development root to " << o.export_root << " (curl --cacert "
+                << o.export_root << ")\n";
     } else {
-      std::cerr << "krtool: clients must skip verification (-k) or trust the root: add --export-root root.pem\n";
+      std::cerr
+          << "krtool: clients must skip verification (-k) or trust the root: add --export-root root.pem\n";
     }
   } else if (!o.export_root.empty()) {
-    throw Error(Errc::Usage, "--export-root needs --self-signed", "only the in-memory development root can be exported");
+    throw Error(Errc::Usage, "--export-root needs --self-signed",
+                "only the in-memory development root can be exported");
   }
   for (const std::string& line : built.description) std::cerr << "krtool: " << line << '\n';
 
@@ -161,39 +168,76 @@ void setup_serve(CLI::App& parent, Runner& runner) {
   ServeOptions& o = *options;
   server::ServeConfig& f = o.flags;
   CLI::App* cmd = parent.add_subcommand(kServeSummary.name, kServeSummary.description);
-  auto add = [&](CLI::Option* option) { o.by_name[option->get_name()] = option; return option; };
-  cmd->add_option("--config", o.config_file, "JSON file with endpoint, HTTPS options, schemes and routes; flags override it");
+  auto add = [&](CLI::Option* option) {
+    o.by_name[option->get_name()] = option;
+    return option;
+  };
+  cmd->add_option("--config", o.config_file,
+                  "JSON file with endpoint, HTTPS options, schemes and routes; flags override it");
   add(cmd->add_option("--address", f.address, "Address to bind (default 127.0.0.1)"));
   add(cmd->add_option("--port", f.port, "Port (default 5000 or $PORT; 0 picks a free port)"));
-  auto* cert = add(cmd->add_option("--cert", f.cert_file, "Server certificate: PFX, or PEM (with --key or the key inside)"));
+  auto* cert = add(cmd->add_option("--cert", f.cert_file,
+                                   "Server certificate: PFX, or PEM (with --key or the key inside)"));
   add(cmd->add_option("--key", f.key_file, "Server key when it is in a separate file"));
   o.password.add_to(cmd, "", "the server certificate");
-  auto* self_signed = add(cmd->add_flag("--self-signed", f.self_signed, "Make a development root and localhost certificate in memory"));
+  auto* self_signed = add(cmd->add_flag("--self-signed", f.self_signed,
+                                        "Make a development root and localhost certificate in memory"));
   cert->excludes(self_signed);
-  cmd->add_option("--export-root", o.export_root, "With --self-signed: write the development root (PEM) here for clients");
+  cmd->add_option("--export-root", o.export_root,
+                  "With --self-signed: write the development root (PEM) here for clients");
   cmd->add_flag("--force", o.force, "Overwrite --export-root");
-  add(cmd->add_option("--client-cert-mode", f.client_cert_mode, "none, allow or require (NoCertificate, AllowCertificate, RequireCertificate)")->option_text("none|allow|require"));
-  add(cmd->add_option("--trust-ca", f.trust_ca_files, "CA the TLS layer trusts for client certificates (repeatable; default the system store)"));
-  add(cmd->add_option("--ssl-protocols", f.ssl_protocols, "tls12, tls13 or tls12,tls13 (default)")->option_text("tls12|tls13|tls12,tls13"));
-  add(cmd->add_option("--handshake-timeout", f.handshake_timeout_seconds, "Seconds a client has to finish the handshake and send a request (default 10)"));
-  add(cmd->add_flag("--check-certificate-revocation", f.check_certificate_revocation, ("Check client certificates against --crl during the handshake")));
-  add(cmd->add_option("--crl", f.crl_files, "CRL file (repeatable): the TLS layer's revocation check and the scheme's offline mode"));
-  add(cmd->add_option("--client-cert-validation", f.validation_builtin, "Built-in TLS callback: AllowAny, AllowSelfSignedForDevelopment, AllowMissingOrSelfSignedForDevelopment")->option_text("AllowAny|AllowSelfSignedForDevelopment|AllowMissingOrSelfSignedForDevelopment"));
-  add(cmd->add_option("--client-cert-validation-code", f.validation_code, "C++ body of the TLS validation callback"));
-  add(cmd->add_option("--client-cert-validation-code-path", f.validation_code_path, "File with the TLS validation callback (.cpp/.cc/.cxx or .so)"));
-  add(cmd->add_option("--client-cert-validation-language", f.validation_language, "Language of --client-cert-validation-code: cpp")->option_text("cpp|c++|cxx"));
-  add(cmd->add_option("--auth-scheme", o.scheme.name, "Name of the certificate authentication scheme (default Certificate)"));
-  add(cmd->add_option("--allowed-certificate-types", o.scheme.allowed_certificate_types, "chained (default), selfsigned or all")->option_text("chained|selfsigned|all"));
-  add(cmd->add_option("--revocation-mode", o.scheme.revocation_mode, "nocheck, online (default) or offline (with --crl)")->option_text("nocheck|online|offline"));
-  add(cmd->add_option("--auth-trust-ca", o.scheme.trust_ca_files, "Custom trust store of the scheme (repeatable)"));
-  add(cmd->add_flag("--no-validate-certificate-use", o.no_validate_use, ("Do not require the clientAuth EKU")));
-  add(cmd->add_flag("--no-validate-validity-period", o.no_validate_validity, ("Do not check notBefore/notAfter in the scheme")));
-  add(cmd->add_option("--route", f.routes, "'METHOD PATH [auth=SCHEME] [json:TEMPLATE|file:PATH|dir:PATH|status:CODE|proxy:URL]' (repeatable)"));
-  add(cmd->add_option("--log-format", f.log_format, "Access log format: text (default) or json")->option_text("text|json"));
-  add(cmd->add_flag("--diagnostics", f.diagnostics, ("Add Krtool-Auth-Failure with the scheme's reason to 401/403 answers")));
-  add(cmd->add_flag("--allow-insecure-public", f.allow_insecure_public, ("Allow relaxed settings on a non-loopback address")));
+  add(cmd->add_option("--client-cert-mode", f.client_cert_mode,
+                      "none, allow or require (NoCertificate, AllowCertificate, RequireCertificate)")
+          ->option_text("none|allow|require"));
+  add(cmd->add_option(
+      "--trust-ca", f.trust_ca_files,
+      "CA the TLS layer trusts for client certificates (repeatable; default the system store)"));
+  add(cmd->add_option("--ssl-protocols", f.ssl_protocols, "tls12, tls13 or tls12,tls13 (default)")
+          ->option_text("tls12|tls13|tls12,tls13"));
+  add(cmd->add_option("--handshake-timeout", f.handshake_timeout_seconds,
+                      "Seconds a client has to finish the handshake and send a request (default 10)"));
+  add(cmd->add_flag("--check-certificate-revocation", f.check_certificate_revocation,
+                    ("Check client certificates against --crl during the handshake")));
+  add(cmd->add_option(
+      "--crl", f.crl_files,
+      "CRL file (repeatable): the TLS layer's revocation check and the scheme's offline mode"));
+  add(cmd->add_option("--client-cert-validation", f.validation_builtin,
+                      "Built-in TLS callback: AllowAny, AllowSelfSignedForDevelopment, "
+                      "AllowMissingOrSelfSignedForDevelopment")
+          ->option_text("AllowAny|AllowSelfSignedForDevelopment|AllowMissingOrSelfSignedForDevelopment"));
+  add(cmd->add_option("--client-cert-validation-code", f.validation_code,
+                      "C++ body of the TLS validation callback"));
+  add(cmd->add_option("--client-cert-validation-code-path", f.validation_code_path,
+                      "File with the TLS validation callback (.cpp/.cc/.cxx or .so)"));
+  add(cmd->add_option("--client-cert-validation-language", f.validation_language,
+                      "Language of --client-cert-validation-code: cpp")
+          ->option_text("cpp|c++|cxx"));
+  add(cmd->add_option("--auth-scheme", o.scheme.name,
+                      "Name of the certificate authentication scheme (default Certificate)"));
+  add(cmd->add_option("--allowed-certificate-types", o.scheme.allowed_certificate_types,
+                      "chained (default), selfsigned or all")
+          ->option_text("chained|selfsigned|all"));
+  add(cmd->add_option("--revocation-mode", o.scheme.revocation_mode,
+                      "nocheck, online (default) or offline (with --crl)")
+          ->option_text("nocheck|online|offline"));
+  add(cmd->add_option("--auth-trust-ca", o.scheme.trust_ca_files,
+                      "Custom trust store of the scheme (repeatable)"));
+  add(cmd->add_flag("--no-validate-certificate-use", o.no_validate_use,
+                    ("Do not require the clientAuth EKU")));
+  add(cmd->add_flag("--no-validate-validity-period", o.no_validate_validity,
+                    ("Do not check notBefore/notAfter in the scheme")));
+  add(cmd->add_option(
+      "--route", f.routes,
+      "'METHOD PATH [auth=SCHEME] [json:TEMPLATE|file:PATH|dir:PATH|status:CODE|proxy:URL]' (repeatable)"));
+  add(cmd->add_option("--log-format", f.log_format, "Access log format: text (default) or json")
+          ->option_text("text|json"));
+  add(cmd->add_flag("--diagnostics", f.diagnostics,
+                    ("Add Krtool-Auth-Failure with the scheme's reason to 401/403 answers")));
+  add(cmd->add_flag("--allow-insecure-public", f.allow_insecure_public,
+                    ("Allow relaxed settings on a non-loopback address")));
   add(cmd->add_option("--max-connections", f.max_connections, "Connections served at once (default 512)"));
-  add(cmd->add_option("--keep-alive-timeout", f.keep_alive_timeout_seconds, "Seconds an idle keep-alive connection stays open (default 5)"));
+  add(cmd->add_option("--keep-alive-timeout", f.keep_alive_timeout_seconds,
+                      "Seconds an idle keep-alive connection stays open (default 5)"));
   cmd->callback([&runner, options] { runner.action = [options] { return run_serve(*options); }; });
 }
 

@@ -1,8 +1,9 @@
 // krtool test-client: Invoke-RestMethod -Certificate with curl's flags, and a report of what each layer
 // decided. The outcome is the result, not an error: its exit code is the contract's.
-#include <unistd.h>
+#include "krtool/client/test_client.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -12,7 +13,6 @@
 #include "cli.hpp"
 #include "command.hpp"
 #include "common.hpp"
-#include "krtool/client/test_client.hpp"
 #include "krtool/error.hpp"
 
 namespace krtool::app {
@@ -49,7 +49,9 @@ std::string read_data(const std::string& data) {
   if (data.empty() || data.front() != '@') return data;
   const std::string path = data.substr(1);
   std::ifstream file(path, std::ios::binary);
-  if (!file) throw Error(Errc::Input, fmt::format("-d '{}': cannot read '{}'", data, path), "check the file after '@'");
+  if (!file)
+    throw Error(Errc::Input, fmt::format("-d '{}': cannot read '{}'", data, path),
+                "check the file after '@'");
   std::ostringstream content;
   content << file.rdbuf();
   return content.str();
@@ -58,7 +60,8 @@ std::string read_data(const std::string& data) {
 std::pair<std::string, std::string> parse_header(const std::string& text) {
   const std::size_t colon = text.find(':');
   if (colon == std::string::npos || colon == 0) {
-    throw Error(Errc::Usage, fmt::format("-H '{}': expected 'Name: value'", text), "e.g. -H 'Accept: application/json'");
+    throw Error(Errc::Usage, fmt::format("-H '{}': expected 'Name: value'", text),
+                "e.g. -H 'Accept: application/json'");
   }
   std::string value = text.substr(colon + 1);
   value.erase(0, value.find_first_not_of(" \t"));
@@ -84,11 +87,14 @@ void print_layers(const client::TestClientReport& report, const Style& style) {
     }
     if (tls.server_certificate) {
       line("tls", fmt::format("server certificate {}: {}", describe_certificate(*tls.server_certificate),
-                              tls.server_verify_error.empty() ? std::string("verified") : "NOT verified: " + tls.server_verify_error));
+                              tls.server_verify_error.empty() ? std::string("verified")
+                                                              : "NOT verified: " + tls.server_verify_error));
     }
     if (tls.client_certificate_requested) {
       line("tls", fmt::format("the server requested a client certificate; acceptable CAs: {}",
-                              tls.acceptable_cas.empty() ? std::string("(none named)") : fmt::format("'{}'", fmt::join(tls.acceptable_cas, "', '"))));
+                              tls.acceptable_cas.empty()
+                                  ? std::string("(none named)")
+                                  : fmt::format("'{}'", fmt::join(tls.acceptable_cas, "', '"))));
     } else if (tls.handshake_completed) {
       line("tls", "the server did not request a client certificate");
     }
@@ -109,9 +115,11 @@ void print_layers(const client::TestClientReport& report, const Style& style) {
                            style.paint(client::to_string(report.outcome), ok ? "32" : "31;1"));
   if (!ok) {
     std::cout << fmt::format("{} {}\n", style.paint("cause:", "1"), report.diagnosis.cause);
-    if (!report.diagnosis.fix.empty()) std::cout << fmt::format("{} {}\n", style.paint("fix:", "1"), report.diagnosis.fix);
+    if (!report.diagnosis.fix.empty())
+      std::cout << fmt::format("{} {}\n", style.paint("fix:", "1"), report.diagnosis.fix);
   }
-  for (const std::string& note : report.notes) std::cout << fmt::format("{} {}\n", style.paint("note:", "33"), note);
+  for (const std::string& note : report.notes)
+    std::cout << fmt::format("{} {}\n", style.paint("note:", "33"), note);
 }
 
 void print_text(const client::TestClientReport& report) {
@@ -135,12 +143,15 @@ int run_test_client(TestClientFlags& flags) {
   options.password = read_password(flags.password.source());
   options.prompt = terminal_prompt;
   for (const std::string& header : flags.headers) options.headers.push_back(parse_header(header));
-  for (const std::string& entry : flags.resolve) options.resolve.push_back(client::parse_host_override(entry));
+  for (const std::string& entry : flags.resolve)
+    options.resolve.push_back(client::parse_host_override(entry));
   if (flags.data_option->count() > 0) options.data = read_data(flags.data);
   if (flags.expect_option->count() > 0) options.expect_status = flags.expect_status;
   if (!(flags.timeout_seconds > 0) || flags.timeout_seconds > 3600) {
-    throw Error(Errc::Usage, fmt::format("--timeout {}: give a number of seconds between 0 and 3600", flags.timeout_seconds),
-                "e.g. --timeout 5");
+    throw Error(
+        Errc::Usage,
+        fmt::format("--timeout {}: give a number of seconds between 0 and 3600", flags.timeout_seconds),
+        "e.g. --timeout 5");
   }
   options.timeout = std::chrono::milliseconds(static_cast<long>(flags.timeout_seconds * 1000));
 
@@ -162,26 +173,36 @@ void setup_test_client(CLI::App& parent, Runner& runner) {
   auto flags = std::make_shared<TestClientFlags>();
   CLI::App* command = parent.add_subcommand(kTestClientSummary.name, kTestClientSummary.description);
   command->add_option("url", flags->options.url, "The URL to call (https:// or http://)")->required();
-  command->add_option("--cert", flags->cert_file, "Client certificate: PFX, PEM or DER (PEM may hold the key too)")
+  command
+      ->add_option("--cert", flags->cert_file,
+                   "Client certificate: PFX, PEM or DER (PEM may hold the key too)")
       ->option_text("FILE");
-  command->add_option("--key", flags->key_file, "The client certificate's private key, when not in --cert")->option_text("FILE");
+  command->add_option("--key", flags->key_file, "The client certificate's private key, when not in --cert")
+      ->option_text("FILE");
   flags->password.add_to(command, "", "the client certificate's PFX or key");
-  auto* cacert = command->add_option("--cacert", flags->cacert_file,
-                                     "Trust these CAs for the server's certificate instead of the system store")
+  auto* cacert = command
+                     ->add_option("--cacert", flags->cacert_file,
+                                  "Trust these CAs for the server's certificate instead of the system store")
                      ->option_text("FILE");
-  command->add_flag("-k,--skip-certificate-check,--insecure", flags->options.insecure,
-                    "Do not fail on the server's certificate (it is still checked and reported)")
+  command
+      ->add_flag("-k,--skip-certificate-check,--insecure", flags->options.insecure,
+                 "Do not fail on the server's certificate (it is still checked and reported)")
       ->excludes(cacert);
   command->add_option("-X,--method", flags->options.method, "HTTP method (default GET, or POST with -d)");
-  command->add_option("-H,--header", flags->headers, "Extra header 'Name: value' (repeatable)")->option_text("'K: V'");
-  flags->data_option = command->add_option("-d,--data", flags->data, "Request body; @FILE reads it from FILE")->option_text("BODY");
-  flags->expect_option = command->add_option("--expect-status", flags->expect_status,
-                                             "The status that counts as success (default: any 2xx)")
+  command->add_option("-H,--header", flags->headers, "Extra header 'Name: value' (repeatable)")
+      ->option_text("'K: V'");
+  flags->data_option = command->add_option("-d,--data", flags->data, "Request body; @FILE reads it from FILE")
+                           ->option_text("BODY");
+  flags->expect_option = command
+                             ->add_option("--expect-status", flags->expect_status,
+                                          "The status that counts as success (default: any 2xx)")
                              ->check(CLI::Range(100, 599))
                              ->option_text("N");
-  command->add_option("--timeout", flags->timeout_seconds, "Give up after SECONDS in all (default 10)")->option_text("SECONDS");
-  command->add_option("--servername", flags->options.servername,
-                      "Name sent in SNI and checked in the server's certificate (default: the URL's host)")
+  command->add_option("--timeout", flags->timeout_seconds, "Give up after SECONDS in all (default 10)")
+      ->option_text("SECONDS");
+  command
+      ->add_option("--servername", flags->options.servername,
+                   "Name sent in SNI and checked in the server's certificate (default: the URL's host)")
       ->option_text("NAME");
   command->add_option("--resolve", flags->resolve, "Connect to ADDRESS for HOST:PORT, as curl (repeatable)")
       ->option_text("HOST:PORT:ADDRESS");

@@ -22,10 +22,10 @@ namespace krtool::ossl {
 template <typename T>
 struct Deleter;  // left undefined: a UniquePtr of a type without a deleter does not compile
 
-#define KRTOOL_OSSL_DELETER(T, fn)                          \
-  template <>                                               \
-  struct Deleter<T> {                                       \
-    void operator()(T* p) const noexcept { fn(p); }         \
+#define KRTOOL_OSSL_DELETER(T, fn)                  \
+  template <>                                       \
+  struct Deleter<T> {                               \
+    void operator()(T* p) const noexcept { fn(p); } \
   }
 
 KRTOOL_OSSL_DELETER(BIO, BIO_free_all);
@@ -57,21 +57,21 @@ KRTOOL_OSSL_DELETER(OSSL_PROVIDER, OSSL_PROVIDER_unload);
 
 template <>
 struct Deleter<STACK_OF(X509)> {
-  void operator()(STACK_OF(X509)* s) const noexcept { sk_X509_pop_free(s, X509_free); }
+  void operator()(STACK_OF(X509) * s) const noexcept { sk_X509_pop_free(s, X509_free); }
 };
 template <>
 struct Deleter<STACK_OF(X509_CRL)> {
-  void operator()(STACK_OF(X509_CRL)* s) const noexcept { sk_X509_CRL_pop_free(s, X509_CRL_free); }
+  void operator()(STACK_OF(X509_CRL) * s) const noexcept { sk_X509_CRL_pop_free(s, X509_CRL_free); }
 };
 template <>
 struct Deleter<STACK_OF(X509_EXTENSION)> {
-  void operator()(STACK_OF(X509_EXTENSION)* s) const noexcept {
+  void operator()(STACK_OF(X509_EXTENSION) * s) const noexcept {
     sk_X509_EXTENSION_pop_free(s, X509_EXTENSION_free);
   }
 };
 template <>
 struct Deleter<STACK_OF(X509_NAME)> {
-  void operator()(STACK_OF(X509_NAME)* s) const noexcept { sk_X509_NAME_pop_free(s, X509_NAME_free); }
+  void operator()(STACK_OF(X509_NAME) * s) const noexcept { sk_X509_NAME_pop_free(s, X509_NAME_free); }
 };
 template <>
 struct Deleter<char> {  // strings that OpenSSL allocated (X509_NAME_oneline, i2s_*, ...)

@@ -24,7 +24,6 @@ using Failure = std::optional<std::string>;
 constexpr const char* kChainFailed = "Certificate chain validation failed: ";
 constexpr const char* kDamagedHint = "the client certificate is damaged; re-issue it";
 
-
 bool allows(AllowedCertificateTypes allowed, AllowedCertificateTypes type) {
   return (static_cast<int>(allowed) & static_cast<int>(type)) != 0;
 }
@@ -35,7 +34,6 @@ bool is_self_signed(X509* certificate) {
   return cert::format_dn(X509_get_subject_name(certificate)) ==
          cert::format_dn(X509_get_issuer_name(certificate));
 }
-
 
 bool within_validity_period(X509* certificate) {
   const TimePoint now = now_seconds();
@@ -129,7 +127,8 @@ OnlineCrls fetch_online_crls(X509* certificate, CrlCache& cache) {
       errors.push_back(error.what());
     }
   }
-  result.unknown_status = fmt::format("RevocationStatusUnknown, OfflineRevocation ({})", fmt::join(errors, "; "));
+  result.unknown_status =
+      fmt::format("RevocationStatusUnknown, OfflineRevocation ({})", fmt::join(errors, "; "));
   return result;
 }
 

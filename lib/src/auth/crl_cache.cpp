@@ -17,7 +17,6 @@ namespace {
 // server a download per request, short enough that a new revocation is seen within minutes.
 constexpr std::chrono::minutes kLifetimeWithoutNextUpdate{5};
 
-
 }  // namespace
 
 struct CrlCache::Entry {
@@ -70,7 +69,8 @@ std::vector<ossl::UniquePtr<X509_CRL>> CrlCache::crls(const std::string& url) {
       bool any_next_update = false;
       for (const auto& crl : downloaded->crls) {
         if (const ASN1_TIME* next_update = X509_CRL_get0_nextUpdate(crl.get()); next_update != nullptr) {
-          const TimePoint until = from_asn1_time(next_update, fmt::format("the nextUpdate of the CRL from '{}'", url));
+          const TimePoint until =
+              from_asn1_time(next_update, fmt::format("the nextUpdate of the CRL from '{}'", url));
           downloaded->fresh_until = any_next_update ? std::min(downloaded->fresh_until, until) : until;
           any_next_update = true;
         }

@@ -1,10 +1,9 @@
 #include "krtool/cert/builder.hpp"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
@@ -44,7 +43,8 @@ void check_dns_name(const std::string& name) {
     return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '*';
   });
   if (!ok) {
-    throw Error(Errc::Usage, fmt::format("--dns: '{}' is not a valid DNS name, IP address, e-mail or URI", name),
+    throw Error(Errc::Usage,
+                fmt::format("--dns: '{}' is not a valid DNS name, IP address, e-mail or URI", name),
                 "DNS names use letters, digits, '-', '.' and a leading '*.' for a wildcard");
   }
 }
@@ -69,8 +69,9 @@ ossl::UniquePtr<GENERAL_NAMES> make_general_names(const std::vector<std::string>
         const SanKind kind = classify(name);
         if (kind == SanKind::Dns) check_dns_name(name);
         ossl::UniquePtr<ASN1_IA5STRING> text(ASN1_IA5STRING_new());
-        ossl::require(text != nullptr && ASN1_STRING_set(text.get(), name.data(), static_cast<int>(name.size())) == 1,
-                      fmt::format("encoding name '{}'", name));
+        ossl::require(
+            text != nullptr && ASN1_STRING_set(text.get(), name.data(), static_cast<int>(name.size())) == 1,
+            fmt::format("encoding name '{}'", name));
         entry = GENERAL_NAME_new();
         ossl::require(entry != nullptr, "allocating a subject alternative name");
         const int type = kind == SanKind::Dns ? GEN_DNS : kind == SanKind::Email ? GEN_EMAIL : GEN_URI;
@@ -95,10 +96,14 @@ void add_conf_extension(X509* certificate, X509V3_CTX* context, int nid, const s
 
 std::string key_usage_text(unsigned bits) {
   static constexpr std::pair<unsigned, const char*> kNames[] = {
-      {KU_DIGITAL_SIGNATURE, "digitalSignature"}, {KU_NON_REPUDIATION, "nonRepudiation"},
-      {KU_KEY_ENCIPHERMENT, "keyEncipherment"},   {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
-      {KU_KEY_AGREEMENT, "keyAgreement"},         {KU_KEY_CERT_SIGN, "keyCertSign"},
-      {KU_CRL_SIGN, "cRLSign"},                   {KU_ENCIPHER_ONLY, "encipherOnly"},
+      {KU_DIGITAL_SIGNATURE, "digitalSignature"},
+      {KU_NON_REPUDIATION, "nonRepudiation"},
+      {KU_KEY_ENCIPHERMENT, "keyEncipherment"},
+      {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
+      {KU_KEY_AGREEMENT, "keyAgreement"},
+      {KU_KEY_CERT_SIGN, "keyCertSign"},
+      {KU_CRL_SIGN, "cRLSign"},
+      {KU_ENCIPHER_ONLY, "encipherOnly"},
       {KU_DECIPHER_ONLY, "decipherOnly"},
   };
   std::string out = "critical";
@@ -121,14 +126,16 @@ unsigned default_key_usage(bool is_ca, EVP_PKEY* key) {
 const EVP_MD* signing_digest(EVP_PKEY* signer) {
   switch (EVP_PKEY_get_base_id(signer)) {
     case EVP_PKEY_ED25519:
-    case EVP_PKEY_ED448: return nullptr;
+    case EVP_PKEY_ED448:
+      return nullptr;
     case EVP_PKEY_EC: {
       const int bits = EVP_PKEY_get_bits(signer);
       if (bits > 384) return EVP_sha512();
       if (bits > 256) return EVP_sha384();
       return EVP_sha256();
     }
-    default: return EVP_sha256();
+    default:
+      return EVP_sha256();
   }
 }
 
@@ -161,8 +168,8 @@ Validity resolve_validity(const CertificateSpec& spec) {
   v.not_after = spec.not_after.value_or((spec.not_before ? *spec.not_before : now) + days(spec.valid_days));
   if (v.not_after <= v.not_before) {
     throw Error(Errc::Usage,
-                fmt::format("the certificate would end ({}) before it starts ({})", format_rfc3339(v.not_after),
-                            format_rfc3339(v.not_before)),
+                fmt::format("the certificate would end ({}) before it starts ({})",
+                            format_rfc3339(v.not_after), format_rfc3339(v.not_before)),
                 "give --not-after a later time than --not-before");
   }
   return v;
@@ -171,8 +178,9 @@ Validity resolve_validity(const CertificateSpec& spec) {
 void check_issuer(const CertBundle& issuer) {
   const std::string subject = format_dn(X509_get_subject_name(issuer.certificate.get()));
   if (!issuer.key) {
-    throw Error(Errc::Input, fmt::format("the issuer '{}' has no private key", subject),
-                "pass a PFX, or a PEM with its key (--issuer ca.pem with ca.key beside it), that holds the CA's key");
+    throw Error(
+        Errc::Input, fmt::format("the issuer '{}' has no private key", subject),
+        "pass a PFX, or a PEM with its key (--issuer ca.pem with ca.key beside it), that holds the CA's key");
   }
   if ((X509_get_extension_flags(issuer.certificate.get()) & EXFLAG_CA) == 0) {
     throw Error(Errc::Input, fmt::format("the issuer '{}' is not a certificate authority", subject),
@@ -180,7 +188,8 @@ void check_issuer(const CertBundle& issuer) {
   }
   if ((X509_get_extension_flags(issuer.certificate.get()) & EXFLAG_KUSAGE) != 0 &&
       (X509_get_key_usage(issuer.certificate.get()) & KU_KEY_CERT_SIGN) == 0) {
-    throw Error(Errc::Input, fmt::format("the issuer '{}' may not sign certificates (no keyCertSign)", subject),
+    throw Error(Errc::Input,
+                fmt::format("the issuer '{}' may not sign certificates (no keyCertSign)", subject),
                 "use a CA whose key usage includes keyCertSign");
   }
   if (!key_matches_certificate(issuer.key.get(), issuer.certificate.get())) {
@@ -202,23 +211,33 @@ CertBundle build_and_sign(const CertificateSpec& spec, X509_NAME* subject, EVP_P
   ossl::require(X509_set_serialNumber(x, serial.get()) == 1, "setting the serial number");
   ossl::require(ASN1_TIME_set(X509_getm_notBefore(x), to_time_t(validity.not_before)) != nullptr,
                 "setting notBefore");
-  ossl::require(ASN1_TIME_set(X509_getm_notAfter(x), to_time_t(validity.not_after)) != nullptr, "setting notAfter");
+  ossl::require(ASN1_TIME_set(X509_getm_notAfter(x), to_time_t(validity.not_after)) != nullptr,
+                "setting notAfter");
   ossl::require(X509_set_subject_name(x, subject) == 1, "setting the subject");
   X509* issuer_certificate = issuer != nullptr ? issuer->certificate.get() : x;
-  ossl::require(X509_set_issuer_name(x, X509_get_subject_name(issuer_certificate)) == 1, "setting the issuer");
+  ossl::require(X509_set_issuer_name(x, X509_get_subject_name(issuer_certificate)) == 1,
+                "setting the issuer");
   ossl::require(X509_set_pubkey(x, public_key) == 1, "setting the public key");
 
   X509V3_CTX context;
   X509V3_set_ctx(&context, issuer_certificate, x, nullptr, nullptr, 0);
-  add_conf_extension(x, &context, NID_basic_constraints, spec.is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+  add_conf_extension(x, &context, NID_basic_constraints,
+                     spec.is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
   const unsigned usage = spec.key_usage != 0 ? spec.key_usage : default_key_usage(spec.is_ca, public_key);
   add_conf_extension(x, &context, NID_key_usage, key_usage_text(usage));
   if (!spec.is_ca) {
     switch (spec.purpose) {
-      case Purpose::Server: add_conf_extension(x, &context, NID_ext_key_usage, "serverAuth"); break;
-      case Purpose::Client: add_conf_extension(x, &context, NID_ext_key_usage, "clientAuth"); break;
-      case Purpose::Both: add_conf_extension(x, &context, NID_ext_key_usage, "serverAuth,clientAuth"); break;
-      case Purpose::None: break;
+      case Purpose::Server:
+        add_conf_extension(x, &context, NID_ext_key_usage, "serverAuth");
+        break;
+      case Purpose::Client:
+        add_conf_extension(x, &context, NID_ext_key_usage, "clientAuth");
+        break;
+      case Purpose::Both:
+        add_conf_extension(x, &context, NID_ext_key_usage, "serverAuth,clientAuth");
+        break;
+      case Purpose::None:
+        break;
     }
   }
   add_conf_extension(x, &context, NID_subject_key_identifier, "hash");
@@ -233,7 +252,8 @@ CertBundle build_and_sign(const CertificateSpec& spec, X509_NAME* subject, EVP_P
     std::string value;
     for (const std::string& url : spec.crl_urls) {
       if (url.find(',') != std::string::npos || url.find("://") == std::string::npos) {
-        throw Error(Errc::Usage, fmt::format("--crl-url: '{}' is not a URL", url), "use e.g. http://127.0.0.1:8080/ca.crl");
+        throw Error(Errc::Usage, fmt::format("--crl-url: '{}' is not a URL", url),
+                    "use e.g. http://127.0.0.1:8080/ca.crl");
       }
       value += (value.empty() ? "" : ",") + std::string("URI:") + url;
     }
@@ -243,7 +263,8 @@ CertBundle build_and_sign(const CertificateSpec& spec, X509_NAME* subject, EVP_P
     std::string value;
     for (const std::string& url : spec.ocsp_urls) {
       if (url.find(',') != std::string::npos || url.find("://") == std::string::npos) {
-        throw Error(Errc::Usage, fmt::format("--ocsp-url: '{}' is not a URL", url), "use e.g. http://127.0.0.1:8080/ocsp");
+        throw Error(Errc::Usage, fmt::format("--ocsp-url: '{}' is not a URL", url),
+                    "use e.g. http://127.0.0.1:8080/ocsp");
       }
       value += (value.empty() ? "" : ",") + std::string("OCSP;URI:") + url;
     }
@@ -283,25 +304,31 @@ Purpose parse_purpose(std::string_view text, std::string_view flag) {
   if (t == "client" || t == "clientauth" || t == "client authentication") return Purpose::Client;
   if (t == "both") return Purpose::Both;
   if (t == "none") return Purpose::None;
-  throw Error(Errc::Usage, fmt::format("{}: unknown purpose '{}'", flag, text), "choose server, client, both or none");
+  throw Error(Errc::Usage, fmt::format("{}: unknown purpose '{}'", flag, text),
+              "choose server, client, both or none");
 }
 
 unsigned parse_key_usage(std::string_view text, std::string_view flag) {
   std::string t = lower(text);
   t.erase(std::remove(t.begin(), t.end(), '-'), t.end());
   static constexpr std::pair<const char*, unsigned> kNames[] = {
-      {"digitalsignature", KU_DIGITAL_SIGNATURE}, {"nonrepudiation", KU_NON_REPUDIATION},
-      {"keyencipherment", KU_KEY_ENCIPHERMENT},   {"dataencipherment", KU_DATA_ENCIPHERMENT},
-      {"keyagreement", KU_KEY_AGREEMENT},         {"keycertsign", KU_KEY_CERT_SIGN},
-      {"crlsign", KU_CRL_SIGN},                   {"encipheronly", KU_ENCIPHER_ONLY},
+      {"digitalsignature", KU_DIGITAL_SIGNATURE},
+      {"nonrepudiation", KU_NON_REPUDIATION},
+      {"keyencipherment", KU_KEY_ENCIPHERMENT},
+      {"dataencipherment", KU_DATA_ENCIPHERMENT},
+      {"keyagreement", KU_KEY_AGREEMENT},
+      {"keycertsign", KU_KEY_CERT_SIGN},
+      {"crlsign", KU_CRL_SIGN},
+      {"encipheronly", KU_ENCIPHER_ONLY},
       {"decipheronly", KU_DECIPHER_ONLY},
   };
   for (const auto& [name, bit] : kNames) {
     if (t == name) return bit;
   }
-  throw Error(Errc::Usage, fmt::format("{}: unknown key usage '{}'", flag, text),
-              "choose from DigitalSignature, NonRepudiation, KeyEncipherment, DataEncipherment, KeyAgreement, "
-              "KeyCertSign, CrlSign, EncipherOnly, DecipherOnly");
+  throw Error(
+      Errc::Usage, fmt::format("{}: unknown key usage '{}'", flag, text),
+      "choose from DigitalSignature, NonRepudiation, KeyEncipherment, DataEncipherment, KeyAgreement, "
+      "KeyCertSign, CrlSign, EncipherOnly, DecipherOnly");
 }
 
 std::vector<std::string> normalize_names(const std::vector<std::string>& names) {
@@ -309,7 +336,8 @@ std::vector<std::string> normalize_names(const std::vector<std::string>& names) 
   std::vector<std::string> seen;
   for (const std::string& raw : names) {
     std::string_view name = raw;
-    while (!name.empty() && std::isspace(static_cast<unsigned char>(name.front())) != 0) name.remove_prefix(1);
+    while (!name.empty() && std::isspace(static_cast<unsigned char>(name.front())) != 0)
+      name.remove_prefix(1);
     while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back())) != 0) name.remove_suffix(1);
     if (name.empty()) continue;
     const std::string key = lower(name);
@@ -355,7 +383,8 @@ CertBundle sign_request(X509_REQ* request, const CertificateSpec& spec, const Ce
         } else if (name->type == GEN_IPADD) {
           char text[INET6_ADDRSTRLEN] = {};
           const int length = ASN1_STRING_length(name->d.iPAddress);
-          inet_ntop(length == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(name->d.iPAddress), text, sizeof text);
+          inet_ntop(length == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(name->d.iPAddress), text,
+                    sizeof text);
           names.emplace_back(text);
         }
       }
@@ -372,7 +401,8 @@ CertBundle sign_request(X509_REQ* request, const CertificateSpec& spec, const Ce
     throw Error(Errc::Input, "the request has neither a subject nor subject alternative names",
                 "give --dns NAME or --subject to name the certificate");
   }
-  return build_and_sign(spec, subject.get(), public_key, spec.is_ca ? std::vector<std::string>{} : names, &issuer);
+  return build_and_sign(spec, subject.get(), public_key, spec.is_ca ? std::vector<std::string>{} : names,
+                        &issuer);
 }
 
 DevelopmentPair create_development_pair(const DevelopmentSpec& spec) {

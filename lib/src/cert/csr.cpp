@@ -1,9 +1,8 @@
 #include "krtool/cert/csr.hpp"
 
 #include <arpa/inet.h>
-#include <openssl/pem.h>
-
 #include <fmt/format.h>
+#include <openssl/pem.h>
 
 #include "krtool/cert/builder.hpp"
 #include "krtool/cert/name.hpp"
@@ -37,7 +36,8 @@ CsrResult create_request(const CsrSpec& spec) {
   const std::vector<std::string> names = normalize_names(spec.names);
   const std::string subject = subject_text(spec, names);
   if (subject.empty()) {
-    throw Error(Errc::Usage, "no name for the request", "give at least one --dns NAME, --common-name or --subject");
+    throw Error(Errc::Usage, "no name for the request",
+                "give at least one --dns NAME, --common-name or --subject");
   }
   ossl::UniquePtr<X509_NAME> name = parse_dn(subject, "--subject");
   CsrResult result;
@@ -56,13 +56,16 @@ CsrResult create_request(const CsrSpec& spec) {
     std::string value;
     for (const std::string& n : names) {
       unsigned char buffer[16];
-      const bool ip = inet_pton(AF_INET, n.c_str(), buffer) == 1 || inet_pton(AF_INET6, n.c_str(), buffer) == 1;
+      const bool ip =
+          inet_pton(AF_INET, n.c_str(), buffer) == 1 || inet_pton(AF_INET6, n.c_str(), buffer) == 1;
       if (n.find(',') != std::string::npos) {
-        throw Error(Errc::Usage, fmt::format("--dns: '{}' is not a valid name", n), "give one name per --dns");
+        throw Error(Errc::Usage, fmt::format("--dns: '{}' is not a valid name", n),
+                    "give one name per --dns");
       }
       value += fmt::format("{}{}:{}", value.empty() ? "" : ",", ip ? "IP" : "DNS", n);
     }
-    ossl::UniquePtr<X509_EXTENSION> san(X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, value.c_str()));
+    ossl::UniquePtr<X509_EXTENSION> san(
+        X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, value.c_str()));
     ossl::require(san != nullptr, fmt::format("building subjectAltName '{}'", value), Errc::Usage);
     ossl::require(sk_X509_EXTENSION_push(extensions.get(), san.get()) > 0, "adding subjectAltName");
     san.release();
@@ -84,7 +87,7 @@ CsrResult create_request(const CsrSpec& spec) {
     ossl::require(X509_REQ_add_extensions(request, extensions.get()) == 1, "adding the request's extensions");
   }
   const int base = EVP_PKEY_get_base_id(result.key.get());
-  const EVP_MD* md = base == EVP_PKEY_ED25519 ? nullptr
+  const EVP_MD* md = base == EVP_PKEY_ED25519                                           ? nullptr
                      : base == EVP_PKEY_EC && EVP_PKEY_get_bits(result.key.get()) > 384 ? EVP_sha512()
                      : base == EVP_PKEY_EC && EVP_PKEY_get_bits(result.key.get()) > 256 ? EVP_sha384()
                                                                                         : EVP_sha256();

@@ -1,9 +1,8 @@
 #include "krtool/cert/describe.hpp"
 
 #include <arpa/inet.h>
-#include <openssl/x509v3.h>
-
 #include <fmt/format.h>
+#include <openssl/x509v3.h>
 
 #include <ctime>
 
@@ -31,7 +30,6 @@ std::string digest_hex(X509* certificate, const EVP_MD* md) {
   return upper_hex(digest, length);
 }
 
-
 std::string ip_text(const ASN1_OCTET_STRING* ip) {
   char buffer[INET6_ADDRSTRLEN] = {};
   const unsigned char* data = ASN1_STRING_get0_data(ip);
@@ -55,17 +53,18 @@ void read_subject_alt_names(X509* certificate, std::vector<std::string>& dns_nam
   for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
     if (name->type == GEN_DNS) dns_names.push_back(asn1_text(name->d.dNSName));
-    if (name->type == GEN_IPADD && ip_addresses != nullptr) ip_addresses->push_back(ip_text(name->d.iPAddress));
+    if (name->type == GEN_IPADD && ip_addresses != nullptr)
+      ip_addresses->push_back(ip_text(name->d.iPAddress));
   }
 }
 
 void read_key_usage(X509* certificate, CertificateInfo& info) {
   // .NET's X509KeyUsageFlags names, in its order.
   static constexpr std::pair<uint32_t, const char*> kNames[] = {
-      {KU_ENCIPHER_ONLY, "EncipherOnly"},   {KU_CRL_SIGN, "CrlSign"},
-      {KU_KEY_CERT_SIGN, "KeyCertSign"},    {KU_KEY_AGREEMENT, "KeyAgreement"},
+      {KU_ENCIPHER_ONLY, "EncipherOnly"},         {KU_CRL_SIGN, "CrlSign"},
+      {KU_KEY_CERT_SIGN, "KeyCertSign"},          {KU_KEY_AGREEMENT, "KeyAgreement"},
       {KU_DATA_ENCIPHERMENT, "DataEncipherment"}, {KU_KEY_ENCIPHERMENT, "KeyEncipherment"},
-      {KU_NON_REPUDIATION, "NonRepudiation"}, {KU_DIGITAL_SIGNATURE, "DigitalSignature"},
+      {KU_NON_REPUDIATION, "NonRepudiation"},     {KU_DIGITAL_SIGNATURE, "DigitalSignature"},
       {KU_DECIPHER_ONLY, "DecipherOnly"},
   };
   if ((X509_get_extension_flags(certificate) & EXFLAG_KUSAGE) == 0) return;
@@ -74,7 +73,6 @@ void read_key_usage(X509* certificate, CertificateInfo& info) {
     if ((bits & bit) != 0) info.key_usage.emplace_back(name);
   }
 }
-
 
 void read_revocation_urls(X509* certificate, CertificateInfo& info) {
   ossl::UniquePtr<CRL_DIST_POINTS> points(static_cast<CRL_DIST_POINTS*>(
@@ -91,7 +89,8 @@ void read_revocation_urls(X509* certificate, CertificateInfo& info) {
     }
   }
   STACK_OF(OPENSSL_STRING)* ocsp = X509_get1_ocsp(certificate);
-  for (int i = 0; i < sk_OPENSSL_STRING_num(ocsp); ++i) info.ocsp_urls.emplace_back(sk_OPENSSL_STRING_value(ocsp, i));
+  for (int i = 0; i < sk_OPENSSL_STRING_num(ocsp); ++i)
+    info.ocsp_urls.emplace_back(sk_OPENSSL_STRING_value(ocsp, i));
   X509_email_free(ocsp);  // the documented way to free X509_get1_ocsp's stack
 }
 
@@ -163,7 +162,8 @@ CertificateInfo describe(X509* certificate, bool has_private_key) {
   info.is_self_signed = info.subject == info.issuer;
   read_key_usage(certificate, info);
   info.enhanced_key_usage_oids = enhanced_key_usage_oids(certificate);
-  for (const std::string& oid : info.enhanced_key_usage_oids) info.enhanced_key_usage.push_back(eku_friendly_name(oid));
+  for (const std::string& oid : info.enhanced_key_usage_oids)
+    info.enhanced_key_usage.push_back(eku_friendly_name(oid));
   read_revocation_urls(certificate, info);
   const int signature_nid = X509_get_signature_nid(certificate);
   info.signature_algorithm = signature_nid != NID_undef ? OBJ_nid2ln(signature_nid) : "unknown";
@@ -220,7 +220,8 @@ std::string to_text(const CertificateInfo& info) {
   out += fmt::format("Thumbprint:     {}\n", info.thumbprint);
   out += fmt::format("SHA-256:        {}\n", info.thumbprint_sha256);
   out += fmt::format("Serial number:  {}\n", info.serial_number);
-  out += fmt::format("Valid:          {} to {}\n", format_rfc3339(info.not_before), format_rfc3339(info.not_after));
+  out += fmt::format("Valid:          {} to {}\n", format_rfc3339(info.not_before),
+                     format_rfc3339(info.not_after));
   out += fmt::format("DNS names:      {}\n", join(info.dns_names));
   out += fmt::format("IP addresses:   {}\n", join(info.ip_addresses));
   out += fmt::format("Key:            {}{}\n", key, info.has_private_key ? " (private key present)" : "");

@@ -1,9 +1,8 @@
 #include "krtool/cert/key.hpp"
 
+#include <fmt/format.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
@@ -22,9 +21,12 @@ std::string lower(std::string_view text) {
 
 const char* curve_group(Curve curve) {
   switch (curve) {
-    case Curve::P256: return "P-256";
-    case Curve::P384: return "P-384";
-    case Curve::P521: return "P-521";
+    case Curve::P256:
+      return "P-256";
+    case Curve::P384:
+      return "P-384";
+    case Curve::P521:
+      return "P-521";
   }
   return "P-256";
 }
@@ -98,11 +100,16 @@ ossl::UniquePtr<EVP_PKEY> generate_key(const KeySpec& spec) {
 std::string key_type_name(EVP_PKEY* key) {
   switch (EVP_PKEY_get_base_id(key)) {
     case EVP_PKEY_RSA:
-    case EVP_PKEY_RSA_PSS: return "RSA";
-    case EVP_PKEY_EC: return "ECDSA";
-    case EVP_PKEY_ED25519: return "Ed25519";
-    case EVP_PKEY_ED448: return "Ed448";
-    case EVP_PKEY_DSA: return "DSA";
+    case EVP_PKEY_RSA_PSS:
+      return "RSA";
+    case EVP_PKEY_EC:
+      return "ECDSA";
+    case EVP_PKEY_ED25519:
+      return "Ed25519";
+    case EVP_PKEY_ED448:
+      return "Ed448";
+    case EVP_PKEY_DSA:
+      return "DSA";
     default: {
       const char* name = EVP_PKEY_get0_type_name(key);
       return name != nullptr ? name : "unknown";

@@ -18,11 +18,20 @@ struct KeyName {
 
 // The keys .NET's X500DistinguishedName prints, in the spelling it prints them.
 constexpr KeyName kKeys[] = {
-    {"CN", NID_commonName},         {"OU", NID_organizationalUnitName}, {"O", NID_organizationName},
-    {"L", NID_localityName},        {"S", NID_stateOrProvinceName},     {"C", NID_countryName},
-    {"E", NID_pkcs9_emailAddress},  {"STREET", NID_streetAddress},      {"DC", NID_domainComponent},
-    {"SERIALNUMBER", NID_serialNumber}, {"T", NID_title},               {"G", NID_givenName},
-    {"SN", NID_surname},            {"I", NID_initials},
+    {"CN", NID_commonName},
+    {"OU", NID_organizationalUnitName},
+    {"O", NID_organizationName},
+    {"L", NID_localityName},
+    {"S", NID_stateOrProvinceName},
+    {"C", NID_countryName},
+    {"E", NID_pkcs9_emailAddress},
+    {"STREET", NID_streetAddress},
+    {"DC", NID_domainComponent},
+    {"SERIALNUMBER", NID_serialNumber},
+    {"T", NID_title},
+    {"G", NID_givenName},
+    {"SN", NID_surname},
+    {"I", NID_initials},
 };
 
 std::string upper(std::string_view text) {
@@ -48,7 +57,9 @@ int nid_for_key(std::string_view key) {
   if (k == "TITLE") return NID_title;
   std::string oid(key);
   if (upper(oid).rfind("OID.", 0) == 0) oid = oid.substr(4);
-  if (!oid.empty() && std::all_of(oid.begin(), oid.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; })) {
+  if (!oid.empty() && std::all_of(oid.begin(), oid.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c)) || c == '.';
+      })) {
     const int nid = OBJ_txt2nid(oid.c_str());
     if (nid != NID_undef) return nid;
     // An OID OpenSSL does not know: register it so that it can be encoded.
@@ -130,8 +141,8 @@ std::vector<Attribute> split_attributes(std::string_view text, std::string_view 
 
 std::string quote_if_needed(const std::string& value) {
   const bool special = value.empty() ? false
-                       : value.find_first_of(",+=\"\n<>#;") != std::string::npos || value.front() == ' ' ||
-                             value.back() == ' ';
+                                     : value.find_first_of(",+=\"\n<>#;") != std::string::npos ||
+                                           value.front() == ' ' || value.back() == ' ';
   if (!special) return value;
   std::string out = "\"";
   for (char c : value) {

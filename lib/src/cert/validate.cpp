@@ -24,7 +24,6 @@ constexpr const char* kChainFailed = "Certificate chain validation failed:";
 constexpr const char* kPurposeMismatch = "EKU purpose mismatch.";
 constexpr const char* kDamagedHint = "the certificate is damaged; re-issue it or export it again";
 
-
 std::string subject_of(X509* certificate) { return format_dn(X509_get_subject_name(certificate)); }
 
 // Kestrun compares the Subject and Issuer strings ordinally; comparing the formatted names keeps
@@ -32,7 +31,6 @@ std::string subject_of(X509* certificate) { return format_dn(X509_get_subject_na
 bool is_self_signed(X509* certificate) {
   return subject_of(certificate) == format_dn(X509_get_issuer_name(certificate));
 }
-
 
 std::string oid_text(const ASN1_OBJECT* object) {
   const int length = OBJ_obj2txt(nullptr, 0, object, 1);
@@ -103,7 +101,8 @@ std::vector<std::string> weak_algorithm_findings(X509* certificate) {
 }
 
 Failure check_validity(X509* certificate, TimePoint at) {
-  const TimePoint not_before = from_asn1_time(X509_get0_notBefore(certificate), "the certificate's notBefore");
+  const TimePoint not_before =
+      from_asn1_time(X509_get0_notBefore(certificate), "the certificate's notBefore");
   const TimePoint not_after = from_asn1_time(X509_get0_notAfter(certificate), "the certificate's notAfter");
   if (at < not_before)
     return fmt::format("{} (not valid before {})", kOutsideValidity, format_rfc3339(not_before));
@@ -234,10 +233,11 @@ Failure check_purposes(const std::vector<std::string>& certificate_oids, const V
   if (options.strict_purpose)
     matches = matches && std::all_of(certificate_oids.begin(), certificate_oids.end(), expected);
   if (matches) return std::nullopt;
-  return fmt::format("{} (expected {}{}; certificate has {})", kPurposeMismatch,
-                     options.strict_purpose ? "exactly " : "",
-                     fmt::format("{}", fmt::join(friendly_names(options.expected_purposes), ", ")),
-                     certificate_oids.empty() ? "no EKU" : fmt::format("{}", fmt::join(friendly_names(certificate_oids), ", ")));
+  return fmt::format(
+      "{} (expected {}{}; certificate has {})", kPurposeMismatch, options.strict_purpose ? "exactly " : "",
+      fmt::format("{}", fmt::join(friendly_names(options.expected_purposes), ", ")),
+      certificate_oids.empty() ? "no EKU"
+                               : fmt::format("{}", fmt::join(friendly_names(certificate_oids), ", ")));
 }
 
 bool is_dotted_oid(std::string_view text) {
@@ -282,7 +282,8 @@ ValidationResult validate_certificate(X509* certificate, const ValidationOptions
     if (chain.failure) return invalid(*chain.failure);
   }
   if (Failure failure = check_purposes(oids, options)) return invalid(*failure);
-  if (!options.allow_weak_algorithms && !weaknesses.empty()) return invalid(fmt::format("{}", fmt::join(weaknesses, "; ")));
+  if (!options.allow_weak_algorithms && !weaknesses.empty())
+    return invalid(fmt::format("{}", fmt::join(weaknesses, "; ")));
 
   result.valid = true;
   return result;

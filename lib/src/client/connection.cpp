@@ -1,9 +1,9 @@
 #include "client/connection.hpp"
 
 #include <arpa/inet.h>
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -11,10 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <memory>
 
 #include "krtool/error.hpp"
@@ -22,7 +21,8 @@
 namespace krtool::client {
 
 int Deadline::remaining_ms() const {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end_ - std::chrono::steady_clock::now());
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(end_ - std::chrono::steady_clock::now());
   return static_cast<int>(std::max<std::chrono::milliseconds::rep>(0, left.count()));
 }
 
@@ -78,22 +78,26 @@ std::string format_address(const sockaddr* address) {
 
 // connect_one makes one non-blocking attempt; the failure text is errno's, or "timed out".
 std::variant<Socket, ConnectFailure> connect_one(const addrinfo& address, const Deadline& deadline) {
-  Socket socket(::socket(address.ai_family, address.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, address.ai_protocol));
+  Socket socket(
+      ::socket(address.ai_family, address.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, address.ai_protocol));
   if (!socket) return ConnectFailure{"could not open a socket", std::strerror(errno)};
   const int one = 1;
   ::setsockopt(socket.fd(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (::connect(socket.fd(), address.ai_addr, address.ai_addrlen) == 0) return socket;
   if (errno != EINPROGRESS) {
     const int error = errno;
-    return ConnectFailure{error == ECONNREFUSED ? "connection refused" : "could not connect", std::strerror(error)};
+    return ConnectFailure{error == ECONNREFUSED ? "connection refused" : "could not connect",
+                          std::strerror(error)};
   }
-  if (!wait_for(socket.fd(), true, deadline)) return ConnectFailure{"timed out", "no answer to the TCP connection request"};
+  if (!wait_for(socket.fd(), true, deadline))
+    return ConnectFailure{"timed out", "no answer to the TCP connection request"};
   int error = 0;
   socklen_t length = sizeof error;
   ::getsockopt(socket.fd(), SOL_SOCKET, SO_ERROR, &error, &length);
   if (error == 0) return socket;
   if (error == ECONNREFUSED) return ConnectFailure{"connection refused", std::strerror(error)};
-  if (error == ENETUNREACH || error == EHOSTUNREACH) return ConnectFailure{"unreachable", std::strerror(error)};
+  if (error == ENETUNREACH || error == EHOSTUNREACH)
+    return ConnectFailure{"unreachable", std::strerror(error)};
   return ConnectFailure{"could not connect", std::strerror(error)};
 }
 
@@ -106,8 +110,8 @@ struct Lookup {
 
 // resolve is getaddrinfo bounded by the deadline (the resolver's own timeouts, times its retries and
 // search domains, can run to tens of seconds). The caller frees the list with freeaddrinfo.
-std::variant<addrinfo*, ConnectFailure> resolve(const std::string& host, const std::string& service, const addrinfo& hints,
-                                                const Deadline& deadline) {
+std::variant<addrinfo*, ConnectFailure> resolve(const std::string& host, const std::string& service,
+                                                const addrinfo& hints, const Deadline& deadline) {
   auto lookup = std::make_unique<Lookup>();
   lookup->host = host;
   lookup->service = service;
@@ -125,12 +129,15 @@ std::variant<addrinfo*, ConnectFailure> resolve(const std::string& host, const s
     gai_suspend(requests, 1, &wait);
     const int status = gai_error(&lookup->request);
     if (status == 0) return lookup->request.ar_result;
-    if (status != EAI_INPROGRESS) return ConnectFailure{"could not resolve", fmt::format("'{}': {}", host, gai_strerror(status))};
+    if (status != EAI_INPROGRESS)
+      return ConnectFailure{"could not resolve", fmt::format("'{}': {}", host, gai_strerror(status))};
     if (deadline.passed()) {
       const int cancelled = gai_cancel(&lookup->request);
       if (cancelled == EAI_ALLDONE) continue;  // it finished meanwhile: take the answer
-      if (cancelled == EAI_NOTCANCELED) (void)lookup.release();  // the resolver still writes to it: leave it be
-      return ConnectFailure{"timed out", fmt::format("resolving '{}' took longer than the time allowed", host)};
+      if (cancelled == EAI_NOTCANCELED)
+        (void)lookup.release();  // the resolver still writes to it: leave it be
+      return ConnectFailure{"timed out",
+                            fmt::format("resolving '{}' took longer than the time allowed", host)};
     }
   }
 }
@@ -138,7 +145,8 @@ std::variant<addrinfo*, ConnectFailure> resolve(const std::string& host, const s
 }  // namespace
 
 std::variant<Connected, ConnectFailure> connect_to(const std::string& host, int port,
-                                                   const std::vector<HostOverride>& overrides, const Deadline& deadline) {
+                                                   const std::vector<HostOverride>& overrides,
+                                                   const Deadline& deadline) {
   std::string lookup = host;
   for (const HostOverride& entry : overrides) {
     if (entry.port == port && strcasecmp(entry.host.c_str(), host.c_str()) == 0) lookup = entry.address;
@@ -156,7 +164,8 @@ std::variant<Connected, ConnectFailure> connect_to(const std::string& host, int 
   std::vector<std::string> tried;  // every address and why it failed, for the report
   for (const addrinfo* address = list.get(); address != nullptr; address = address->ai_next) {
     auto attempt = connect_one(*address, deadline);
-    if (auto* socket = std::get_if<Socket>(&attempt)) return Connected{std::move(*socket), format_address(address->ai_addr)};
+    if (auto* socket = std::get_if<Socket>(&attempt))
+      return Connected{std::move(*socket), format_address(address->ai_addr)};
     last = std::get<ConnectFailure>(attempt);
     tried.push_back(fmt::format("{} ({})", format_address(address->ai_addr), last.detail));
     if (deadline.passed()) break;
@@ -189,7 +198,8 @@ HostOverride parse_host_override(const std::string& text) {
   const bool address_ok = inet_pton(AF_INET, entry.address.c_str(), &scratch) == 1 ||
                           inet_pton(AF_INET6, entry.address.c_str(), &scratch) == 1;
   if (entry.host.empty() || entry.port < 1 || entry.port > 65535 || !address_ok) {
-    throw Error(Errc::Usage, fmt::format("--resolve '{}': expected HOST:PORT:ADDRESS with a numeric address", text),
+    throw Error(Errc::Usage,
+                fmt::format("--resolve '{}': expected HOST:PORT:ADDRESS with a numeric address", text),
                 "e.g. --resolve localhost:5000:127.0.0.1");
   }
   return entry;

@@ -4,8 +4,8 @@
 
 #include <chrono>
 #include <optional>
-#include <variant>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "krtool/client/test_client.hpp"
@@ -57,7 +57,8 @@ struct Connected {
 // connect_to resolves host (or takes the --resolve override) and tries each address in turn; the
 // socket it returns is non-blocking. On failure it returns the failure of the last address tried.
 std::variant<Connected, ConnectFailure> connect_to(const std::string& host, int port,
-                                                   const std::vector<HostOverride>& overrides, const Deadline& deadline);
+                                                   const std::vector<HostOverride>& overrides,
+                                                   const Deadline& deadline);
 
 // wait_for waits until fd is readable (or writable) or the deadline passes; false on the deadline.
 bool wait_for(int fd, bool writable, const Deadline& deadline);

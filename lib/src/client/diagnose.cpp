@@ -1,10 +1,11 @@
 #include "client/diagnose.hpp"
-#include "util/text.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
+
+#include "util/text.hpp"
 
 namespace krtool::client {
 
@@ -34,35 +35,43 @@ std::string alert_text(const std::optional<Alert>& alert) {
 // Each classify_* function below decides one stage and fills the diagnosis.
 class Diagnoser {
  public:
-  Diagnoser(const Facts& facts, TestClientReport& report) : facts_(facts), report_(report), tls_(report.tls) {}
+  Diagnoser(const Facts& facts, TestClientReport& report)
+      : facts_(facts), report_(report), tls_(report.tls) {}
 
   void run() {
     if (facts_.unusable) return unusable();
     if (facts_.connect_failure) return connect_failed();
     if (facts_.handshake_failed) return handshake_failed();
     if (facts_.verdict_failed) return tls_rejection();
-    if (facts_.exchange && facts_.exchange->stage != ExchangeStage::Done && !report_.http.received) return no_response();
+    if (facts_.exchange && facts_.exchange->stage != ExchangeStage::Done && !report_.http.received)
+      return no_response();
     http_response();
   }
 
   void add_notes() {
     const std::optional<LocalCertificate>& local = facts_.local;
     if (tls_.issuer_acceptable == false && local && tls_.client_certificate_sent) {
-      note(fmt::format(
-          "the server named the CAs it accepts ({}) and the issuer of '{}' is not among them: krtool sent the "
-          "certificate anyway, but browsers, Go and .NET would have sent none",
-          quoted_list(tls_.acceptable_cas), local->summary.subject));
+      note(
+          fmt::format("the server named the CAs it accepts ({}) and the issuer of '{}' is not among them: "
+                      "krtool sent the "
+                      "certificate anyway, but browsers, Go and .NET would have sent none",
+                      quoted_list(tls_.acceptable_cas), local->summary.subject));
     }
     if (local && tls_.handshake_completed && !tls_.client_certificate_requested) {
-      note(fmt::format("the server did not ask for a client certificate, so '{}' was not sent", local->summary.subject));
+      note(fmt::format("the server did not ask for a client certificate, so '{}' was not sent",
+                       local->summary.subject));
     }
     if (facts_.insecure && !tls_.server_verify_error.empty()) {
-      note(fmt::format("the server's certificate did not verify and -k ignored it: {}", tls_.server_verify_error));
+      note(fmt::format("the server's certificate did not verify and -k ignored it: {}",
+                       tls_.server_verify_error));
     }
     if (local && report_.outcome != Outcome::ClientCertUnusable) {
       const int alert = tls_.alert ? tls_.alert->code : 0;  // 45 and 43 already say what the notes would
-      if (local->expired && alert != 45) note(fmt::format("your certificate '{}' expired on {}", local->summary.subject, local->summary.not_after));
-      if (local->not_yet_valid) note(fmt::format("your certificate '{}' is not valid yet", local->summary.subject));
+      if (local->expired && alert != 45)
+        note(fmt::format("your certificate '{}' expired on {}", local->summary.subject,
+                         local->summary.not_after));
+      if (local->not_yet_valid)
+        note(fmt::format("your certificate '{}' is not valid yet", local->summary.subject));
       if (!local->client_auth_usable && alert != 43) {
         note(fmt::format("your certificate '{}' cannot authenticate a client: its extended key usage is {}",
                          local->summary.subject, quoted_list(local->purposes)));
@@ -82,24 +91,27 @@ class Diagnoser {
 
   void unusable() {
     set(Outcome::ClientCertUnusable, "local", facts_.unusable->first,
-        facts_.unusable->second.empty() ? "check --cert, --key and the password flags" : facts_.unusable->second);
+        facts_.unusable->second.empty() ? "check --cert, --key and the password flags"
+                                        : facts_.unusable->second);
   }
 
   void connect_failed() {
     const ConnectFailure& failure = *facts_.connect_failure;
     std::string fix;
     if (failure.what == "connection refused") {
-      fix = fmt::format("nothing listens on port {}: start the server (krtool serve --port {}) or correct the URL's port",
-                        facts_.url.port, facts_.url.port);
+      fix = fmt::format(
+          "nothing listens on port {}: start the server (krtool serve --port {}) or correct the URL's port",
+          facts_.url.port, facts_.url.port);
     } else if (failure.what == "could not resolve") {
-      fix = fmt::format("check the host name, or map it to an address with --resolve {}:{}:127.0.0.1", facts_.url.host,
-                        facts_.url.port);
+      fix = fmt::format("check the host name, or map it to an address with --resolve {}:{}:127.0.0.1",
+                        facts_.url.host, facts_.url.port);
     } else if (failure.what == "timed out") {
       fix = "check the address and any firewall in between, or allow more time with --timeout SECONDS";
     } else {
       fix = "check the address and the network";
     }
-    set(Outcome::ConnectFailed, "tcp", fmt::format("{} connecting to {}: {}", failure.what, server(), failure.detail), fix);
+    set(Outcome::ConnectFailed, "tcp",
+        fmt::format("{} connecting to {}: {}", failure.what, server(), failure.detail), fix);
   }
 
   bool looks_like_plain_http() const {
@@ -117,7 +129,8 @@ class Diagnoser {
     if (alert && !alert->from_server) {
       if (!tls_.server_verify_error.empty()) return server_untrusted();
       return set(Outcome::HandshakeFailed, "tls",
-                 fmt::format("krtool ended the handshake with alert {} {}: {}", alert->code, alert->name, tls_.failure),
+                 fmt::format("krtool ended the handshake with alert {} {}: {}", alert->code, alert->name,
+                             tls_.failure),
                  "run with -v to see the handshake, and compare the server's TLS settings with --tls-max");
     }
     if (!alert && (looks_like_plain_http() || looks_like_other_protocol() ||
@@ -125,13 +138,15 @@ class Diagnoser {
       return not_tls();
     }
     if (facts_.handshake_timed_out) {
-      return set(Outcome::ConnectFailed, "tcp",
-                 facts_.bytes_received == 0
-                     ? fmt::format("timed out waiting for the TLS handshake: {} accepted the connection but never answered "
-                                   "the ClientHello",
-                                   server())
-                     : fmt::format("timed out in the middle of the TLS handshake with {}", server()),
-                 "check that the port speaks TLS, or allow more time with --timeout SECONDS");
+      return set(
+          Outcome::ConnectFailed, "tcp",
+          facts_.bytes_received == 0
+              ? fmt::format(
+                    "timed out waiting for the TLS handshake: {} accepted the connection but never answered "
+                    "the ClientHello",
+                    server())
+              : fmt::format("timed out in the middle of the TLS handshake with {}", server()),
+          "check that the port speaks TLS, or allow more time with --timeout SECONDS");
     }
     tls_rejection();
   }
@@ -140,7 +155,9 @@ class Diagnoser {
     std::string how;
     if (facts_.first_bytes.rfind("HTTP/", 0) == 0) {
       how = fmt::format("it answered the TLS ClientHello in plain HTTP{}",
-                        facts_.plain_http_answer.empty() ? "" : "; a plain HTTP request gets '" + facts_.plain_http_answer + "'");
+                        facts_.plain_http_answer.empty()
+                            ? ""
+                            : "; a plain HTTP request gets '" + facts_.plain_http_answer + "'");
     } else if (!facts_.plain_http_answer.empty()) {
       how = fmt::format("it closed the connection on the TLS ClientHello, and a plain HTTP request gets '{}'",
                         facts_.plain_http_answer);
@@ -157,19 +174,22 @@ class Diagnoser {
 
   void server_untrusted() {
     const std::string& error = tls_.server_verify_error;
-    const std::string certificate = tls_.server_certificate
-                                        ? fmt::format("'{}' (issued by '{}')", tls_.server_certificate->subject,
-                                                      tls_.server_certificate->issuer)
-                                        : std::string("(none)");
+    const std::string certificate =
+        tls_.server_certificate ? fmt::format("'{}' (issued by '{}')", tls_.server_certificate->subject,
+                                              tls_.server_certificate->issuer)
+                                : std::string("(none)");
     std::string fix;
     if (error.find("mismatch") != std::string::npos) {
-      fix = fmt::format("call the server by a name its certificate holds, or give that name with --servername NAME "
-                        "(and --resolve NAME:{}:ADDRESS); a krtool --development or --self-signed certificate names "
-                        "localhost, 127.0.0.1 and ::1",
-                        facts_.url.port);
+      fix = fmt::format(
+          "call the server by a name its certificate holds, or give that name with --servername NAME "
+          "(and --resolve NAME:{}:ADDRESS); a krtool --development or --self-signed certificate names "
+          "localhost, 127.0.0.1 and ::1",
+          facts_.url.port);
     } else {
-      fix = "trust the server's issuer with --cacert FILE (for krtool serve --self-signed, start it with --export-root "
-            "FILE and pass that file), or skip the check with -k for development only";
+      fix =
+          "trust the server's issuer with --cacert FILE (for krtool serve --self-signed, start it with "
+          "--export-root "
+          "FILE and pass that file), or skip the check with -k for development only";
     }
     set(Outcome::ServerCertUntrusted, "tls",
         fmt::format("krtool could not verify the server's certificate {}: {}", certificate, error), fix);
@@ -179,9 +199,9 @@ class Diagnoser {
   void tls_rejection() {
     const std::optional<Alert>& alert = tls_.alert;
     const bool late = alert ? alert->after_handshake : facts_.verdict_failed || tls_.handshake_completed;
-    const std::string when =
-        late ? " after the handshake (TLS 1.3 delivers the server's verdict on the client certificate with the first read)"
-             : "";
+    const std::string when = late ? " after the handshake (TLS 1.3 delivers the server's verdict on the "
+                                    "client certificate with the first read)"
+                                  : "";
     if (tls_.client_certificate_sent) return certificate_rejected(when);
     if (tls_.client_certificate_requested) return certificate_required(when);
     handshake_refused();
@@ -196,17 +216,22 @@ class Diagnoser {
     switch (code) {
       case 48:  // unknown_ca
         why = fmt::format("it does not trust the issuer '{}'{}", issuer, self_signed ? " (self-signed)" : "");
-        fix = self_signed
-                  ? "trust the certificate on the server (krtool serve --trust-ca FILE; nginx ssl_client_certificate; "
-                    "openssl s_server -CAfile), or for development use --client-cert-validation AllowSelfSignedForDevelopment"
-                  : fmt::format("trust the issuer on the server (krtool serve --trust-ca FILE with '{}'), or present a "
-                                "certificate issued by a CA it accepts ({})",
-                                issuer, quoted_list(tls_.acceptable_cas));
+        fix =
+            self_signed
+                ? "trust the certificate on the server (krtool serve --trust-ca FILE; nginx "
+                  "ssl_client_certificate; "
+                  "openssl s_server -CAfile), or for development use --client-cert-validation "
+                  "AllowSelfSignedForDevelopment"
+                : fmt::format(
+                      "trust the issuer on the server (krtool serve --trust-ca FILE with '{}'), or present a "
+                      "certificate issued by a CA it accepts ({})",
+                      issuer, quoted_list(tls_.acceptable_cas));
         break;
       case 45:  // certificate_expired
-        why = local && local->not_yet_valid ? "the certificate is not valid yet"
-                                            : fmt::format("the certificate or its chain is outside its validity period{}",
-                                                          local ? " (valid until " + local->summary.not_after + ")" : "");
+        why = local && local->not_yet_valid
+                  ? "the certificate is not valid yet"
+                  : fmt::format("the certificate or its chain is outside its validity period{}",
+                                local ? " (valid until " + local->summary.not_after + ")" : "");
         fix = "make a new certificate (krtool new-selfsigned --purpose client ...), or check the clocks";
         break;
       case 44:  // certificate_revoked
@@ -219,10 +244,14 @@ class Diagnoser {
         fix = "make it with the clientAuth extended key usage (krtool new-selfsigned --purpose client)";
         break;
       case 42:  // bad_certificate
-        why = "its validation callback refused the certificate, even though it may chain correctly (krtool serve "
-              "answers bad_certificate when --client-cert-validation or validation code says no)";
-        fix = "see which policy rejected it, and why, in the server's log ('tls: rejected client certificate ... by "
-              "POLICY'), then change the certificate or the policy";
+        why =
+            "its validation callback refused the certificate, even though it may chain correctly (krtool "
+            "serve "
+            "answers bad_certificate when --client-cert-validation or validation code says no)";
+        fix =
+            "see which policy rejected it, and why, in the server's log ('tls: rejected client certificate "
+            "... by "
+            "POLICY'), then change the certificate or the policy";
         break;
       case 51:  // decrypt_error
         why = "the signature that proves possession of the key did not verify";
@@ -235,28 +264,33 @@ class Diagnoser {
     }
     set(Outcome::ClientCertRejected, "tls",
         fmt::format("the server's TLS layer rejected the certificate '{}' ({}){}: {}", subject(),
-                    tls_.alert ? fmt::format("alert {} {}", tls_.alert->code, tls_.alert->name) : "no alert", when, why),
+                    tls_.alert ? fmt::format("alert {} {}", tls_.alert->code, tls_.alert->name) : "no alert",
+                    when, why),
         fix);
   }
 
   void certificate_required(const std::string& when) {
-    std::string cause = fmt::format("the server requires a client certificate and none was sent; it ended the connection {}{}",
-                                    alert_text(tls_.alert), when);
+    std::string cause = fmt::format(
+        "the server requires a client certificate and none was sent; it ended the connection {}{}",
+        alert_text(tls_.alert), when);
     if (facts_.local) {
-      cause += fmt::format(" (krtool held '{}' but OpenSSL found no signature algorithm that both it and the server accept)",
-                           facts_.local->summary.subject);
+      cause += fmt::format(
+          " (krtool held '{}' but OpenSSL found no signature algorithm that both it and the server accept)",
+          facts_.local->summary.subject);
     }
     set(Outcome::ClientCertRequired, "tls", cause,
-        fmt::format("give --cert FILE (with --key FILE for PEM); the server accepts certificates issued by {}",
-                    tls_.acceptable_cas.empty() ? std::string("any CA it trusts (it named none)")
-                                                : quoted_list(tls_.acceptable_cas)));
+        fmt::format(
+            "give --cert FILE (with --key FILE for PEM); the server accepts certificates issued by {}",
+            tls_.acceptable_cas.empty() ? std::string("any CA it trusts (it named none)")
+                                        : quoted_list(tls_.acceptable_cas)));
   }
 
   void handshake_refused() {
     const int code = tls_.alert ? tls_.alert->code : 0;
     std::string why, fix;
     if (code == 70) {
-      why = fmt::format("no TLS version in common (krtool offered TLS 1.2{})", facts_.tls_max == "1.2" ? " only" : " and 1.3");
+      why = fmt::format("no TLS version in common (krtool offered TLS 1.2{})",
+                        facts_.tls_max == "1.2" ? " only" : " and 1.3");
       fix = "allow a version the server speaks (--tls-max, or the server's --ssl-protocols)";
     } else if (code == 40 || code == 71) {
       why = "no cipher suite or signature algorithm in common";
@@ -269,8 +303,8 @@ class Diagnoser {
       fix = "look at the server's log; run with -v to see the handshake";
     }
     set(Outcome::HandshakeFailed, "tls",
-        fmt::format("the TLS handshake with {} failed {} before any client certificate was asked for: {}", server(),
-                    alert_text(tls_.alert), why),
+        fmt::format("the TLS handshake with {} failed {} before any client certificate was asked for: {}",
+                    server(), alert_text(tls_.alert), why),
         fix);
   }
 
@@ -278,19 +312,22 @@ class Diagnoser {
     const ExchangeResult& exchange = *facts_.exchange;
     if (tls_.alert && tls_.alert->from_server) return tls_rejection();
     if (exchange.stage == ExchangeStage::Malformed) {
-      return set(Outcome::HttpStatus, "http", fmt::format("{} answered, but not in HTTP: {}", server(), exchange.failure),
+      return set(Outcome::HttpStatus, "http",
+                 fmt::format("{} answered, but not in HTTP: {}", server(), exchange.failure),
                  "check that the URL points at an HTTP server");
     }
-    if (!exchange.timed_out && facts_.url.tls && tls_.protocol == "TLSv1.3" && tls_.client_certificate_requested &&
-        !tls_.server_accepted) {
+    if (!exchange.timed_out && facts_.url.tls && tls_.protocol == "TLSv1.3" &&
+        tls_.client_certificate_requested && !tls_.server_accepted) {
       return tls_rejection();  // a TLS 1.3 verdict whose alert was lost to the connection's reset
     }
     if (!facts_.url.tls) {
-      return set(Outcome::ConnectFailed, "tcp",
-                 fmt::format("{} gave no HTTP answer: {}", server(), exchange.failure),
-                 fmt::format("if the port speaks TLS, use https://{}{}", facts_.url.authority, facts_.url.target));
+      return set(
+          Outcome::ConnectFailed, "tcp",
+          fmt::format("{} gave no HTTP answer: {}", server(), exchange.failure),
+          fmt::format("if the port speaks TLS, use https://{}{}", facts_.url.authority, facts_.url.target));
     }
-    set(Outcome::ConnectFailed, "tcp", fmt::format("no HTTP response from {}: {}", server(), exchange.failure),
+    set(Outcome::ConnectFailed, "tcp",
+        fmt::format("no HTTP response from {}: {}", server(), exchange.failure),
         exchange.timed_out ? "allow more time with --timeout SECONDS, or look at the server's log"
                            : "look at the server's log");
   }
@@ -309,36 +346,48 @@ class Diagnoser {
     if (status_expected()) {
       if (facts_.exchange && facts_.exchange->stage == ExchangeStage::Incomplete) {
         return set(Outcome::HttpStatus, "http",
-                   fmt::format("the server answered {} but the body did not arrive whole: {}", status, facts_.exchange->failure),
+                   fmt::format("the server answered {} but the body did not arrive whole: {}", status,
+                               facts_.exchange->failure),
                    "look at the server's log");
       }
-      return set(Outcome::Ok, "http", fmt::format("the server answered {} (expected {})", status, expectation()), "");
+      return set(Outcome::Ok, "http",
+                 fmt::format("the server answered {} (expected {})", status, expectation()), "");
     }
     if (http.status == 400 && http.body.find("No required SSL certificate was sent") != std::string::npos) {
-      return set(Outcome::ClientCertRequired, "tls",
-                 "the server (nginx, ssl_verify_client on) requires a client certificate and none was sent; nginx says so "
-                 "with '400 No required SSL certificate was sent' rather than by failing the handshake",
-                 fmt::format("give --cert FILE (with --key FILE for PEM); nginx accepts certificates issued by {}",
-                             quoted_list(tls_.acceptable_cas)));
+      return set(
+          Outcome::ClientCertRequired, "tls",
+          "the server (nginx, ssl_verify_client on) requires a client certificate and none was sent; nginx "
+          "says so "
+          "with '400 No required SSL certificate was sent' rather than by failing the handshake",
+          fmt::format("give --cert FILE (with --key FILE for PEM); nginx accepts certificates issued by {}",
+                      quoted_list(tls_.acceptable_cas)));
     }
     if (http.status == 400 && http.body.find("The SSL certificate error") != std::string::npos) {
       return nginx_rejected();
     }
-    if (http.status == 400 && http.body.find("plain HTTP request was sent to HTTPS port") != std::string::npos) {
-      return set(Outcome::HttpStatus, "http", fmt::format("{} speaks HTTPS, and the request went in plain HTTP", server()),
+    if (http.status == 400 &&
+        http.body.find("plain HTTP request was sent to HTTPS port") != std::string::npos) {
+      return set(Outcome::HttpStatus, "http",
+                 fmt::format("{} speaks HTTPS, and the request went in plain HTTP", server()),
                  fmt::format("use https://{}{}", facts_.url.authority, facts_.url.target));
     }
     if (http.status == 401) return unauthorized();
     if (http.status == 403) {
-      return set(Outcome::HttpStatus, "http",
-                 fmt::format("403 Forbidden: an authorization policy refused the request; {}", certificate_story()),
-                 "check the route's authorization policy on the server");
+      return set(
+          Outcome::HttpStatus, "http",
+          fmt::format("403 Forbidden: an authorization policy refused the request; {}", certificate_story()),
+          "check the route's authorization policy on the server");
     }
     std::string fix = "look at the server's log";
-    if (http.status == 404) fix = "check the path; krtool serve's default routes are GET /info, /secure/cert/hello and /secure/cert/info";
+    if (http.status == 404)
+      fix =
+          "check the path; krtool serve's default routes are GET /info, /secure/cert/hello and "
+          "/secure/cert/info";
     if (http.status == 405) fix = "check the method (-X)";
-    if (http.status >= 200 && http.status < 400) fix = fmt::format("if {} is right, say so with --expect-status {}", http.status, http.status);
-    set(Outcome::HttpStatus, "http", fmt::format("the server answered {}, expected {}", status, expectation()), fix);
+    if (http.status >= 200 && http.status < 400)
+      fix = fmt::format("if {} is right, say so with --expect-status {}", http.status, http.status);
+    set(Outcome::HttpStatus, "http",
+        fmt::format("the server answered {}, expected {}", status, expectation()), fix);
   }
 
   void nginx_rejected() {
@@ -353,19 +402,24 @@ class Diagnoser {
       why = ": it lacks the clientAuth extended key usage";
     }
     set(Outcome::ClientCertRejected, "tls",
-        fmt::format("the server (nginx) could not verify the certificate '{}' and answered '400 The SSL certificate error'{}; "
+        fmt::format("the server (nginx) could not verify the certificate '{}' and answered '400 The SSL "
+                    "certificate error'{}; "
                     "nginx's error log has the exact reason",
                     subject(), why),
-        fmt::format("add the certificate's issuer to nginx's ssl_client_certificate (or ssl_trusted_certificate), or "
-                    "present a certificate issued by {}",
-                    quoted_list(tls_.acceptable_cas)));
+        fmt::format(
+            "add the certificate's issuer to nginx's ssl_client_certificate (or ssl_trusted_certificate), or "
+            "present a certificate issued by {}",
+            quoted_list(tls_.acceptable_cas)));
   }
 
   // certificate_story says what happened to the client certificate at the TLS layer, for a 401 or 403.
   std::string certificate_story() const {
-    if (!facts_.url.tls) return "the request went over plain HTTP, where no client certificate can be presented";
-    if (!tls_.client_certificate_requested) return "the TLS layer did not ask for a client certificate and none was sent";
-    if (!tls_.client_certificate_sent) return "the TLS layer asked for a client certificate and none was sent";
+    if (!facts_.url.tls)
+      return "the request went over plain HTTP, where no client certificate can be presented";
+    if (!tls_.client_certificate_requested)
+      return "the TLS layer did not ask for a client certificate and none was sent";
+    if (!tls_.client_certificate_sent)
+      return "the TLS layer asked for a client certificate and none was sent";
     return fmt::format("the TLS layer asked for a client certificate and accepted '{}'", subject());
   }
 
@@ -376,34 +430,43 @@ class Diagnoser {
     if (challenge != nullptr && !challenge->empty()) {
       const std::string scheme = challenge->substr(0, challenge->find(' '));
       if (lower(scheme) != "certificate") {
-        return set(Outcome::HttpStatus, "http",
-                   fmt::format("401 Unauthorized: the server asks for '{}' authentication (WWW-Authenticate: {}), not "
-                               "(only) a client certificate; {}",
-                               scheme, *challenge, certificate_story()),
-                   fmt::format("send the credentials the {} scheme expects, e.g. -H 'Authorization: {} ...'", scheme, scheme));
+        return set(
+            Outcome::HttpStatus, "http",
+            fmt::format(
+                "401 Unauthorized: the server asks for '{}' authentication (WWW-Authenticate: {}), not "
+                "(only) a client certificate; {}",
+                scheme, *challenge, certificate_story()),
+            fmt::format("send the credentials the {} scheme expects, e.g. -H 'Authorization: {} ...'", scheme,
+                        scheme));
       }
     }
     if (!facts_.url.tls) {
-      return set(Outcome::HttpStatus, "http",
-                 "401 Unauthorized: the request went over plain HTTP, where no client certificate can be presented",
-                 fmt::format("call the server's HTTPS endpoint (https://...); krtool serve speaks HTTPS with --cert FILE or "
-                             "--self-signed"));
+      return set(
+          Outcome::HttpStatus, "http",
+          "401 Unauthorized: the request went over plain HTTP, where no client certificate can be presented",
+          fmt::format(
+              "call the server's HTTPS endpoint (https://...); krtool serve speaks HTTPS with --cert FILE or "
+              "--self-signed"));
     }
     if (!tls_.client_certificate_requested) {
       return set(Outcome::HttpStatus, "http",
-                 "401 Unauthorized: the route needs a client certificate, but the server's TLS layer never asked for one, "
+                 "401 Unauthorized: the route needs a client certificate, but the server's TLS layer never "
+                 "asked for one, "
                  "so none could be sent",
                  "let the TLS layer ask: krtool serve --client-cert-mode allow or require (Kestrun: "
                  "-ClientCertificateMode AllowCertificate or RequireCertificate)");
     }
     if (!tls_.client_certificate_sent) {
       return set(Outcome::HttpStatus, "http",
-                 "401 Unauthorized: the server asked for a client certificate and none was sent; its TLS layer allowed "
+                 "401 Unauthorized: the server asked for a client certificate and none was sent; its TLS "
+                 "layer allowed "
                  "that, but the route's authentication scheme needs one",
                  "give --cert FILE (with --key FILE for PEM)");
     }
     std::string cause = fmt::format(
-        "401 Unauthorized: the TLS layer accepted the certificate '{}', but the HTTP authentication scheme refused it", subject());
+        "401 Unauthorized: the TLS layer accepted the certificate '{}', but the HTTP authentication scheme "
+        "refused it",
+        subject());
     if (reason) cause += fmt::format(": {}", *reason);
     set(Outcome::HttpStatus, "http", cause, auth_fix(reason ? lower(*reason) : std::string()));
   }
@@ -420,11 +483,15 @@ class Diagnoser {
     if (reason.find("not allowed: chained") != std::string::npos) {
       return "the scheme accepts only self-signed certificates: --allowed-certificate-types chained or all";
     }
-    if (reason.find("validity") != std::string::npos || (reason.empty() && local && (local->expired || local->not_yet_valid))) {
-      return "make a certificate that is valid now, or (development only) krtool serve --no-validate-validity-period";
+    if (reason.find("validity") != std::string::npos ||
+        (reason.empty() && local && (local->expired || local->not_yet_valid))) {
+      return "make a certificate that is valid now, or (development only) krtool serve "
+             "--no-validate-validity-period";
     }
-    if (reason.find("client authentication usage") != std::string::npos || (reason.empty() && local && !local->client_auth_usable)) {
-      return "make the certificate with the clientAuth extended key usage (krtool new-selfsigned --purpose client), or "
+    if (reason.find("client authentication usage") != std::string::npos ||
+        (reason.empty() && local && !local->client_auth_usable)) {
+      return "make the certificate with the clientAuth extended key usage (krtool new-selfsigned --purpose "
+             "client), or "
              "krtool serve --no-validate-certificate-use";
     }
     if (reason.find("revocation") != std::string::npos) {
@@ -434,8 +501,10 @@ class Diagnoser {
     if (reason.find("chain") != std::string::npos) {
       return "the scheme's trust differs from the TLS layer's: give the issuer with --auth-trust-ca FILE";
     }
-    return "the usual causes: the route names another scheme than the one that read the certificate (Kestrun: "
-           "-AuthenticationScheme and -AuthorizationScheme must match), then in the scheme's order the certificate "
+    return "the usual causes: the route names another scheme than the one that read the certificate "
+           "(Kestrun: "
+           "-AuthenticationScheme and -AuthorizationScheme must match), then in the scheme's order the "
+           "certificate "
            "type (--allowed-certificate-types), the validity period, the clientAuth usage, the chain "
            "(--auth-trust-ca) and revocation (--revocation-mode, online by default); start krtool serve with "
            "--diagnostics to be told which";

@@ -1,8 +1,7 @@
 #include "client/http_exchange.hpp"
 
-#include <http_parser.h>
-
 #include <fmt/format.h>
+#include <http_parser.h>
 
 #include <algorithm>
 #include <array>
@@ -101,7 +100,8 @@ std::string build_request(const Url& url, const TestClientOptions& options) {
   if (options.data && !has_header(options, "Content-Type")) {
     request += "Content-Type: application/x-www-form-urlencoded\r\n";
   }
-  const bool framed_by_user = has_header(options, "Content-Length") || has_header(options, "Transfer-Encoding");
+  const bool framed_by_user =
+      has_header(options, "Content-Length") || has_header(options, "Transfer-Encoding");
   if (options.data && !framed_by_user) request += fmt::format("Content-Length: {}\r\n", options.data->size());
   if (!has_header(options, "Connection")) request += "Connection: close\r\n";
   for (const auto& [name, value] : options.headers) request += fmt::format("{}: {}\r\n", name, value);
@@ -110,8 +110,8 @@ std::string build_request(const Url& url, const TestClientOptions& options) {
   return request;
 }
 
-ExchangeResult exchange(Stream& stream, const std::string& request, bool head_request, std::size_t max_body_bytes,
-                        HttpReport& response, const Deadline& deadline) {
+ExchangeResult exchange(Stream& stream, const std::string& request, bool head_request,
+                        std::size_t max_body_bytes, HttpReport& response, const Deadline& deadline) {
   ExchangeResult result;
   if (!stream.write_all(request, deadline)) {
     result.stage = ExchangeStage::SendFailed;
@@ -137,7 +137,8 @@ ExchangeResult exchange(Stream& stream, const std::string& request, bool head_re
       return result;
     }
     // A zero-length execute tells the parser the stream ended, which completes a close-delimited body.
-    const std::size_t used = http_parser_execute(&parser, &kSettings, buffer.data(), static_cast<std::size_t>(got));
+    const std::size_t used =
+        http_parser_execute(&parser, &kSettings, buffer.data(), static_cast<std::size_t>(got));
     if (HTTP_PARSER_ERRNO(&parser) != HPE_OK && got == 0) {  // the stream ended in the middle of a response
       result.stage = response.received ? ExchangeStage::Incomplete : ExchangeStage::NoResponse;
       result.failure = "the server closed the connection in the middle of the response";
@@ -145,7 +146,8 @@ ExchangeResult exchange(Stream& stream, const std::string& request, bool head_re
     }
     if (HTTP_PARSER_ERRNO(&parser) != HPE_OK) {
       result.stage = response.received ? ExchangeStage::Incomplete : ExchangeStage::Malformed;
-      result.failure = fmt::format("the response is not valid HTTP: {}", http_errno_description(HTTP_PARSER_ERRNO(&parser)));
+      result.failure = fmt::format("the response is not valid HTTP: {}",
+                                   http_errno_description(HTTP_PARSER_ERRNO(&parser)));
       return result;
     }
     (void)used;

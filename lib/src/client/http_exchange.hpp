@@ -14,11 +14,11 @@ namespace krtool::client {
 using http::Url;
 
 enum class ExchangeStage {
-  Done,          // a whole response arrived
-  SendFailed,    // the request could not be sent
-  NoResponse,    // the connection ended, failed or timed out before a status line
-  Incomplete,    // the response started but did not finish (the report keeps what came)
-  Malformed,     // the bytes are not HTTP
+  Done,        // a whole response arrived
+  SendFailed,  // the request could not be sent
+  NoResponse,  // the connection ended, failed or timed out before a status line
+  Incomplete,  // the response started but did not finish (the report keeps what came)
+  Malformed,   // the bytes are not HTTP
 };
 
 struct ExchangeResult {
@@ -31,7 +31,7 @@ struct ExchangeResult {
 // form-urlencoded body unless -X or -H say otherwise), Connection: close.
 std::string build_request(const Url& url, const TestClientOptions& options);
 
-ExchangeResult exchange(Stream& stream, const std::string& request, bool head_request, std::size_t max_body_bytes,
-                        HttpReport& response, const Deadline& deadline);
+ExchangeResult exchange(Stream& stream, const std::string& request, bool head_request,
+                        std::size_t max_body_bytes, HttpReport& response, const Deadline& deadline);
 
 }  // namespace krtool::client

@@ -47,7 +47,8 @@ nlohmann::json tls_json(const TlsReport& tls) {
   nlohmann::json server = certificate_json(tls.server_certificate);
   if (!server.is_null()) {
     server["verified"] = tls.server_certificate_verified;
-    server["verifyError"] = tls.server_verify_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(tls.server_verify_error);
+    server["verifyError"] =
+        tls.server_verify_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(tls.server_verify_error);
   }
   nlohmann::json alert = nullptr;
   if (tls.alert) {
@@ -64,7 +65,8 @@ nlohmann::json tls_json(const TlsReport& tls) {
           {"acceptableCAs", tls.acceptable_cas},
           {"clientCertificate", certificate_json(tls.client_certificate)},
           {"clientCertificateSent", tls.client_certificate_sent},
-          {"issuerAcceptable", tls.issuer_acceptable ? nlohmann::json(*tls.issuer_acceptable) : nlohmann::json(nullptr)},
+          {"issuerAcceptable",
+           tls.issuer_acceptable ? nlohmann::json(*tls.issuer_acceptable) : nlohmann::json(nullptr)},
           {"alert", alert},
           {"failure", tls.failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(tls.failure)}};
 }
@@ -92,11 +94,13 @@ nlohmann::json to_json(const TestClientReport& report) {
           {"body", report.http.received ? nlohmann::json(report.http.body) : nlohmann::json(nullptr)},
           {"bodyTruncated", report.http.body_truncated},
           {"headers", headers},
-          {"connectedTo", report.connected_to.empty() ? nlohmann::json(nullptr) : nlohmann::json(report.connected_to)},
+          {"connectedTo",
+           report.connected_to.empty() ? nlohmann::json(nullptr) : nlohmann::json(report.connected_to)},
           {"diagnosis",
            {{"layer", report.diagnosis.layer},
             {"cause", report.diagnosis.cause},
-            {"fix", ok || report.diagnosis.fix.empty() ? nlohmann::json(nullptr) : nlohmann::json(report.diagnosis.fix)}}},
+            {"fix", ok || report.diagnosis.fix.empty() ? nlohmann::json(nullptr)
+                                                       : nlohmann::json(report.diagnosis.fix)}}},
           {"notes", report.notes},
           {"tls", tls_json(report.tls)}};
 }

@@ -1,8 +1,9 @@
 #include "client/stream.hpp"
 
+#include <sys/socket.h>
+
 #include <cerrno>
 #include <cstring>
-#include <sys/socket.h>
 
 namespace krtool::client {
 

@@ -6,9 +6,8 @@
 // still loaded, and a folder without hash links (other layouts) falls back to OpenSSL's defaults.
 #include "client/system_trust.hpp"
 
-#include <openssl/x509.h>
-
 #include <fmt/format.h>
+#include <openssl/x509.h>
 
 #include <cctype>
 #include <cstdlib>
@@ -64,7 +63,8 @@ void use_system_trust(SSL_CTX* context) {
                 fmt::format("using the system's trusted CAs in {}", folders));
   const char* bundle = std::getenv(X509_get_default_cert_file_env());
   if (bundle != nullptr && *bundle != '\0' && X509_STORE_load_file(store, bundle) != 1) {
-    ossl::fail(Errc::Input, fmt::format("loading the CA bundle {}={}", X509_get_default_cert_file_env(), bundle),
+    ossl::fail(Errc::Input,
+               fmt::format("loading the CA bundle {}={}", X509_get_default_cert_file_env(), bundle),
                "point it at a PEM file of CA certificates, unset it, or pass --cacert FILE");
   }
 }

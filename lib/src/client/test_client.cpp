@@ -1,10 +1,9 @@
 // run_test_client: the order of the layers, and the evidence each one leaves for the diagnosis.
 #include "krtool/client/test_client.hpp"
 
+#include <fmt/format.h>
 #include <pthread.h>
 #include <signal.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 
@@ -34,7 +33,8 @@ void check_request_options(const TestClientOptions& options) {
   const auto bad = [](std::string_view text) { return text.find_first_of("\r\n") != std::string_view::npos; };
   for (const auto& [name, value] : options.headers) {
     if (name.empty() || bad(name) || bad(value) || name.find_first_of(" \t:") != std::string::npos) {
-      throw Error(Errc::Usage, fmt::format("-H '{}: {}': not a valid header", name, value), "give -H 'Name: value'");
+      throw Error(Errc::Usage, fmt::format("-H '{}: {}': not a valid header", name, value),
+                  "give -H 'Name: value'");
     }
   }
   if (bad(options.method) || options.method.find(' ') != std::string::npos) {
@@ -52,11 +52,13 @@ LocalCertificate describe_local(const cert::CertBundle& bundle) {
   // What OpenSSL's TLS layer accepts for a client (nginx, s_server, krtool serve's TLS layer): no EKU at
   // all, clientAuth, or anyExtendedKeyUsage.
   const std::vector<std::string> usages = cert::enhanced_key_usage_oids(certificate);
-  local.client_auth_usable = usages.empty() || std::find(usages.begin(), usages.end(), cert::kClientAuthOid) != usages.end() ||
+  local.client_auth_usable = usages.empty() ||
+                             std::find(usages.begin(), usages.end(), cert::kClientAuthOid) != usages.end() ||
                              std::find(usages.begin(), usages.end(), "2.5.29.37.0") != usages.end();
   const TimePoint now = now_seconds();
   local.expired = from_asn1_time(X509_get0_notAfter(certificate), "the client certificate's notAfter") < now;
-  local.not_yet_valid = now < from_asn1_time(X509_get0_notBefore(certificate), "the client certificate's notBefore");
+  local.not_yet_valid =
+      now < from_asn1_time(X509_get0_notBefore(certificate), "the client certificate's notBefore");
   local.issuer_names.push_back(local.summary.issuer);
   for (const auto& issuer : bundle.chain) {
     local.issuer_names.push_back(cert::format_dn(X509_get_subject_name(issuer.get())));
@@ -71,7 +73,9 @@ std::string probe_plain_http(const Url& url, const TestClientOptions& options, c
   auto* connection = std::get_if<Connected>(&connected);
   if (connection == nullptr) return "";
   PlainStream stream(std::move(connection->socket));
-  if (!stream.write_all(fmt::format("HEAD {} HTTP/1.0\r\nHost: {}\r\n\r\n", url.target, url.authority), deadline)) return "";
+  if (!stream.write_all(fmt::format("HEAD {} HTTP/1.0\r\nHost: {}\r\n\r\n", url.target, url.authority),
+                        deadline))
+    return "";
   std::string answer;
   char buffer[512];
   while (answer.find('\n') == std::string::npos && answer.size() < sizeof buffer) {
@@ -145,7 +149,8 @@ TestClientReport run_test_client(const TestClientOptions& options) {
   setup.sni = http::is_ip_literal(setup.verify_name) ? std::string() : setup.verify_name;
   setup.tls_max = options.tls_max;
   ossl::UniquePtr<SSL_CTX> context;
-  if (url.tls) context = make_client_context(setup);  // a bad --cacert or --tls-max is an error, not an outcome
+  if (url.tls)
+    context = make_client_context(setup);  // a bad --cacert or --tls-max is an error, not an outcome
 
   std::optional<cert::CertBundle> credentials;
   if (!options.cert_file.empty()) {
@@ -157,8 +162,10 @@ TestClientReport run_test_client(const TestClientOptions& options) {
       load.prompt = options.prompt;
       credentials = formats::load_bundle(options.cert_file, load);
       if (!credentials->key) {
-        throw Error(Errc::Input, fmt::format("'{}' holds a certificate but no private key", options.cert_file.string()),
-                    "give the key with --key FILE (krtool also looks for <base>.key beside a PEM file), or use a PFX that contains it");
+        throw Error(Errc::Input,
+                    fmt::format("'{}' holds a certificate but no private key", options.cert_file.string()),
+                    "give the key with --key FILE (krtool also looks for <base>.key beside a PEM file), or "
+                    "use a PFX that contains it");
       }
       facts.local = describe_local(*credentials);
       report.tls.client_certificate = facts.local->summary;
@@ -197,7 +204,8 @@ TestClientReport run_test_client(const TestClientOptions& options) {
   if (facts.local && !report.tls.acceptable_cas.empty()) {
     const auto& names = facts.local->issuer_names;
     report.tls.issuer_acceptable = std::any_of(names.begin(), names.end(), [&](const std::string& name) {
-      return std::find(report.tls.acceptable_cas.begin(), report.tls.acceptable_cas.end(), name) != report.tls.acceptable_cas.end();
+      return std::find(report.tls.acceptable_cas.begin(), report.tls.acceptable_cas.end(), name) !=
+             report.tls.acceptable_cas.end();
     });
   }
   if (!shook) {

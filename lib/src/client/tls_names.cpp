@@ -39,11 +39,11 @@ constexpr std::pair<int, const char*> kAlerts[] = {
 };
 
 constexpr std::pair<int, const char*> kHandshakeMessages[] = {
-    {1, "ClientHello"},         {2, "ServerHello"},        {4, "NewSessionTicket"},
-    {5, "EndOfEarlyData"},      {8, "EncryptedExtensions"}, {11, "Certificate"},
-    {12, "ServerKeyExchange"},  {13, "CertificateRequest"}, {14, "ServerHelloDone"},
-    {15, "CertificateVerify"},  {16, "ClientKeyExchange"},  {20, "Finished"},
-    {22, "CertificateStatus"},  {24, "KeyUpdate"},
+    {1, "ClientHello"},        {2, "ServerHello"},         {4, "NewSessionTicket"},
+    {5, "EndOfEarlyData"},     {8, "EncryptedExtensions"}, {11, "Certificate"},
+    {12, "ServerKeyExchange"}, {13, "CertificateRequest"}, {14, "ServerHelloDone"},
+    {15, "CertificateVerify"}, {16, "ClientKeyExchange"},  {20, "Finished"},
+    {22, "CertificateStatus"}, {24, "KeyUpdate"},
 };
 
 template <std::size_t N>

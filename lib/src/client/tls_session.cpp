@@ -1,19 +1,18 @@
 #include "client/tls_session.hpp"
 
-#include <cerrno>
-#include <algorithm>
-#include <cstring>
-
+#include <fmt/format.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include <fmt/format.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "client/summary.hpp"
 #include "client/system_trust.hpp"
-#include "http/url.hpp"
 #include "client/tls_names.hpp"
+#include "http/url.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
 #include "krtool/formats/load.hpp"
@@ -54,8 +53,8 @@ std::size_t certificate_list_length(const unsigned char* message, std::size_t le
 void record_message(int write_p, int content_type, const void* buffer, std::size_t length, SSL* ssl,
                     SessionRecord* record);
 
-void on_message(int write_p, int /*version*/, int content_type, const void* buffer, std::size_t length, SSL* ssl,
-                void* argument) {
+void on_message(int write_p, int /*version*/, int content_type, const void* buffer, std::size_t length,
+                SSL* ssl, void* argument) {
   try {
     record_message(write_p, content_type, buffer, length, ssl, static_cast<SessionRecord*>(argument));
   } catch (...) {  // out of memory while recording: the transcript misses a line
@@ -137,8 +136,9 @@ int on_verify(int ok, X509_STORE_CTX* context) {
       const int error = X509_STORE_CTX_get_error(context);
       const int depth = X509_STORE_CTX_get_error_depth(context);
       X509* at = X509_STORE_CTX_get_current_cert(context);
-      report.server_verify_error = fmt::format("{} (depth {}{})", X509_verify_cert_error_string(error), depth,
-                                               at != nullptr ? ", " + cert::format_dn(X509_get_subject_name(at)) : "");
+      report.server_verify_error =
+          fmt::format("{} (depth {}{})", X509_verify_cert_error_string(error), depth,
+                      at != nullptr ? ", " + cert::format_dn(X509_get_subject_name(at)) : "");
     } catch (...) {
       report.server_verify_error = "the server's certificate did not verify";
     }
@@ -148,8 +148,8 @@ int on_verify(int ok, X509_STORE_CTX* context) {
 
 // count_received watches the socket under the TLS session: how much the server sent, and how its
 // first answer began (a plain-HTTP port answers a ClientHello with "HTTP/1.1 400").
-long count_received(BIO* bio, int operation, const char* data, std::size_t /*length*/, int /*argi*/, long /*argl*/,
-                    int result, std::size_t* processed) {
+long count_received(BIO* bio, int operation, const char* data, std::size_t /*length*/, int /*argi*/,
+                    long /*argl*/, int result, std::size_t* processed) {
   auto* record = reinterpret_cast<SessionRecord*>(BIO_get_callback_arg(bio));
   if (operation == (BIO_CB_READ | BIO_CB_RETURN) && result > 0 && processed != nullptr && record != nullptr) {
     if (record->first_bytes.size() < kFirstBytesKept && data != nullptr) {
@@ -163,13 +163,13 @@ long count_received(BIO* bio, int operation, const char* data, std::size_t /*len
   return result;
 }
 
-
 }  // namespace
 
 ossl::UniquePtr<SSL_CTX> make_client_context(const TlsClientSetup& setup) {
   ossl::UniquePtr<SSL_CTX> context(SSL_CTX_new(TLS_client_method()));
   ossl::require(context != nullptr, "creating the TLS client context");
-  ossl::require(SSL_CTX_set_min_proto_version(context.get(), TLS1_2_VERSION) == 1, "setting TLS 1.2 as the minimum");
+  ossl::require(SSL_CTX_set_min_proto_version(context.get(), TLS1_2_VERSION) == 1,
+                "setting TLS 1.2 as the minimum");
   int max_version = 0;
   if (setup.tls_max == "1.2") {
     max_version = TLS1_2_VERSION;
@@ -179,13 +179,15 @@ ossl::UniquePtr<SSL_CTX> make_client_context(const TlsClientSetup& setup) {
     throw Error(Errc::Usage, fmt::format("--tls-max '{}': krtool speaks TLS 1.2 and 1.3", setup.tls_max),
                 "give --tls-max 1.2 or --tls-max 1.3");
   }
-  ossl::require(SSL_CTX_set_max_proto_version(context.get(), max_version) == 1, "setting the maximum TLS version");
+  ossl::require(SSL_CTX_set_max_proto_version(context.get(), max_version) == 1,
+                "setting the maximum TLS version");
 
   if (!setup.cacert_file.empty()) {
     X509_STORE* store = SSL_CTX_get_cert_store(context.get());
     for (const auto& certificate : formats::load_certificates(setup.cacert_file)) {
-      ossl::require(X509_STORE_add_cert(store, certificate.get()) == 1,
-                    fmt::format("adding a certificate of '{}' to the trust store", setup.cacert_file.string()));
+      ossl::require(
+          X509_STORE_add_cert(store, certificate.get()) == 1,
+          fmt::format("adding a certificate of '{}' to the trust store", setup.cacert_file.string()));
     }
   } else {
     use_system_trust(context.get());
@@ -203,16 +205,21 @@ ossl::UniquePtr<SSL_CTX> make_client_context(const TlsClientSetup& setup) {
 void use_client_certificate(SSL_CTX* context, const cert::CertBundle& bundle) {
   if (SSL_CTX_use_certificate(context, bundle.certificate.get()) != 1 ||
       SSL_CTX_use_PrivateKey(context, bundle.key.get()) != 1 || SSL_CTX_check_private_key(context) != 1) {
-    ossl::fail(Errc::Input, "OpenSSL cannot use the client certificate with its key", "check that --key belongs to --cert");
+    ossl::fail(Errc::Input, "OpenSSL cannot use the client certificate with its key",
+               "check that --key belongs to --cert");
   }
   for (const auto& issuer : bundle.chain) {
-    ossl::require(SSL_CTX_add1_chain_cert(context, issuer.get()) == 1, "adding the client certificate's chain", Errc::Input);
+    ossl::require(SSL_CTX_add1_chain_cert(context, issuer.get()) == 1,
+                  "adding the client certificate's chain", Errc::Input);
   }
 }
 
 TlsSession::TlsSession(SSL_CTX* context, Socket socket, const TlsClientSetup& setup, TlsReport& report,
                        std::vector<std::string>& transcript)
-    : socket_(std::move(socket)), ssl_(SSL_new(context)), record_(std::make_unique<SessionRecord>()), report_(report) {
+    : socket_(std::move(socket)),
+      ssl_(SSL_new(context)),
+      record_(std::make_unique<SessionRecord>()),
+      report_(report) {
   ossl::require(ssl_ != nullptr, "creating the TLS session");
   record_->report = &report;
   record_->transcript = &transcript;
@@ -225,13 +232,15 @@ TlsSession::TlsSession(SSL_CTX* context, Socket socket, const TlsClientSetup& se
   BIO_set_callback_arg(wire, reinterpret_cast<char*>(record_.get()));
   BIO_set_callback_ex(wire, count_received);
   if (!setup.sni.empty()) {
-    ossl::require(SSL_set_tlsext_host_name(ssl_.get(), setup.sni.c_str()) == 1, "setting the server name (SNI)");
+    ossl::require(SSL_set_tlsext_host_name(ssl_.get(), setup.sni.c_str()) == 1,
+                  "setting the server name (SNI)");
   }
   if (http::is_ip_literal(setup.verify_name)) {
     ossl::require(X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_.get()), setup.verify_name.c_str()) == 1,
                   "setting the IP address to verify");
   } else {
-    ossl::require(SSL_set1_host(ssl_.get(), setup.verify_name.c_str()) == 1, "setting the host name to verify");
+    ossl::require(SSL_set1_host(ssl_.get(), setup.verify_name.c_str()) == 1,
+                  "setting the host name to verify");
   }
 }
 
@@ -276,7 +285,8 @@ bool TlsSession::handshake(const Deadline& deadline) {
   report_.cipher = SSL_CIPHER_get_name(SSL_get_current_cipher(ssl_.get()));
   report_.server_certificate_verified =
       report_.server_verify_error.empty() && SSL_get_verify_result(ssl_.get()) == X509_V_OK;
-  record_->transcript->push_back(fmt::format("* handshake complete: {}, {}", report_.protocol, report_.cipher));
+  record_->transcript->push_back(
+      fmt::format("* handshake complete: {}, {}", report_.protocol, report_.cipher));
   return true;
 }
 
@@ -310,7 +320,8 @@ bool TlsSession::write_all(std::string_view data, const Deadline& deadline) {
 }
 
 long TlsSession::read_some(char* buffer, std::size_t size, const Deadline& deadline) {
-  return step([&] { return SSL_read(ssl_.get(), buffer, static_cast<int>(size)); }, deadline, "reading the response");
+  return step([&] { return SSL_read(ssl_.get(), buffer, static_cast<int>(size)); }, deadline,
+              "reading the response");
 }
 
 std::size_t TlsSession::bytes_received() const { return record_->received; }

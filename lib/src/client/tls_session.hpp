@@ -18,7 +18,7 @@
 namespace krtool::client {
 
 struct TlsClientSetup {
-  std::filesystem::path cacert_file;              // empty: the system store
+  std::filesystem::path cacert_file;  // empty: the system store
   bool insecure = false;
   std::string verify_name;  // the host name or IP address the server's certificate must name
   std::string sni;          // "" for IP addresses, which SNI cannot carry

@@ -505,8 +505,9 @@ cert::CertBundle load_bundle(const std::filesystem::path& path, const LoadOption
   if (options.key_path.empty() && options.sibling_key) {
     // krtool writes a PEM certificate's key beside it in <base>.key, so krtool reads it from there too.
     const std::filesystem::path sibling = files::sibling_path(path, ".key");
-    if (bytes.find("-----BEGIN") != std::string::npos && bytes.find("PRIVATE KEY-----") == std::string::npos &&
-        sibling != path && std::filesystem::exists(sibling)) {
+    if (bytes.find("-----BEGIN") != std::string::npos &&
+        bytes.find("PRIVATE KEY-----") == std::string::npos && sibling != path &&
+        std::filesystem::exists(sibling)) {
       LoadOptions with_key = options;
       with_key.key_path = sibling;
       return load_bundle_from_bytes(bytes, path.string(), with_key);

@@ -1,7 +1,6 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
-
 #include "http/fetch.hpp"
 #include "http/url.hpp"
 #include "krtool/error.hpp"
@@ -87,7 +86,8 @@ ForwardResult forward(const std::string& host, int port, const ForwardRequest& r
   if (!request.content_type.empty()) upstream_request.set_header("Content-Type", request.content_type);
 
   ForwardResult result;
-  upstream_request.content_receiver = [&](const char* data, std::size_t length, std::uint64_t, std::uint64_t) {
+  upstream_request.content_receiver = [&](const char* data, std::size_t length, std::uint64_t,
+                                          std::uint64_t) {
     if (result.body.size() + length > kMaxFetchBytes) {
       result.failure = ForwardResult::Failure::TooLarge;
       return false;
@@ -106,8 +106,9 @@ ForwardResult forward(const std::string& host, int port, const ForwardRequest& r
     // cpp-httplib reports a reset and a read that timed out alike (Error::Read); only the time spent
     // tells them apart.
     const httplib::Error error = response.error();
-    const bool timed_out = error == httplib::Error::ConnectionTimeout ||
-                           ((error == httplib::Error::Read || error == httplib::Error::Write) && waited >= timeout);
+    const bool timed_out =
+        error == httplib::Error::ConnectionTimeout ||
+        ((error == httplib::Error::Read || error == httplib::Error::Write) && waited >= timeout);
     result.failure = timed_out ? ForwardResult::Failure::TimedOut : ForwardResult::Failure::Unreachable;
     result.error = describe(error);
     return result;

@@ -1,9 +1,8 @@
 #include "http/url.hpp"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <fmt/format.h>
+#include <netinet/in.h>
 
 #include <algorithm>
 #include <cctype>
@@ -14,14 +13,16 @@ namespace krtool::http {
 namespace {
 
 bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
+  return text.size() >= prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
            return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
          });
 }
 
 bool parse_port(std::string_view digits, int& port) {
   const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-  return !digits.empty() && error == std::errc() && end == digits.data() + digits.size() && port >= 1 && port <= 65535;
+  return !digits.empty() && error == std::errc() && end == digits.data() + digits.size() && port >= 1 &&
+         port <= 65535;
 }
 
 }  // namespace
@@ -41,14 +42,17 @@ std::variant<Url, std::string> parse_url(std::string_view text) {
   rest = rest.substr(0, rest.find('#'));
   // A space, a control character or DEL would end the request line or start a header: refuse it rather
   // than send it (percent-encode it in the URL instead).
-  if (std::any_of(rest.begin(), rest.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; })) {
+  if (std::any_of(rest.begin(), rest.end(),
+                  [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; })) {
     return std::string("it contains a space or a control character (percent-encode it, e.g. %20)");
   }
   const std::size_t path_at = rest.find_first_of("/?");
   const std::string_view authority = rest.substr(0, path_at);
-  const std::string_view target = path_at == std::string_view::npos ? std::string_view() : rest.substr(path_at);
+  const std::string_view target =
+      path_at == std::string_view::npos ? std::string_view() : rest.substr(path_at);
   url.target = target.empty() || target.front() == '?' ? "/" + std::string(target) : std::string(target);
-  if (authority.find('@') != std::string_view::npos) return std::string("user names in URLs are not supported");
+  if (authority.find('@') != std::string_view::npos)
+    return std::string("user names in URLs are not supported");
 
   std::string_view port_text;
   bool has_port = false;
@@ -67,7 +71,8 @@ std::variant<Url, std::string> parse_url(std::string_view text) {
     if (has_port) port_text = authority.substr(colon + 1);
   }
   if (url.host.empty()) return std::string("it names no host");
-  if (has_port && !parse_port(port_text, url.port)) return fmt::format("'{}' is not a port number (1-65535)", port_text);
+  if (has_port && !parse_port(port_text, url.port))
+    return fmt::format("'{}' is not a port number (1-65535)", port_text);
   url.authority = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
   if (url.port != (url.tls ? 443 : 80)) url.authority += fmt::format(":{}", url.port);
   return url;

@@ -10,8 +10,8 @@
 namespace krtool::http {
 
 struct Url {
-  bool tls = true;        // https (true) or http
-  std::string host;       // without brackets for IPv6 literals
+  bool tls = true;   // https (true) or http
+  std::string host;  // without brackets for IPv6 literals
   int port = 443;
   std::string target;     // path and query, at least "/"
   std::string authority;  // the Host header: host, bracketed for IPv6, with the port when not the default

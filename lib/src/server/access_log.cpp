@@ -1,10 +1,10 @@
 #include "server/access_log.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <ctime>
+#include <nlohmann/json.hpp>
 
 #include "util/text.hpp"
 
@@ -14,7 +14,8 @@ namespace {
 std::string now_rfc3339_millis() {
   const auto now = std::chrono::system_clock::now();
   const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   gmtime_r(&seconds, &tm);
   char buffer[32];
@@ -30,19 +31,24 @@ std::string log_json(const nlohmann::json& document) {
 
 std::string format_access_line(const AccessRecord& r, LogFormat format) {
   if (format == LogFormat::Json) {
-    nlohmann::json j{{"time", now_rfc3339_millis()}, {"remote", r.remote}, {"method", r.method}, {"path", r.path},
-                     {"status", r.status}, {"durationMs", r.duration_ms}, {"protocol", r.protocol},
-                     {"tls", r.tls_verdict}, {"auth", r.auth_verdict}};
-    j["clientCertificate"] = r.client_subject.empty()
-                                 ? nlohmann::json(nullptr)
-                                 : nlohmann::json{{"subject", r.client_subject}, {"thumbprint", r.client_thumbprint}};
+    nlohmann::json j{{"time", now_rfc3339_millis()}, {"remote", r.remote},
+                     {"method", r.method},           {"path", r.path},
+                     {"status", r.status},           {"durationMs", r.duration_ms},
+                     {"protocol", r.protocol},       {"tls", r.tls_verdict},
+                     {"auth", r.auth_verdict}};
+    j["clientCertificate"] = r.client_subject.empty() ? nlohmann::json(nullptr)
+                                                      : nlohmann::json{{"subject", r.client_subject},
+                                                                       {"thumbprint", r.client_thumbprint}};
     return log_json(j);
   }
   const std::string client =
-      r.client_subject.empty() ? "-" : fmt::format("\"{}\" {}", util::escape_quotes(r.client_subject), r.client_thumbprint);
-  return util::escape_controls(fmt::format("{} {} {} {} {} {:.1f}ms {} cert={} tls=\"{}\" auth=\"{}\"", now_rfc3339_millis(), r.remote,
-                              r.method, util::escape_quotes(r.path), r.status, r.duration_ms, r.protocol, client,
-                              util::escape_quotes(r.tls_verdict), util::escape_quotes(r.auth_verdict)));
+      r.client_subject.empty()
+          ? "-"
+          : fmt::format("\"{}\" {}", util::escape_quotes(r.client_subject), r.client_thumbprint);
+  return util::escape_controls(
+      fmt::format("{} {} {} {} {} {:.1f}ms {} cert={} tls=\"{}\" auth=\"{}\"", now_rfc3339_millis(), r.remote,
+                  r.method, util::escape_quotes(r.path), r.status, r.duration_ms, r.protocol, client,
+                  util::escape_quotes(r.tls_verdict), util::escape_quotes(r.auth_verdict)));
 }
 
 }  // namespace krtool::server

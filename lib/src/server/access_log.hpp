@@ -3,7 +3,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <string_view>
 
@@ -15,10 +14,10 @@ struct AccessRecord {
   std::string method, path, remote;
   int status = 0;
   double duration_ms = 0;
-  std::string protocol;            // "TLSv1.3", or "HTTP" for plain
-  std::string client_subject;      // "" when no certificate
+  std::string protocol;        // "TLSv1.3", or "HTTP" for plain
+  std::string client_subject;  // "" when no certificate
   std::string client_thumbprint;
-  std::string tls_verdict;         // "-" for plain HTTP or no request
+  std::string tls_verdict;  // "-" for plain HTTP or no request
   std::string auth_verdict;
 };
 

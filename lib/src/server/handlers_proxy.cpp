@@ -2,11 +2,10 @@
 // behind it, as nginx, Envoy or IIS ARR do in production, so that application's certificate
 // forwarding (ASP.NET Core's AddCertificateForwarding, an XFCC parser) can be developed against it.
 // The headers that carry the certificate are only ever the server's own: a client's copies are dropped.
+#include <fmt/format.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
@@ -30,16 +29,25 @@ using util::lower;
 // Headers that belong to one connection (RFC 9110 section 7.6.1), the ones the HTTP clients set
 // themselves, and Accept-Encoding: the upstream is asked for an unencoded answer (one it encodes anyway
 // is decoded on arrival), and the dev server compresses its answer as it does any other, never twice.
-constexpr std::array<std::string_view, 12> kNotForwarded = {
-    "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te",
-    "trailer",    "transfer-encoding", "upgrade", "host", "content-length", "accept-encoding"};
+constexpr std::array<std::string_view, 12> kNotForwarded = {"connection",
+                                                            "keep-alive",
+                                                            "proxy-connection",
+                                                            "proxy-authenticate",
+                                                            "proxy-authorization",
+                                                            "te",
+                                                            "trailer",
+                                                            "transfer-encoding",
+                                                            "upgrade",
+                                                            "host",
+                                                            "content-length",
+                                                            "accept-encoding"};
 
 // The headers through which the server speaks for the client, and the other common spellings of the
 // same claims (IIS ARR's certificate header, RFC 7239's Forwarded, nginx's X-Real-IP); never taken
 // from the client.
 constexpr std::array<std::string_view, 9> kServerSet = {
-    "x-client-cert", "x-forwarded-client-cert", "x-arr-clientcert", "x-forwarded-for", "x-forwarded-proto",
-    "x-forwarded-host", "x-forwarded-port", "forwarded", "x-real-ip"};
+    "x-client-cert",    "x-forwarded-client-cert", "x-arr-clientcert", "x-forwarded-for", "x-forwarded-proto",
+    "x-forwarded-host", "x-forwarded-port",        "forwarded",        "x-real-ip"};
 
 // is_token_name tells whether a header name is an RFC 9110 token. cpp-httplib accepts names with
 // spaces ("X-Client-Cert : v"), which some frameworks read and others let swallow later headers.
@@ -66,7 +74,8 @@ bool has_dot_segment(std::string_view path) {
   std::size_t start = 0;
   while (start <= path.size()) {
     const std::size_t slash = path.find('/', start);
-    const std::string_view segment = path.substr(start, slash == std::string_view::npos ? slash : slash - start);
+    const std::string_view segment =
+        path.substr(start, slash == std::string_view::npos ? slash : slash - start);
     if (segment == "." || segment == "..") return true;
     if (slash == std::string_view::npos) break;
     start = slash + 1;
@@ -167,18 +176,22 @@ class ProxyHandler final : public Handler {
   HandlerResponse handle(const RequestView& request) const override {
     for (const auto& [name, value] : request.headers) {
       if (!is_token_name(name) || !is_clean_value(value)) {
-        return detail::error_response(400, fmt::format("header '{}' is malformed: not forwarded to {}",
-                                                       is_token_name(name) ? name : "(not a token)", upstream_));
+        return detail::error_response(400,
+                                      fmt::format("header '{}' is malformed: not forwarded to {}",
+                                                  is_token_name(name) ? name : "(not a token)", upstream_));
       }
     }
     if (has_dot_segment(request.path) || !is_clean_value(request.target)) {
-      return detail::error_response(400, "the path has a '.' or '..' segment or a control character: not forwarded");
+      return detail::error_response(
+          400, "the path has a '.' or '..' segment or a control character: not forwarded");
     }
     if (lower(header_value(request, "content-type")).starts_with("multipart/form-data")) {
       // cpp-httplib takes multipart bodies apart before a handler sees them; forwarding an empty body
       // would be worse than saying so.
-      return detail::error_response(415, fmt::format("multipart/form-data bodies are not forwarded to {}; send "
-                                                     "the file as the body (curl --data-binary @FILE)", upstream_));
+      return detail::error_response(415,
+                                    fmt::format("multipart/form-data bodies are not forwarded to {}; send "
+                                                "the file as the body (curl --data-binary @FILE)",
+                                                upstream_));
     }
     http::ForwardRequest forwarded;
     forwarded.method = request.method;
@@ -217,14 +230,16 @@ class ProxyHandler final : public Handler {
       case http::ForwardResult::Failure::None:
         break;
       case http::ForwardResult::Failure::TimedOut:
-        return detail::error_response(504, fmt::format("the upstream {} did not answer in time: {}", upstream_, result.error));
+        return detail::error_response(
+            504, fmt::format("the upstream {} did not answer in time: {}", upstream_, result.error));
       case http::ForwardResult::Failure::Unreachable:
       case http::ForwardResult::Failure::TooLarge:
-        return detail::error_response(502, fmt::format("the upstream {} failed: {}", upstream_, result.error));
+        return detail::error_response(502,
+                                      fmt::format("the upstream {} failed: {}", upstream_, result.error));
     }
     if (result.status < 200) {
-      return detail::error_response(502, fmt::format("the upstream {} answered {} as its final response", upstream_,
-                                                     result.status));
+      return detail::error_response(
+          502, fmt::format("the upstream {} answered {} as its final response", upstream_, result.status));
     }
 
     HandlerResponse response;
@@ -235,7 +250,8 @@ class ProxyHandler final : public Handler {
     for (const auto& [name, value] : result.headers) {
       const std::string key = lower(name);
       // The body arrives decoded (see http::forward), and the dev server encodes its answer itself.
-      if (listed(kNotForwarded, key) || listed(response_hop_by_hop, key) || key == "content-encoding") continue;
+      if (listed(kNotForwarded, key) || listed(response_hop_by_hop, key) || key == "content-encoding")
+        continue;
       if (key == "content-type") {
         response.content_type = value;
         continue;

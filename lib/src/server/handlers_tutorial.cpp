@@ -1,8 +1,7 @@
 // Kestrun's tutorial 8.8, served when no route is given: public GET /info, and GET /secure/cert/hello
 // and GET /secure/cert/info behind the certificate scheme, with the tutorial's JSON (reference §9).
-#include <strings.h>
-
 #include <fmt/format.h>
+#include <strings.h>
 
 #include "krtool/cert/describe.hpp"
 #include "krtool/server/routes.hpp"
@@ -52,7 +51,8 @@ class InfoHandler final : public Handler {
     for (const auto& [name, value] : request.headers) {
       if (strcasecmp(name.c_str(), "Host") == 0 && !value.empty()) {
         const size_t scheme_end = base_url_.find("://");
-        return fmt::format("{}://{}", scheme_end == std::string::npos ? "https" : base_url_.substr(0, scheme_end), value);
+        return fmt::format(
+            "{}://{}", scheme_end == std::string::npos ? "https" : base_url_.substr(0, scheme_end), value);
       }
     }
     return base_url_;

@@ -8,12 +8,10 @@
 // - a listen backlog of limits.listen_backlog instead of the hard-coded 5 (re-listening on a bound
 //   socket only resizes its queue), so bursts of connections are not dropped into SYN retries;
 // - handlers reach the peer certificate through req.ssl, which the pipeline turns into a RequestView.
-#include <httplib.h>
-#include <sys/socket.h>
-
-#include <strings.h>
-
 #include <fmt/format.h>
+#include <httplib.h>
+#include <strings.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -92,7 +90,8 @@ class DevServer::Impl {
         }
       });
       if (!tls_server->is_valid()) {
-        throw Error(Errc::Input, fmt::format("cannot set up TLS: {}", failure.empty() ? ossl::drain_errors() : failure));
+        throw Error(Errc::Input,
+                    fmt::format("cannot set up TLS: {}", failure.empty() ? ossl::drain_errors() : failure));
       }
       listening_socket_ = [server = tls_server.get()] { return server->listening_socket(); };
       server_ = std::move(tls_server);
@@ -111,8 +110,9 @@ class DevServer::Impl {
   }
 
   int bind() {
-    const int port = options_.port == 0 ? server_->bind_to_any_port(options_.address)
-                                        : (server_->bind_to_port(options_.address, options_.port) ? options_.port : -1);
+    const int port = options_.port == 0
+                         ? server_->bind_to_any_port(options_.address)
+                         : (server_->bind_to_port(options_.address, options_.port) ? options_.port : -1);
     if (port <= 0) {
       throw Error(Errc::Network, fmt::format("cannot listen on {}:{}", options_.address, options_.port),
                   "is another server using the port? choose another with --port, or --port 0 for a free one");
@@ -171,7 +171,8 @@ class DevServer::Impl {
     server_->Patch(".*", handler);
     server_->Delete(".*", handler);
     server_->Options(".*", handler);
-    server_->set_logger([this](const httplib::Request& req, const httplib::Response& res) { log_request(req, res); });
+    server_->set_logger(
+        [this](const httplib::Request& req, const httplib::Response& res) { log_request(req, res); });
   }
 
   void serve(const httplib::Request& req, httplib::Response& res) {

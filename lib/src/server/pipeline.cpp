@@ -1,6 +1,7 @@
 #include "server/pipeline.hpp"
 
 #include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "krtool/error.hpp"
@@ -12,7 +13,8 @@ HandlerResponse json_error(int status, const std::string& message) {
   HandlerResponse response;
   response.status = status;
   // A decoded path may hold bytes that are not UTF-8 (GET /%FF): replaced, never an exception.
-  response.body = nlohmann::json{{"error", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  response.body =
+      nlohmann::json{{"error", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return response;
 }
 
@@ -35,15 +37,16 @@ bool path_matches(const Route& route, const std::string& path) {
 }  // namespace
 
 RequestPipeline::RequestPipeline(std::vector<Route> routes,
-                                 std::vector<std::shared_ptr<const auth::CertificateScheme>> schemes, bool diagnostics)
+                                 std::vector<std::shared_ptr<const auth::CertificateScheme>> schemes,
+                                 bool diagnostics)
     : routes_(std::move(routes)), schemes_(std::move(schemes)), diagnostics_(diagnostics) {
   for (const Route& route : routes_) {
     if (!route.scheme.empty() && find_scheme(route.scheme) == nullptr) {
       std::vector<std::string> names;
       for (const auto& scheme : schemes_) names.push_back(scheme->name());
       throw Error(Errc::Usage,
-                  fmt::format("route {} {}: Authentication scheme '{}' is not registered.", route.method, route.path,
-                              route.scheme),
+                  fmt::format("route {} {}: Authentication scheme '{}' is not registered.", route.method,
+                              route.path, route.scheme),
                   names.empty() ? "add a scheme (--auth-scheme NAME) or remove auth= from the route"
                                 : fmt::format("registered schemes: {}", fmt::join(names, ", ")));
     }
@@ -57,24 +60,28 @@ const auth::CertificateScheme* RequestPipeline::find_scheme(const std::string& n
   return nullptr;
 }
 
-const Route* RequestPipeline::find_route(const std::string& method, const std::string& path, bool& path_matched) const {
+const Route* RequestPipeline::find_route(const std::string& method, const std::string& path,
+                                         bool& path_matched) const {
   path_matched = false;
   for (const Route& route : routes_) {
     if (!path_matches(route, path)) continue;
     path_matched = true;
-    if (route.method == "*" || route.method == method || (method == "HEAD" && route.method == "GET")) return &route;
+    if (route.method == "*" || route.method == method || (method == "HEAD" && route.method == "GET"))
+      return &route;
   }
   return nullptr;
 }
 
-PipelineOutcome RequestPipeline::handle(RequestView& request, STACK_OF(X509)* chain) const {
+PipelineOutcome RequestPipeline::handle(RequestView& request, STACK_OF(X509) * chain) const {
   PipelineOutcome outcome;
   bool path_matched = false;
   const Route* route = find_route(request.method, request.path, path_matched);
   if (route == nullptr) {
     outcome.auth_verdict = "-";
-    outcome.response = path_matched ? json_error(405, fmt::format("method {} is not allowed on {}", request.method, request.path))
-                                    : json_error(404, fmt::format("no route for {} {}", request.method, request.path));
+    outcome.response =
+        path_matched
+            ? json_error(405, fmt::format("method {} is not allowed on {}", request.method, request.path))
+            : json_error(404, fmt::format("no route for {} {}", request.method, request.path));
     return outcome;
   }
   auth::AuthResult result;

@@ -13,16 +13,17 @@ namespace krtool::server {
 
 struct PipelineOutcome {
   HandlerResponse response;
-  std::string auth_verdict;  // for the access log: "public", "Certificate: success", "Certificate: failed: ..."
-  std::string user;          // the principal's name, "" when anonymous
+  std::string
+      auth_verdict;  // for the access log: "public", "Certificate: success", "Certificate: failed: ..."
+  std::string user;  // the principal's name, "" when anonymous
 };
 
 class RequestPipeline {
  public:
-  RequestPipeline(std::vector<Route> routes, std::vector<std::shared_ptr<const auth::CertificateScheme>> schemes,
-                  bool diagnostics);
+  RequestPipeline(std::vector<Route> routes,
+                  std::vector<std::shared_ptr<const auth::CertificateScheme>> schemes, bool diagnostics);
   // handle is thread-safe. `chain` is the chain the client sent, or null.
-  PipelineOutcome handle(RequestView& request, STACK_OF(X509)* chain) const;
+  PipelineOutcome handle(RequestView& request, STACK_OF(X509) * chain) const;
   const std::vector<Route>& routes() const { return routes_; }
 
  private:

@@ -16,7 +16,8 @@ constexpr std::array<std::string_view, 8> kMethods = {"GET",   "POST", "PUT",   
                                                       "PATCH", "HEAD", "OPTIONS", "*"};
 
 constexpr const char* kGrammarHint =
-    "write 'METHOD PATH [auth=SCHEME] [json:TEMPLATE | file:PATH | dir:PATH | status:CODE | proxy:URL]', e.g. "
+    "write 'METHOD PATH [auth=SCHEME] [json:TEMPLATE | file:PATH | dir:PATH | status:CODE | proxy:URL]', "
+    "e.g. "
     "--route 'GET /hello auth=Certificate json:{\"user\": \"{user.name}\"}'";
 
 bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
@@ -166,7 +167,8 @@ Route parse_route(std::string_view spec, std::string_view origin) {
   Route route;
   route.method = parsed.method;
   route.path = parsed.path;
-  route.prefix = parsed.handler == RouteSpec::HandlerKind::Folder || parsed.handler == RouteSpec::HandlerKind::Proxy;
+  route.prefix =
+      parsed.handler == RouteSpec::HandlerKind::Folder || parsed.handler == RouteSpec::HandlerKind::Proxy;
   route.scheme = parsed.scheme;
   try {
     route.handler = make_handler(parsed);

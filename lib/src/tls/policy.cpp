@@ -14,8 +14,10 @@ std::string to_string(SslPolicyErrors errors) {
   if (errors == SslPolicyErrors::None) return "None";
   std::vector<std::string> names;
   auto has = [&](SslPolicyErrors flag) { return (errors & flag) == flag; };
-  if (has(SslPolicyErrors::RemoteCertificateNotAvailable)) names.emplace_back("RemoteCertificateNotAvailable");
-  if (has(SslPolicyErrors::RemoteCertificateNameMismatch)) names.emplace_back("RemoteCertificateNameMismatch");
+  if (has(SslPolicyErrors::RemoteCertificateNotAvailable))
+    names.emplace_back("RemoteCertificateNotAvailable");
+  if (has(SslPolicyErrors::RemoteCertificateNameMismatch))
+    names.emplace_back("RemoteCertificateNameMismatch");
   if (has(SslPolicyErrors::RemoteCertificateChainErrors)) names.emplace_back("RemoteCertificateChainErrors");
   return fmt::format("{}", fmt::join(names, ", "));
 }
@@ -39,8 +41,8 @@ class AllowSelfSignedForDevelopment final : public ClientCertPolicy {
   std::string name() const override { return "AllowSelfSignedForDevelopment"; }
   bool is_relaxed() const override { return true; }
   bool accepts(X509* certificate, const ChainVerdict& chain) const override {
-    return certificate != nullptr &&
-           (chain.errors == SslPolicyErrors::None || chain.errors == SslPolicyErrors::RemoteCertificateChainErrors);
+    return certificate != nullptr && (chain.errors == SslPolicyErrors::None ||
+                                      chain.errors == SslPolicyErrors::RemoteCertificateChainErrors);
   }
 };
 
@@ -66,7 +68,8 @@ std::unique_ptr<ClientCertPolicy> builtin_policy(std::string_view name) {
   const std::string n = lower(name);
   if (n == "allowany") return std::make_unique<AllowAny>();
   if (n == "allowselfsignedfordevelopment") return std::make_unique<AllowSelfSignedForDevelopment>();
-  if (n == "allowmissingorselfsignedfordevelopment") return std::make_unique<AllowMissingOrSelfSignedForDevelopment>();
+  if (n == "allowmissingorselfsignedfordevelopment")
+    return std::make_unique<AllowMissingOrSelfSignedForDevelopment>();
   throw Error(Errc::Usage, fmt::format("--client-cert-validation: unknown built-in callback '{}'", name),
               fmt::format("choose one of {}", fmt::join(builtin_policy_names(), ", ")));
 }

@@ -1,11 +1,10 @@
 #include "krtool/tls/server_context.hpp"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <sys/socket.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
@@ -23,9 +22,10 @@ using util::lower;
 
 // The verdict lives in the SSL object's ex_data, freed with it.
 int verdict_index() {
-  static const int index = SSL_get_ex_new_index(
-      0, nullptr, nullptr, nullptr,
-      [](void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) { delete static_cast<HandshakeVerdict*>(ptr); });
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr,
+                                                [](void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+                                                  delete static_cast<HandshakeVerdict*>(ptr);
+                                                });
   return index;
 }
 
@@ -64,7 +64,8 @@ int collect_chain_error(int ok, X509_STORE_CTX* context) {
     if (at != nullptr) reason += ", " + cert::format_dn(X509_get_subject_name(at));
     reason += ")";
     std::vector<ChainProblem>& problems = t_chain_verdict->problems;
-    if (std::none_of(problems.begin(), problems.end(), [&](const ChainProblem& p) { return p.information == reason; })) {
+    if (std::none_of(problems.begin(), problems.end(),
+                     [&](const ChainProblem& p) { return p.information == reason; })) {
       problems.push_back(ChainProblem{error, cert::dotnet_chain_status(error), std::move(reason)});
     }
     return 1;
@@ -91,11 +92,13 @@ int verify_client_certificate(X509_STORE_CTX* context, void* arg) {
   t_chain_verdict = nullptr;
   if (built <= 0 && chain.problems.empty()) {
     const int error = X509_STORE_CTX_get_error(context);
-    chain.problems.push_back(ChainProblem{error, cert::dotnet_chain_status(error), X509_verify_cert_error_string(error)});
+    chain.problems.push_back(
+        ChainProblem{error, cert::dotnet_chain_status(error), X509_verify_cert_error_string(error)});
   }
   ERR_clear_error();
   const int first_error = chain.problems.empty() ? X509_V_OK : chain.problems.front().error;
-  chain.errors = chain.problems.empty() ? SslPolicyErrors::None : SslPolicyErrors::RemoteCertificateChainErrors;
+  chain.errors =
+      chain.problems.empty() ? SslPolicyErrors::None : SslPolicyErrors::RemoteCertificateChainErrors;
   chain.chain = X509_STORE_CTX_get0_chain(context);
   for (const ChainProblem& problem : chain.problems) verdict->reasons.push_back(problem.information);
   verdict->errors = chain.errors;
@@ -125,10 +128,11 @@ int verify_client_certificate(X509_STORE_CTX* context, void* arg) {
     // (unknown_ca, certificate_expired, ...), a policy's refusal of a sound chain is bad_certificate.
     X509_STORE_CTX_set_error(context, first_error != X509_V_OK ? first_error : X509_V_ERR_CERT_REJECTED);
     if (config->options().log) {
-      config->options().log(fmt::format(
-          "tls: rejected client certificate '{}' from {}: {} by {}{}{}", verdict->subject, peer_address(ssl),
-          to_string(verdict->errors), verdict->decided_by,
-          verdict->reasons.empty() ? "" : fmt::format(" [{}]", fmt::join(verdict->reasons, "; ")), policy_failure));
+      config->options().log(
+          fmt::format("tls: rejected client certificate '{}' from {}: {} by {}{}{}", verdict->subject,
+                      peer_address(ssl), to_string(verdict->errors), verdict->decided_by,
+                      verdict->reasons.empty() ? "" : fmt::format(" [{}]", fmt::join(verdict->reasons, "; ")),
+                      policy_failure));
     }
   }
   const int accepted = verdict->accepted ? 1 : 0;
@@ -150,18 +154,19 @@ std::string alert_name(int alert) {
 // handshake (a client closing a finished connection) are not failures and are not logged.
 void log_alerts(const SSL* ssl, int where, int value) {
   if ((where & SSL_CB_WRITE_ALERT) == 0 || SSL_is_init_finished(ssl) == 1) return;
-  const auto* config = static_cast<const TlsServerConfig*>(
-      SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), config_index()));
+  const auto* config =
+      static_cast<const TlsServerConfig*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), config_index()));
   if (config == nullptr || !config->options().log) return;
   const int alert = value & 0xFF;
   if (alert == SSL_AD_CLOSE_NOTIFY) return;
   std::string why;
-  const bool no_certificate = SSL_get0_peer_certificate(ssl) == nullptr && config->options().mode == ClientCertMode::Require;
+  const bool no_certificate =
+      SSL_get0_peer_certificate(ssl) == nullptr && config->options().mode == ClientCertMode::Require;
   if (alert == SSL_AD_CERTIFICATE_REQUIRED || (alert == SSL_AD_HANDSHAKE_FAILURE && no_certificate)) {
     why = ": no client certificate was sent and --client-cert-mode is require";
   }
-  config->options().log(fmt::format("tls: handshake with {} failed: sent alert {} ({}){}", peer_address(ssl), alert,
-                                    alert_name(alert), why));
+  config->options().log(fmt::format("tls: handshake with {} failed: sent alert {} ({}){}", peer_address(ssl),
+                                    alert, alert_name(alert), why));
 }
 
 }  // namespace
@@ -181,9 +186,12 @@ ClientCertMode parse_client_cert_mode(std::string_view text, std::string_view fl
 
 std::string to_string(ClientCertMode mode) {
   switch (mode) {
-    case ClientCertMode::None: return "none";
-    case ClientCertMode::Allow: return "allow";
-    case ClientCertMode::Require: return "require";
+    case ClientCertMode::None:
+      return "none";
+    case ClientCertMode::Allow:
+      return "allow";
+    case ClientCertMode::Require:
+      return "require";
   }
   return "none";
 }
@@ -194,21 +202,27 @@ std::pair<int, int> parse_ssl_protocols(std::string_view text, std::string_view 
   while (!rest.empty()) {
     const size_t comma = rest.find(',');
     std::string item = lower(rest.substr(0, comma));
-    item.erase(std::remove_if(item.begin(), item.end(), [](char c) { return c == ' ' || c == '.' || c == 'v'; }), item.end());
+    item.erase(
+        std::remove_if(item.begin(), item.end(), [](char c) { return c == ' ' || c == '.' || c == 'v'; }),
+        item.end());
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     int version = 0;
-    if (item == "tls12") version = TLS1_2_VERSION;
-    else if (item == "tls13") version = TLS1_3_VERSION;
+    if (item == "tls12")
+      version = TLS1_2_VERSION;
+    else if (item == "tls13")
+      version = TLS1_3_VERSION;
     else if (item == "tls" || item == "tls11" || item == "tls10" || item == "ssl3" || item == "ssl2") {
       throw Error(Errc::Usage, fmt::format("{}: '{}' is obsolete and not offered", flag, item),
                   "use tls12, tls13 or both");
     } else {
-      throw Error(Errc::Usage, fmt::format("{}: unknown protocol '{}'", flag, item), "use tls12, tls13 or tls12,tls13");
+      throw Error(Errc::Usage, fmt::format("{}: unknown protocol '{}'", flag, item),
+                  "use tls12, tls13 or tls12,tls13");
     }
     min = min == 0 ? version : std::min(min, version);
     max = std::max(max, version);
   }
-  if (min == 0) throw Error(Errc::Usage, fmt::format("{}: no protocol given", flag), "use tls12, tls13 or tls12,tls13");
+  if (min == 0)
+    throw Error(Errc::Usage, fmt::format("{}: no protocol given", flag), "use tls12, tls13 or tls12,tls13");
   return {min, max};
 }
 
@@ -254,8 +268,10 @@ void TlsServerConfig::configure(SSL_CTX* ctx) const {
                 "setting the TLS protocol versions");
   ossl::require(SSL_CTX_use_certificate(ctx, options_.identity.certificate.get()) == 1,
                 "using the server certificate", Errc::Input);
-  ossl::require(SSL_CTX_use_PrivateKey(ctx, options_.identity.key.get()) == 1, "using the server key", Errc::Input);
-  ossl::require(SSL_CTX_check_private_key(ctx) == 1, "checking the server key against its certificate", Errc::Input);
+  ossl::require(SSL_CTX_use_PrivateKey(ctx, options_.identity.key.get()) == 1, "using the server key",
+                Errc::Input);
+  ossl::require(SSL_CTX_check_private_key(ctx) == 1, "checking the server key against its certificate",
+                Errc::Input);
   for (const auto& member : options_.identity.chain) {
     // Send intermediates; a self-signed root is the client's to trust, not ours to send.
     if (X509_check_issued(member.get(), member.get()) == X509_V_OK) continue;

@@ -1,11 +1,10 @@
 #include "krtool/util/files.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <cerrno>
 #include <cstring>
@@ -66,8 +65,7 @@ void write_atomically(const fs::path& path, std::string_view bytes, FileMode mod
   std::string temp = (folder_of(path) / fmt::format(".{}.krtool-XXXXXX", path.filename().string())).string();
   Fd fd(::mkstemp(temp.data()));
   if (fd.get() < 0) {
-    throw Error(Errc::Input,
-                fmt::format("cannot create {} '{}': {}", what, path.string(), errno_text(errno)),
+    throw Error(Errc::Input, fmt::format("cannot create {} '{}': {}", what, path.string(), errno_text(errno)),
                 "check that the output folder exists and is writable");
   }
   const mode_t perms = mode == FileMode::Private ? 0600 : 0644;
@@ -198,7 +196,8 @@ namespace {
 // folder (/tmp) may be writable by others when `sticky_allowed`: they cannot replace files they do not own.
 std::string unsafe_because(const struct stat& info, bool sticky_allowed) {
   const uid_t me = ::geteuid();
-  if (info.st_uid != me && info.st_uid != 0) return fmt::format("is owned by user id {}, not by you", info.st_uid);
+  if (info.st_uid != me && info.st_uid != 0)
+    return fmt::format("is owned by user id {}, not by you", info.st_uid);
   const bool sticky_folder = sticky_allowed && S_ISDIR(info.st_mode) && (info.st_mode & S_ISVTX) != 0;
   if ((info.st_mode & S_IWOTH) != 0 && !sticky_folder) return "is writable by every user";
   if ((info.st_mode & S_IWGRP) != 0 && !sticky_folder) return "is writable by its group";
@@ -218,15 +217,17 @@ void require_safe_to_load(const fs::path& path, std::string_view what) {
   for (const auto& [checked, is_folder] : {std::pair{real, false}, std::pair{folder, true}}) {
     struct stat info {};
     if (::stat(checked.c_str(), &info) != 0) {
-      throw Error(Errc::Input, fmt::format("{} '{}' cannot be read: {}", what, checked.string(), errno_text(errno)));
+      throw Error(Errc::Input,
+                  fmt::format("{} '{}' cannot be read: {}", what, checked.string(), errno_text(errno)));
     }
     const std::string problem = unsafe_because(info, is_folder);
     if (problem.empty()) continue;
-    throw Error(Errc::Input,
-                fmt::format("refusing to load {} '{}': {} '{}' {}, so another user could have replaced the code",
-                            what, path.string(), is_folder ? "its folder" : "the file", checked.string(), problem),
-                fmt::format("make it yours and writable by you alone: chown \"$(id -u)\" '{0}' && chmod go-w '{0}'",
-                            checked.string()));
+    throw Error(
+        Errc::Input,
+        fmt::format("refusing to load {} '{}': {} '{}' {}, so another user could have replaced the code",
+                    what, path.string(), is_folder ? "its folder" : "the file", checked.string(), problem),
+        fmt::format("make it yours and writable by you alone: chown \"$(id -u)\" '{0}' && chmod go-w '{0}'",
+                    checked.string()));
   }
 }
 
@@ -241,7 +242,8 @@ void require_safe_folder(const fs::path& folder, std::string_view what) {
     throw Error(Errc::Input,
                 fmt::format("refusing to use {} '{}': it {}, so another user could plant code in it", what,
                             folder.string(), problem),
-                fmt::format("make it yours and private: chown \"$(id -u)\" '{0}' && chmod 700 '{0}'", folder.string()));
+                fmt::format("make it yours and private: chown \"$(id -u)\" '{0}' && chmod 700 '{0}'",
+                            folder.string()));
   }
 }
 

@@ -1,8 +1,7 @@
 #include "krtool/ossl.hpp"
 
-#include <openssl/err.h>
-
 #include <fmt/format.h>
+#include <openssl/err.h>
 
 namespace krtool::ossl {
 

@@ -1,9 +1,8 @@
 #include "krtool/util/password.hpp"
 
+#include <fmt/format.h>
 #include <termios.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -86,7 +85,8 @@ std::optional<std::string> terminal_prompt(std::string_view purpose, bool confir
     const std::string second = read_line_without_echo(tty, "Repeat the password: ");
     if (second != first) {
       std::fclose(tty);
-      throw Error(Errc::Usage, "the two passwords differ", "run the command again and type the same password twice");
+      throw Error(Errc::Usage, "the two passwords differ",
+                  "run the command again and type the same password twice");
     }
   }
   std::fclose(tty);

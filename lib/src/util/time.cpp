@@ -13,7 +13,8 @@ namespace krtool {
 namespace {
 
 [[noreturn]] void bad_time(std::string_view text, std::string_view flag) {
-  throw Error(Errc::Usage, fmt::format("{}: '{}' is neither an RFC 3339 time nor a signed duration", flag, text),
+  throw Error(Errc::Usage,
+              fmt::format("{}: '{}' is neither an RFC 3339 time nor a signed duration", flag, text),
               "use a time such as 2027-01-31T12:00:00Z, or an offset from now such as -2d, +30d or 12h");
 }
 
@@ -43,13 +44,26 @@ std::optional<long long> parse_duration_seconds(std::string_view s) {
     if (!read_number(s, n) || s.empty()) return std::nullopt;
     long long unit = 0;
     switch (s[0]) {
-      case 's': unit = 1; break;
-      case 'm': unit = 60; break;
-      case 'h': unit = 3600; break;
-      case 'd': unit = 86400; break;
-      case 'w': unit = 7 * 86400; break;
-      case 'y': unit = 365 * 86400; break;
-      default: return std::nullopt;
+      case 's':
+        unit = 1;
+        break;
+      case 'm':
+        unit = 60;
+        break;
+      case 'h':
+        unit = 3600;
+        break;
+      case 'd':
+        unit = 86400;
+        break;
+      case 'w':
+        unit = 7 * 86400;
+        break;
+      case 'y':
+        unit = 365 * 86400;
+        break;
+      default:
+        return std::nullopt;
     }
     s.remove_prefix(1);
     total += n * unit;
@@ -124,7 +138,8 @@ std::string format_rfc3339(TimePoint t) {
 
 TimePoint from_asn1_time(const ASN1_TIME* time, std::string_view what) {
   std::tm parts{};
-  ossl::require(time != nullptr && ASN1_TIME_to_tm(time, &parts) == 1, fmt::format("reading {}", what), Errc::Input);
+  ossl::require(time != nullptr && ASN1_TIME_to_tm(time, &parts) == 1, fmt::format("reading {}", what),
+                Errc::Input);
   return from_time_t(timegm(&parts));
 }
 

@@ -1,6 +1,7 @@
+#include "krtool/cert/builder.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "krtool/cert/builder.hpp"
 #include "krtool/cert/csr.hpp"
 #include "krtool/cert/describe.hpp"
 #include "krtool/cert/name.hpp"
@@ -40,7 +41,8 @@ TEST_CASE("a default leaf has Kestrun's shape", "[cert][builder]") {
   CHECK(info.dns_names == std::vector<std::string>{"localhost"});
   CHECK(info.ip_addresses == std::vector<std::string>{"127.0.0.1", "::1"});
   CHECK(info.key_usage == std::vector<std::string>{"KeyEncipherment", "DigitalSignature"});
-  CHECK(info.enhanced_key_usage == std::vector<std::string>{"Server Authentication", "Client Authentication"});
+  CHECK(info.enhanced_key_usage ==
+        std::vector<std::string>{"Server Authentication", "Client Authentication"});
   const auto backdate = krtool::now_seconds() - info.not_before;
   CHECK(backdate >= std::chrono::minutes(4));
   CHECK(backdate <= std::chrono::minutes(6));
@@ -61,7 +63,8 @@ TEST_CASE("EC and Ed25519 leaves get DigitalSignature only", "[cert][builder]") 
   CHECK(describe(bundle.certificate.get()).key_usage == std::vector<std::string>{"DigitalSignature"});
 }
 
-TEST_CASE("a CA has keyCertSign and cRLSign, no EKU and no SAN, and signs leaves that verify", "[cert][builder]") {
+TEST_CASE("a CA has keyCertSign and cRLSign, no EKU and no SAN, and signs leaves that verify",
+          "[cert][builder]") {
   CertificateSpec ca_spec = leaf({"ignored.example"});
   ca_spec.subject = "CN=Test CA, O=krtool";
   ca_spec.is_ca = true;
@@ -114,7 +117,8 @@ TEST_CASE("the development pair is a root and a localhost leaf that verifies aga
   const CertificateInfo info = describe(pair.leaf.certificate.get());
   CHECK(info.subject == "CN=localhost");
   CHECK(info.ip_addresses == std::vector<std::string>{"127.0.0.1", "::1"});
-  CHECK(std::chrono::duration_cast<std::chrono::hours>(info.not_after - info.not_before).count() == 30 * 24 + 0);
+  CHECK(std::chrono::duration_cast<std::chrono::hours>(info.not_after - info.not_before).count() ==
+        30 * 24 + 0);
   CHECK(verifies_with(pair.leaf.certificate.get(), pair.root.certificate.get(), X509_PURPOSE_SSL_SERVER));
 }
 

@@ -1,7 +1,8 @@
+#include "krtool/cert/describe.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "krtool/cert/builder.hpp"
-#include "krtool/cert/describe.hpp"
 
 using namespace krtool::cert;
 
@@ -39,9 +40,10 @@ TEST_CASE("the JSON description has the contract's field names", "[cert][describ
   spec.names = {"j.example", "192.0.2.1"};
   const CertBundle bundle = create_certificate(spec);
   const nlohmann::json j = bundle_to_json(bundle);
-  for (const char* field : {"subject", "issuer", "thumbprint", "thumbprintSha256", "serialNumber", "notBefore",
-                            "notAfter", "dnsNames", "ipAddresses", "keyType", "keySize", "isCertificateAuthority",
-                            "isSelfSigned", "keyUsage", "enhancedKeyUsage", "hasPrivateKey", "chain"}) {
+  for (const char* field :
+       {"subject", "issuer", "thumbprint", "thumbprintSha256", "serialNumber", "notBefore", "notAfter",
+        "dnsNames", "ipAddresses", "keyType", "keySize", "isCertificateAuthority", "isSelfSigned", "keyUsage",
+        "enhancedKeyUsage", "hasPrivateKey", "chain"}) {
     INFO(field);
     CHECK(j.contains(field));
   }

@@ -1,6 +1,7 @@
+#include "krtool/cert/name.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
 
 using krtool::cert::format_dn;
@@ -21,8 +22,10 @@ TEST_CASE("a subject is encoded with its last RDN first, as .NET does", "[cert][
 }
 
 TEST_CASE("format_dn uses .NET's short keys and OID spelling for unknown attributes", "[cert][name]") {
-  auto name = parse_dn("E=a@b.example, CN=x, OU=Dev, L=Paris, S=IDF, STREET=1 Main St, DC=example, 2.5.4.65=pseudo");
-  CHECK(format_dn(name.get()) == "E=a@b.example, CN=x, OU=Dev, L=Paris, S=IDF, STREET=1 Main St, DC=example, OID.2.5.4.65=pseudo");
+  auto name =
+      parse_dn("E=a@b.example, CN=x, OU=Dev, L=Paris, S=IDF, STREET=1 Main St, DC=example, 2.5.4.65=pseudo");
+  CHECK(format_dn(name.get()) ==
+        "E=a@b.example, CN=x, OU=Dev, L=Paris, S=IDF, STREET=1 Main St, DC=example, OID.2.5.4.65=pseudo");
 }
 
 TEST_CASE("values with separators are quoted on output and read back unchanged", "[cert][name]") {

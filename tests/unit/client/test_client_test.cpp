@@ -1,15 +1,15 @@
 // The test client used from C++, against the development server embedded in the same process: what a
 // library user writes to check an mTLS endpoint in their own tests. Real TLS over loopback.
-#include <catch2/catch.hpp>
+#include "krtool/client/test_client.hpp"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <fstream>
 
 #include "krtool/cert/builder.hpp"
-#include "krtool/client/test_client.hpp"
 #include "krtool/error.hpp"
 #include "krtool/formats/encode.hpp"
 #include "krtool/server/build_server.hpp"
@@ -56,7 +56,8 @@ struct MtlsFixture {
     config.schemes = {scheme};
     krtool::server::BuiltServer built =
         krtool::server::build_server_options(config, nullptr, [](const std::string&) {});
-    write_file(dir / "root.pem", krtool::formats::encode_pem_certificate(built.development_root->certificate.get()));
+    write_file(dir / "root.pem",
+               krtool::formats::encode_pem_certificate(built.development_root->certificate.get()));
     server = std::make_unique<krtool::server::DevServer>(std::move(built.options));
     server->start();
   }
@@ -101,9 +102,11 @@ TEST_CASE("test-client gets through with the client certificate the server trust
   CHECK(krtool::client::exit_code(report.outcome) == 0);
 }
 
-TEST_CASE("test-client without a certificate reports the TLS layer's demand, not a read error", "[client][tls]") {
+TEST_CASE("test-client without a certificate reports the TLS layer's demand, not a read error",
+          "[client][tls]") {
   MtlsFixture fixture;
-  const krtool::client::TestClientReport report = krtool::client::run_test_client(fixture.options("/secure/cert/hello"));
+  const krtool::client::TestClientReport report =
+      krtool::client::run_test_client(fixture.options("/secure/cert/hello"));
   CHECK(report.outcome == Outcome::ClientCertRequired);
   REQUIRE(report.tls.alert.has_value());
   CHECK(report.tls.alert->code == 116);
@@ -126,12 +129,13 @@ TEST_CASE("test-client reports a closed port as connect-failed with exit 5", "[c
 }
 
 TEST_CASE("test-client rejects malformed URLs and --resolve entries as usage errors", "[client][usage]") {
-  for (const std::string url : {"localhost:5000/", "https://", "https://host:0/", "https://host:70000/", "ftp://host/",
-                                "https://[::1/"}) {
+  for (const std::string url : {"localhost:5000/", "https://", "https://host:0/", "https://host:70000/",
+                                "ftp://host/", "https://[::1/"}) {
     krtool::client::TestClientOptions options;
     options.url = url;
     INFO(url);
-    CHECK(krtool::test::error_from([&] { krtool::client::run_test_client(options); }).code() == krtool::Errc::Usage);
+    CHECK(krtool::test::error_from([&] { krtool::client::run_test_client(options); }).code() ==
+          krtool::Errc::Usage);
   }
   CHECK_THROWS_AS(krtool::client::parse_host_override("localhost:5000"), krtool::Error);
   CHECK_THROWS_AS(krtool::client::parse_host_override("localhost:5000:example.com"), krtool::Error);

@@ -95,7 +95,6 @@ inline void openssl_leaf(const ScratchDir& dir, const std::string& name) {
                          name, name));
 }
 
-
 inline std::string der_of(X509* certificate) {
   unsigned char* raw = nullptr;
   const int size = i2d_X509(certificate, &raw);

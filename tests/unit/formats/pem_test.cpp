@@ -51,8 +51,8 @@ TEST_CASE("an encrypted PKCS#8 key needs its password: missing, wrong, then righ
   CHECK_THAT(missing.what(), Catch::Contains("k.pem") && Catch::Contains("no password was given"));
   CHECK_THAT(missing.hint(), Catch::Contains("--password"));
 
-  const Error wrong = error_from(
-      [&] { formats::load_bundle(dir / "c.pem", with_key(dir / "k.pem", std::string("bad"))); });
+  const Error wrong =
+      error_from([&] { formats::load_bundle(dir / "c.pem", with_key(dir / "k.pem", std::string("bad"))); });
   CHECK(wrong.code() == Errc::Input);
   CHECK_THAT(wrong.what(), Catch::Contains("wrong password") && Catch::Contains("k.pem"));
 
@@ -131,7 +131,8 @@ TEST_CASE("a key in a separate file must match the certificate", "[formats][pem]
   CHECK_FALSE(error.hint().empty());
 }
 
-TEST_CASE("a key given separately replaces an encrypted key in the certificate's file, unasked", "[formats][pem]") {
+TEST_CASE("a key given separately replaces an encrypted key in the certificate's file, unasked",
+          "[formats][pem]") {
   ScratchDir dir;
   const cert::CertBundle made = make_self_signed("replaced.test");
   write_bytes(dir / "both.pem", formats::encode_pem_certificate(made.certificate.get()) +
@@ -213,8 +214,7 @@ TEST_CASE("unknown content is an input error naming the file and the formats", "
 
 TEST_CASE("a PEM file cut before its END line is reported as truncated", "[formats][pem]") {
   const std::string pem = formats::encode_pem_certificate(make_self_signed("cut.test").certificate.get());
-  const Error error =
-      error_from([&] { formats::load_bundle_from_bytes(pem.substr(0, 200), "cut.pem", {}); });
+  const Error error = error_from([&] { formats::load_bundle_from_bytes(pem.substr(0, 200), "cut.pem", {}); });
   CHECK(error.code() == Errc::Input);
   CHECK_THAT(error.what(), Catch::Contains("cut.pem") && Catch::Contains("truncated"));
 }

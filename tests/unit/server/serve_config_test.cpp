@@ -150,7 +150,8 @@ TEST_CASE("a route object may name a proxy upstream, kept as written", "[server]
   CHECK(c.routes[0] == "GET /api auth=Certificate proxy:http://127.0.0.1:5001/app");
   CHECK(c.routes[1] == "POST /hook proxy:http://127.0.0.1:5002");
   const Error both = error_from([&] {
-    load_serve_config(config.write(R"({"routes": [{"path": "/x", "proxy": "http://127.0.0.1:1", "status": 204}]})"));
+    load_serve_config(
+        config.write(R"({"routes": [{"path": "/x", "proxy": "http://127.0.0.1:1", "status": 204}]})"));
   });
   CHECK(both.code() == Errc::Usage);
 }

@@ -12,8 +12,8 @@
 #include "krtool/cert/builder.hpp"
 #include "krtool/cert/describe.hpp"
 #include "krtool/error.hpp"
-#include "support/error_from.hpp"
 #include "krtool/server/routes.hpp"
+#include "support/error_from.hpp"
 
 namespace krtool::server_test {
 
@@ -55,6 +55,5 @@ inline void write_text(const std::filesystem::path& path, const std::string& tex
   std::ofstream out(path, std::ios::binary);
   out << text;
 }
-
 
 }  // namespace krtool::server_test

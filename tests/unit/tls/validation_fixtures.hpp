@@ -14,8 +14,8 @@
 
 #include "krtool/cert/builder.hpp"
 #include "krtool/error.hpp"
-#include "support/error_from.hpp"
 #include "krtool/tls/policy_compiler.hpp"
+#include "support/error_from.hpp"
 #include "support/temp_dir.hpp"
 
 namespace krtool::test {

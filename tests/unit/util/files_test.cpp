@@ -1,11 +1,11 @@
-#include <catch2/catch.hpp>
+#include "krtool/util/files.hpp"
 
 #include <sys/stat.h>
 
+#include <catch2/catch.hpp>
 #include <fstream>
 
 #include "krtool/error.hpp"
-#include "krtool/util/files.hpp"
 #include "support/temp_dir.hpp"
 
 using krtool::Errc;
@@ -42,7 +42,8 @@ TEST_CASE("private files are written 0600 and public ones 0644", "[util][files]"
 TEST_CASE("an existing file is not overwritten without force and stays as it was", "[util][files]") {
   krtool::test::TempDir dir;
   write_file(dir / "a.pem", "first", FileMode::Public, false, "certificate");
-  CHECK(code_of([&] { write_file(dir / "a.pem", "second", FileMode::Public, false, "certificate"); }) == Errc::Usage);
+  CHECK(code_of([&] { write_file(dir / "a.pem", "second", FileMode::Public, false, "certificate"); }) ==
+        Errc::Usage);
   CHECK(read_file(dir / "a.pem", "certificate") == "first");
   write_file(dir / "a.pem", "second", FileMode::Public, true, "certificate");
   CHECK(read_file(dir / "a.pem", "certificate") == "second");
@@ -61,7 +62,8 @@ TEST_CASE("an output set writes nothing when any one output is refused", "[util]
 
 TEST_CASE("a missing output folder is bad input and leaves no temporary file", "[util][files]") {
   krtool::test::TempDir dir;
-  CHECK(code_of([&] { write_file(dir / "nope" / "a.pem", "x", FileMode::Public, false, "certificate"); }) == Errc::Input);
+  CHECK(code_of([&] { write_file(dir / "nope" / "a.pem", "x", FileMode::Public, false, "certificate"); }) ==
+        Errc::Input);
   CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 0);
 }
 

@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
+#include "krtool/util/password.hpp"
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
 
 #include "krtool/error.hpp"
-#include "krtool/util/password.hpp"
 #include "support/temp_dir.hpp"
 
 using krtool::PasswordSource;

@@ -1,7 +1,8 @@
+#include "krtool/util/time.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "krtool/error.hpp"
-#include "krtool/util/time.hpp"
 
 using krtool::format_rfc3339;
 using krtool::parse_time_or_offset;
@@ -22,13 +23,16 @@ TEST_CASE("signed durations are offsets from now", "[util][time]") {
 
 TEST_CASE("RFC 3339 times are read in UTC with their offsets", "[util][time]") {
   CHECK(format_rfc3339(parse_time_or_offset("2030-01-02T03:04:05Z", kNow, "f")) == "2030-01-02T03:04:05Z");
-  CHECK(format_rfc3339(parse_time_or_offset("2030-01-02T03:04:05+02:00", kNow, "f")) == "2030-01-02T01:04:05Z");
-  CHECK(format_rfc3339(parse_time_or_offset("2030-01-02T03:04:05.123-01:30", kNow, "f")) == "2030-01-02T04:34:05Z");
+  CHECK(format_rfc3339(parse_time_or_offset("2030-01-02T03:04:05+02:00", kNow, "f")) ==
+        "2030-01-02T01:04:05Z");
+  CHECK(format_rfc3339(parse_time_or_offset("2030-01-02T03:04:05.123-01:30", kNow, "f")) ==
+        "2030-01-02T04:34:05Z");
   CHECK(format_rfc3339(parse_time_or_offset("2030-01-02", kNow, "f")) == "2030-01-02T00:00:00Z");
 }
 
 TEST_CASE("anything else is a usage error that names the flag", "[util][time]") {
-  for (const char* bad : {"yesterday", "5", "-d", "2030-13-01", "2030-01-02T25:00:00Z", "2030-01-02T03:04:05", "+3x"}) {
+  for (const char* bad :
+       {"yesterday", "5", "-d", "2030-13-01", "2030-01-02T25:00:00Z", "2030-01-02T03:04:05", "+3x"}) {
     INFO(bad);
     try {
       parse_time_or_offset(bad, kNow, "--not-after");

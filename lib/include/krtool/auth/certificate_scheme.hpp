@@ -17,7 +17,8 @@ enum class AllowedCertificateTypes { Chained = 1, SelfSigned = 2, All = 3 };
 enum class RevocationMode { NoCheck = 0, Online = 1, Offline = 2 };
 
 // parse_* accept the .NET spelling case-insensitively as well as the short one; Error(Usage) names `flag`.
-AllowedCertificateTypes parse_allowed_types(std::string_view text, std::string_view flag = "--allowed-certificate-types");
+AllowedCertificateTypes parse_allowed_types(std::string_view text,
+                                            std::string_view flag = "--allowed-certificate-types");
 RevocationMode parse_revocation_mode(std::string_view text, std::string_view flag = "--revocation-mode");
 std::string to_string(AllowedCertificateTypes types);  // "Chained", "SelfSigned", "All"
 std::string to_string(RevocationMode mode);            // "NoCheck", "Online", "Offline"
@@ -54,7 +55,8 @@ struct AuthResult {
 };
 
 // The claim types, as ASP.NET names them.
-inline constexpr const char* kNameIdentifierClaim = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier";
+inline constexpr const char* kNameIdentifierClaim =
+    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier";
 inline constexpr const char* kNameClaim = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name";
 
 class CrlCache;  // Online mode: CRLs fetched from the distribution points, cached until nextUpdate
@@ -66,7 +68,7 @@ class CertificateScheme {
   CertificateScheme(CertificateScheme&&) noexcept;
 
   // authenticate runs the handler's checks; thread-safe. `chain` is what the client sent (may be null).
-  AuthResult authenticate(X509* certificate, STACK_OF(X509)* chain) const;
+  AuthResult authenticate(X509* certificate, STACK_OF(X509) * chain) const;
 
   const CertificateSchemeOptions& options() const { return options_; }
   const std::string& name() const { return options_.name; }

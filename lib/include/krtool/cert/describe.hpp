@@ -2,10 +2,9 @@
 // uppercase SHA-1 hex, serial number as uppercase hex of the INTEGER's bytes, DNs most specific first).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "krtool/cert/bundle.hpp"
 #include "krtool/util/time.hpp"
@@ -30,9 +29,9 @@ struct CertificateInfo {
   int key_size = 0;
   std::string curve;  // "P-256" for ECDSA keys, else ""
   bool is_certificate_authority = false;
-  bool is_self_signed = false;                     // subject == issuer, ordinal, as Kestrun
-  std::vector<std::string> key_usage;              // .NET X509KeyUsageFlags names
-  std::vector<std::string> enhanced_key_usage;     // friendly names, else the OID
+  bool is_self_signed = false;                  // subject == issuer, ordinal, as Kestrun
+  std::vector<std::string> key_usage;           // .NET X509KeyUsageFlags names
+  std::vector<std::string> enhanced_key_usage;  // friendly names, else the OID
   std::vector<std::string> enhanced_key_usage_oids;
   std::vector<std::string> crl_urls;
   std::vector<std::string> ocsp_urls;
@@ -47,8 +46,9 @@ CertificateInfo describe(X509* certificate, bool has_private_key = false);
 std::string thumbprint(X509* certificate);
 std::string thumbprint_sha256(X509* certificate);
 std::string serial_number(X509* certificate);
-std::vector<std::string> dns_names(X509* certificate);                // the SAN's DNS entries, in order
-std::vector<std::string> enhanced_key_usage_oids(X509* certificate);  // dotted OIDs; empty without the extension
+std::vector<std::string> dns_names(X509* certificate);  // the SAN's DNS entries, in order
+std::vector<std::string> enhanced_key_usage_oids(
+    X509* certificate);  // dotted OIDs; empty without the extension
 
 // eku_friendly_name maps serverAuth and clientAuth OIDs to .NET's names and returns others unchanged.
 std::string eku_friendly_name(const std::string& oid);

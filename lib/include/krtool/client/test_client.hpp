@@ -6,12 +6,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "krtool/util/password.hpp"
 
@@ -54,7 +53,7 @@ struct TestClientOptions {
   std::string servername;  // SNI and the name checked in the server's certificate; default the URL's host
   std::vector<HostOverride> resolve;
   std::string tls_max;  // "1.2" or "1.3"; empty = the highest both support
-  std::string method;  // "" = GET, or POST when there is data (as curl)
+  std::string method;   // "" = GET, or POST when there is data (as curl)
   std::vector<std::pair<std::string, std::string>> headers;
   std::optional<std::string> data;
   std::optional<int> expect_status;  // default: any 2xx is ok
@@ -70,8 +69,8 @@ struct CertificateSummary {
 
 struct Alert {
   int code = 0;
-  std::string name;        // TLS's name, e.g. "unknown_ca"
-  bool from_server = true;  // false: krtool sent it (it rejected the server's certificate)
+  std::string name;              // TLS's name, e.g. "unknown_ca"
+  bool from_server = true;       // false: krtool sent it (it rejected the server's certificate)
   bool after_handshake = false;  // TLS 1.3: the server's verdict came with the first read
 };
 
@@ -83,7 +82,7 @@ struct TlsReport {
   bool server_certificate_verified = false;
   std::string server_verify_error;  // OpenSSL's reason, "" when verified
   bool client_certificate_requested = false;
-  std::vector<std::string> acceptable_cas;  // DNs the server named in its CertificateRequest
+  std::vector<std::string> acceptable_cas;               // DNs the server named in its CertificateRequest
   std::optional<CertificateSummary> client_certificate;  // what we hold
   bool client_certificate_sent = false;
   // Whether the certificate we hold chains to a name in acceptable_cas; nullopt when the server named

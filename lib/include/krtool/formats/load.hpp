@@ -25,7 +25,7 @@ struct LoadOptions {
   // sibling_key: without key_path, a PEM file that holds no key takes it from <base>.key when that
   // exists, which is where krtool writes it.
   bool sibling_key = false;
-  PasswordPrompt prompt;                // asked when a password is needed and none was given
+  PasswordPrompt prompt;  // asked when a password is needed and none was given
 };
 
 // load_bundle reads `path` and, when given, the separate key; checks that key and certificate belong

@@ -16,8 +16,8 @@ namespace krtool::server {
 
 struct BuiltServer {
   DevServerOptions options;
-  std::vector<std::string> warnings;       // to print before listening
-  std::vector<std::string> description;    // "client certificates: allow, AllowSelfSignedForDevelopment", ...
+  std::vector<std::string> warnings;     // to print before listening
+  std::vector<std::string> description;  // "client certificates: allow, AllowSelfSignedForDevelopment", ...
   std::optional<cert::CertBundle> development_root;  // with --self-signed: the root to give clients
 };
 

@@ -18,8 +18,8 @@ namespace krtool::server {
 // RequestView is what a handler may read. Pointers are borrowed for the duration of handle().
 struct RequestView {
   std::string method;
-  std::string path;    // decoded, without the query
-  std::string target;  // as the request line had it: path and query, not decoded
+  std::string path;            // decoded, without the query
+  std::string target;          // as the request line had it: path and query, not decoded
   std::string remote_address;  // the client's IP address
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;

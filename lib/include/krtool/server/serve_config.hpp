@@ -4,11 +4,10 @@
 #pragma once
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "krtool/util/password.hpp"
 
@@ -60,8 +59,9 @@ struct ServeConfig {
 //             "clientCertificateValidationCode", "clientCertificateValidationCodePath"},
 //   "schemes": [{"name", "allowedCertificateTypes", "validateCertificateUse", "validateValidityPeriod",
 //                "revocationMode", "crl": [..], "trustCa": [..]}],
-//   "routes": ["GET /a auth=Certificate json:{...}", {"method", "path", "auth", "json"|"file"|"dir"|"status"}],
-//   "logFormat", "diagnostics", "allowInsecurePublic", "maxConnections", "keepAliveTimeout", "readTimeout"
+//   "routes": ["GET /a auth=Certificate json:{...}", {"method", "path", "auth",
+//   "json"|"file"|"dir"|"status"}], "logFormat", "diagnostics", "allowInsecurePublic", "maxConnections",
+//   "keepAliveTimeout", "readTimeout"
 // }
 // Relative paths are taken from the file's folder. An unknown key or a value of the wrong type is
 // Error(Usage) naming the file and the key's path ("https.clientCertificateMode"); a malformed file is

@@ -22,16 +22,16 @@ namespace krtool::tls {
 
 // ChainProblem is one problem found while building the client's chain (.NET's X509ChainStatus).
 struct ChainProblem {
-  int error = 0;             // X509_V_ERR_*
-  std::string status;        // .NET's X509ChainStatusFlags name, "" when none matches
-  std::string information;   // OpenSSL's reason with depth and subject, as the log shows it
+  int error = 0;            // X509_V_ERR_*
+  std::string status;       // .NET's X509ChainStatusFlags name, "" when none matches
+  std::string information;  // OpenSSL's reason with depth and subject, as the log shows it
 };
 
 // ChainVerdict is what building the client's chain found, before any policy looked at it.
 struct ChainVerdict {
   SslPolicyErrors errors = SslPolicyErrors::None;
   std::vector<ChainProblem> problems;  // one per distinct problem, in the order found
-  STACK_OF(X509)* chain = nullptr;     // as built, leaf first; borrowed for the policy's call
+  STACK_OF(X509) * chain = nullptr;    // as built, leaf first; borrowed for the policy's call
 };
 
 // ClientCertPolicy is a TLS validation callback: Kestrel's

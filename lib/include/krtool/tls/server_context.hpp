@@ -22,7 +22,8 @@ std::string to_string(ClientCertMode mode);  // "none", "allow", "require"
 struct ServerTlsOptions {
   cert::CertBundle identity;  // the server certificate, its key and the chain to send
   ClientCertMode mode = ClientCertMode::None;
-  std::vector<ossl::UniquePtr<X509>> trust_ca;  // trusted issuers of client certificates; empty = system store
+  std::vector<ossl::UniquePtr<X509>>
+      trust_ca;  // trusted issuers of client certificates; empty = system store
   bool check_certificate_revocation = false;
   std::vector<ossl::UniquePtr<X509_CRL>> crls;  // for check_certificate_revocation
   std::string ssl_protocols = "tls12,tls13";
@@ -40,7 +41,8 @@ struct HandshakeVerdict {
   bool accepted = false;
   std::string subject;  // of the client certificate, "" when none
 
-  // summary is the access log's TLS field: "accepted (None)", "accepted by AllowAny (RemoteCertificateChainErrors)".
+  // summary is the access log's TLS field: "accepted (None)", "accepted by AllowAny
+  // (RemoteCertificateChainErrors)".
   std::string summary() const;
 };
 
