@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Wall time of krtool new-selfsigned against the equivalent `openssl req -x509` for the same certificate
 # (ECDSA P-256 and RSA 2048: self-signed, SAN, 365 days, key + certificate files), median of N runs.
-# Target: krtool's ECDSA P-256 median no slower than openssl's (ratio <= 1.00).
+# Target (issue 10): krtool's ECDSA P-256 median within 1.10x of openssl's.
 # The two commands take turns (krtool first in odd runs, openssl first in even ones), so that a build
 # starting on the shared cores slows both alike. What the time is made of: bench/README.md.
 # Usage: bench/certgen.sh [RUNS] (default 31); KRTOOL_BIN overrides build/bin/krtool.
@@ -51,7 +51,7 @@ for kind in ec rsa; do
   ratio=$(awk -v k="$k" -v o="$o" 'BEGIN {printf "%.2f", k / o}')
   label=$([ "$kind" = ec ] && echo "ECDSA P-256" || echo "RSA 2048")
   printf '%-14s %12s %12s %8s\n' "$label" "$k" "$o" "$ratio"
-  if [ "$kind" = ec ] && awk -v r="$ratio" 'BEGIN {exit !(r > 1.0)}'; then status=1; fi
+  if [ "$kind" = ec ] && awk -v r="$ratio" 'BEGIN {exit !(r > 1.10)}'; then status=1; fi
 done
-[ "$status" -eq 0 ] && echo "target met: ECDSA P-256 ratio <= 1.00" || echo "target missed: ECDSA P-256 ratio > 1.00"
+[ "$status" -eq 0 ] && echo "target met: ECDSA P-256 ratio <= 1.10" || echo "target missed: ECDSA P-256 ratio > 1.10"
 exit "$status"

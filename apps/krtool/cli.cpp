@@ -38,8 +38,7 @@ int report_error(const Error& error) {
   return exit_code(error.code());
 }
 
-int run_cli(int argc, char** argv, std::span<const CommandSpec> commands,
-            std::span<const CommandSummary> listed) {
+int run_cli(int argc, char** argv, std::span<const CommandSpec> commands) {
   CLI::App app{fmt::format("krtool: {}", kProgramSummary), "krtool"};
   app.set_version_flag("--version", kProgramVersion);
   app.require_subcommand(1, 1);
@@ -47,9 +46,6 @@ int run_cli(int argc, char** argv, std::span<const CommandSpec> commands,
   Runner runner;
   const std::span<const CommandSpec> chosen = commands_to_set_up(argc, argv, commands);
   for (const CommandSpec& command : chosen) command.setup(app, runner);
-  if (chosen.size() == commands.size()) {
-    for (const CommandSummary& command : listed) app.add_subcommand(command.name, command.description);
-  }
 
   try {
     app.parse(argc, argv);

@@ -1,5 +1,5 @@
 // krtool-docgen: writes krtool's man page or bash completion script from the commands' own CLI11
-// definitions, all seven of them (krtool and krtool-net each set up only their own). The build runs
+// definitions, all seven of them (krtool sets up only the one it runs). The build runs
 // it; it is not installed. Usage: krtool-docgen man|bash OUTPUT
 #include <fstream>
 #include <iostream>

@@ -1,10 +1,6 @@
-// krtool: the certificate commands run here; serve and test-client run in krtool-net (see
-// apps/CMakeLists.txt for why there are two programs).
-#include <string_view>
-
+// krtool: every subcommand, one program.
 #include "cli.hpp"
 #include "command.hpp"
-#include "network_program.hpp"
 
 namespace {
 
@@ -14,28 +10,10 @@ constexpr krtool::app::CommandSpec kCommands[] = {
     {"import", krtool::app::setup_import},
     {"export", krtool::app::setup_export},
     {"test-cert", krtool::app::setup_test_cert},
+    {"serve", krtool::app::setup_serve},
+    {"test-client", krtool::app::setup_test_client},
 };
-
-constexpr krtool::app::CommandSummary kNetworkCommands[] = {krtool::app::kServeSummary,
-                                                            krtool::app::kTestClientSummary};
-
-// names_network_command tells whether the command line's first word that is not an option (`krtool -h
-// serve` asks for serve's help too) is one that krtool-net runs.
-bool names_network_command(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view word = argv[i];
-    if (word.starts_with('-')) continue;
-    for (const krtool::app::CommandSummary& command : kNetworkCommands) {
-      if (word == command.name) return true;
-    }
-    return false;
-  }
-  return false;
-}
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (names_network_command(argc, argv)) return krtool::app::run_network_program(argv);
-  return krtool::app::run_cli(argc, argv, kCommands, kNetworkCommands);
-}
+int main(int argc, char** argv) { return krtool::app::run_cli(argc, argv, kCommands); }

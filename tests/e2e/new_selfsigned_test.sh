@@ -31,7 +31,7 @@ print("ok" if 240 <= age <= 400 and 1 <= c.serial_number < 2**63 and life in (36
 expect_eq "$out" ok "notBefore/serial/lifetime"
 
 it "gives every certificate its own serial and key"
-# krtool chooses OpenSSL's random generator itself (apps/krtool/openssl_setup.cpp); two runs must differ.
+# Two runs must differ: nothing in krtool seeds or replaces OpenSSL's random generator.
 krtool new-selfsigned --dns twin --key-type ecdsa --out twin1.pem
 krtool new-selfsigned --dns twin --key-type ecdsa --out twin2.pem
 expect_rc 0
@@ -41,8 +41,8 @@ keys=$(for f in twin1.pem twin2.pem; do openssl x509 -in $f -noout -pubkey; done
 [ "$keys" -ge 4 ] && pass || fail "the two certificates share a public key"
 
 it "lets a [random] section of the OpenSSL configuration choose the generator"
-# krtool's choice is only a default, made before OpenSSL reads its configuration: a generator named
-# there must be the one used, so a name that does not exist fails the run.
+# krtool reads the administrator's OpenSSL configuration: a generator named there must be the one used,
+# so a name that does not exist fails the run.
 printf 'openssl_conf = init\n[init]\nrandom = random_sect\n[random_sect]\nrandom = NO-SUCH-DRBG\n' >no-drbg.cnf
 run env OPENSSL_CONF=no-drbg.cnf "$KRTOOL" new-selfsigned --dns nodrbg --key-type ecdsa --out nodrbg.pem
 expect_error 1 "NO-SUCH-DRBG"
