@@ -98,7 +98,7 @@ Success.
 .TP
 .B 1
 The check asked for failed: a test\-cert verdict, or a test\-client expectation. Also an internal
-error, such as krtool\-net missing.
+error.
 .TP
 .B 2
 Usage: an unknown flag, a bad value, conflicting flags.
@@ -113,8 +113,8 @@ A TLS failure.
 A network failure: refused, timed out, not resolved.
 .TP
 .B 127
-The system's loader could not start krtool\-net (for serve and test\-client): a library it needs is
-missing; the loader's message names it.
+The system's loader could not start krtool: a library it needs (libkrtool, libkrtool_net or a
+system library) is missing; the loader's message names it.
 .TP
 .B 130
 Interrupted.
@@ -148,13 +148,6 @@ The private key beside a PEM certificate
 written with mode 0600. Every output goes to a temporary file in the same folder and is renamed
 into place; an existing file is only replaced with
 .BR \-\-force .
-.TP
-.I libexec/krtool/krtool\-net
-The program that runs
-.B serve
-and
-.BR test\-client ;
-krtool replaces itself with it, keeping its process, arguments and exit code.
 .SH EXAMPLES
 A certificate authority, a server certificate and a client certificate:
 .PP
