@@ -29,8 +29,10 @@ class OutputSet {
   // folder or a folder given as output.
   void check() const;
 
-  // commit checks, then writes every file atomically; without force a file that appeared meanwhile
-  // is still not overwritten (renameat2 RENAME_NOREPLACE).
+  // commit checks, then writes the set as a whole: every file goes to a temporary file first, and only
+  // when all of them are written are they renamed into place; a failure at any step leaves every
+  // output as it was (replaced files are restored). Without force a file that appeared meanwhile is
+  // still not overwritten (renameat2 RENAME_NOREPLACE). Errors name the output, never a temporary file.
   void commit();
 
   std::vector<std::filesystem::path> paths() const;
