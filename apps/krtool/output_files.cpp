@@ -7,12 +7,29 @@
 namespace krtool::app {
 
 formats::Format resolve_format(const std::filesystem::path& out, const std::string& format_flag) {
-  if (!format_flag.empty()) return formats::format_from_name(format_flag, "--format");
-  if (auto format = formats::format_from_extension(out)) return *format;
+  const std::optional<formats::Format> by_extension = formats::format_from_extension(out);
+  if (!format_flag.empty()) {
+    const formats::Format chosen = formats::format_from_name(format_flag, "--format");
+    if (by_extension && *by_extension != chosen) {
+      throw Error(
+          Errc::Usage,
+          fmt::format("--format {} contradicts --out '{}', whose extension '{}' means {}", format_flag,
+                      out.string(), out.extension().string(), formats::format_name(*by_extension)),
+          fmt::format("drop --format, or name the output with an extension for {} (or none)",
+                      formats::format_name(chosen)));
+    }
+    return chosen;
+  }
+  if (by_extension) return *by_extension;
   throw Error(Errc::Usage,
               fmt::format("--out '{}': cannot tell the format from the extension '{}'", out.string(),
                           out.extension().string()),
               "use .pfx/.p12, .pem/.crt or .der/.cer, or give --format pfx|pem|der");
+}
+
+std::optional<std::string> pem_key_password(const std::optional<std::string>& password) {
+  if (password && password->empty()) return std::nullopt;
+  return password;
 }
 
 void add_bundle_files(files::OutputSet& outputs, const cert::CertBundle& bundle,
@@ -41,8 +58,8 @@ void add_bundle_files(files::OutputSet& outputs, const cert::CertBundle& bundle,
   }
   if (options.include_key && bundle.key) {
     outputs.add(files::sibling_path(options.out, ".key"),
-                formats::encode_pem_key(bundle.key.get(), options.password), files::FileMode::Private,
-                "private key");
+                formats::encode_pem_key(bundle.key.get(), pem_key_password(options.password)),
+                files::FileMode::Private, "private key");
   }
 }
 
@@ -58,6 +75,15 @@ std::string default_output_base(std::string name) {
     }
   }
   return out.empty() ? "certificate" : out;
+}
+
+CLI::Validator non_empty_path() {
+  return CLI::Validator(
+      [](std::string& value) {
+        return value.empty() ? std::string("an empty path names no file; give a file name such as server.pem")
+                             : std::string();
+      },
+      "", "non-empty path");
 }
 
 }  // namespace krtool::app

@@ -321,7 +321,7 @@ expect_no_outputs
 it "an output extension krtool does not know, without --format, is a usage error listing the extensions"
 krtool export leaf.pem --out out/x.bin
 expect_error 2 "out/x.bin"
-expect_err_contains ".pfx, .p12, .pem, .crt, .der or .cer"
+expect_err_contains "use .pfx/.p12, .pem/.crt or .der/.cer, or give --format pfx|pem|der"
 expect_no_outputs
 
 it "--include-key with DER output is a usage error"
@@ -348,11 +348,28 @@ expect_hint
 expect_no_outputs
 
 it "a PFX or --include-key output from a certificate without a key is an input error"
-krtool export leaf.pem --out out/x.pfx --out-password p
+cp leaf.pem lonely.pem  # no lonely.key beside it
+krtool export lonely.pem --out out/x.pfx --out-password p
 expect_error 3 "holds no private key"
 expect_hint
 krtool export leaf.der --out out/x.pem --include-key
 expect_error 3 "holds no private key"
 expect_no_outputs
+
+it "finds <base>.key beside a PEM certificate, as krtool writes it"
+krtool new-selfsigned --dns alice --out alice.pem --no-password
+expect_rc 0
+krtool export alice.pem --out alice.pfx --out-password pfxpass
+expect_rc 0
+openssl pkcs12 -in alice.pfx -passin pass:pfxpass -nocerts -nodes 2>/dev/null | grep -q "BEGIN PRIVATE KEY" && pass ||
+  fail "alice.pfx holds no private key"
+
+it "refuses a --format that contradicts the extension of --out"
+krtool export alice.pem --out contradict.pfx --format pem
+expect_error 2 "--format pem contradicts --out 'contradict.pfx'"
+expect_hint
+expect_no_file contradict.pfx
+krtool export alice.pem --out contradict.out --format der
+expect_rc 0
 
 finish

@@ -242,4 +242,27 @@ expect_rc 0
 openssl x509 -in server.pem -noout -subject | grep -q 'CN = other' && pass || fail "--force did not overwrite"
 ls -a | grep -q '\.krtool-' && fail "a temporary file was left behind" || pass
 
+it "--no-password writes a plain PKCS#8 key for PEM, which Python's ssl and openssl load without a password"
+krtool new-selfsigned --dns plain --out plain.pem --no-password
+expect_rc 0
+expect_eq "$(head -1 plain.key)" "-----BEGIN PRIVATE KEY-----" "first line of plain.key"
+expect_mode plain.key 600
+out=$(/usr/bin/python3 -c 'import ssl; ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain("plain.pem", "plain.key"); print("loaded")' 2>&1)
+expect_eq "$out" loaded "python ssl load_cert_chain"
+# A key encrypted with the empty password would fail here with the wrong password given.
+openssl pkey -in plain.key -noout -passin pass:not-the-password 2>/dev/null && pass ||
+  fail "openssl pkey cannot read plain.key without its password"
+
+it "refuses an empty --out and a --not-after past year 9999, writing nothing"
+krtool new-selfsigned --dns empty --out ''
+expect_error 2 "--out: an empty path names no file"
+expect_no_file empty.pem
+krtool new-selfsigned --dns far --out far.pem --not-after +3000000d
+expect_error 2 "--not-after: a time after year 9999"
+expect_err_contains "the latest date allowed is 9999-12-31T23:59:59Z"
+expect_no_file far.pem
+krtool new-selfsigned --dns far --out far.pem --not-after 9999-12-31T23:59:59Z
+expect_rc 0
+openssl x509 -in far.pem -noout -enddate | grep -q "Dec 31 23:59:59 9999 GMT" && pass || fail "notAfter is not 9999-12-31"
+
 finish

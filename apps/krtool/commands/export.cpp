@@ -12,6 +12,7 @@
 #include "krtool/formats/encode.hpp"
 #include "krtool/formats/load.hpp"
 #include "krtool/util/files.hpp"
+#include "output_files.hpp"
 
 namespace krtool::app {
 namespace {
@@ -41,15 +42,9 @@ struct ExportPlan {
   bool writes_key = false;
 };
 
-Format output_format(const ExportOptions& options) {
-  if (!options.format.empty()) return formats::format_from_name(options.format);
-  if (const std::optional<Format> format = formats::format_from_extension(options.out)) return *format;
-  throw Error(Errc::Usage, fmt::format("cannot tell the output format from --out '{}'", options.out),
-              "name the output .pfx, .p12, .pem, .crt, .der or .cer, or pass --format pfx|pem|der");
-}
-
 ExportPlan plan_export(const ExportOptions& options) {
-  ExportPlan plan{output_format(options), formats::PfxProfile::Modern, options.out, {}, false};
+  ExportPlan plan{
+      resolve_format(options.out, options.format), formats::PfxProfile::Modern, options.out, {}, false};
   if (!options.pfx_profile.empty()) {
     plan.profile = formats::parse_pfx_profile(options.pfx_profile);
     if (plan.format != Format::Pfx) {
@@ -102,6 +97,9 @@ int run_export(const ExportOptions& options) {
   formats::LoadOptions load;
   load.password = read_password(options.password.source());
   load.key_path = options.key;
+  // alice.pem's key is in alice.key, as krtool writes it and serve reads it; looked for only when the
+  // output needs a key, so that a certificate-only export never asks for the key's password.
+  load.sibling_key = plan.writes_key;
   load.prompt = [&prompted](std::string_view purpose, bool confirm) {
     prompted = terminal_prompt(purpose, confirm);
     return prompted;
@@ -139,9 +137,7 @@ int run_export(const ExportOptions& options) {
                   files::FileMode::Public, "certificate output");
       lines.push_back(fmt::format("Wrote '{}' (PEM certificate{})", options.out, chain_note(bundle)));
       if (!plan.key_path.empty()) {
-        // --out-no-password reads as an empty password, which for a PEM key means no encryption.
-        const std::optional<std::string> key_password =
-            out_password && !out_password->empty() ? out_password : std::nullopt;
+        const std::optional<std::string> key_password = pem_key_password(out_password);
         outputs.add(plan.key_path, formats::encode_pem_key(bundle.key.get(), key_password),
                     files::FileMode::Private, "key output");
         lines.push_back(fmt::format("Wrote '{}' (PEM private key, PKCS#8, {})", plan.key_path.string(),
@@ -186,6 +182,7 @@ void setup_export(CLI::App& parent, Runner& runner) {
                    "The certificate file to convert (format detected from its content)")
       ->required();
   command->add_option("--out", options->out, "The file to write; its extension picks the format")
+      ->check(non_empty_path())
       ->option_text("FILE")
       ->required();
   command->add_option("--format", options->format, "Output format: pfx, pem or der (default: from --out)")

@@ -95,7 +95,8 @@ void setup_new_csr(CLI::App& parent, Runner& runner) {
   auto* curve =
       cmd->add_option("--curve", o.curve, "ECDSA curve: p256, p384 or p521")->option_text("p256|p384|p521");
   cmd->add_option("--key-usage", o.key_usage, "Key usage to request (repeatable), e.g. DigitalSignature");
-  cmd->add_option("--out", o.out, "The request file (PEM); the key goes to <base>.key");
+  cmd->add_option("--out", o.out, "The request file (PEM); the key goes to <base>.key")
+      ->check(non_empty_path());
   o.password.add_to(cmd, "", "the private key (encrypted PKCS#8)");
   cmd->add_flag("--force", o.force, "Overwrite existing files");
   cmd->add_flag("--json", o.json, "Print the result as JSON");

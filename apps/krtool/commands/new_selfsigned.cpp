@@ -237,7 +237,8 @@ void setup_new_selfsigned(CLI::App& parent, Runner& runner) {
       cmd->add_option("--root-out", o.root_out, "Where the development root goes (default <out>-root.<ext>)");
   cmd->add_option("--crl-url", o.crl_urls, "CRL distribution point URL to embed (repeatable)");
   cmd->add_option("--ocsp-url", o.ocsp_urls, "OCSP responder URL to embed (repeatable)");
-  cmd->add_option("--out", o.out, "Output file; .pfx/.p12, .pem/.crt (key to <base>.key) or .der/.cer");
+  cmd->add_option("--out", o.out, "Output file; .pfx/.p12, .pem/.crt (key to <base>.key) or .der/.cer")
+      ->check(non_empty_path());
   cmd->add_option("--format", o.format, "pfx, pem or der (default: from the extension of --out)")
       ->option_text("pfx|pem|der");
   cmd->add_option("--pfx-profile", o.pfx_profile, "modern (AES-256, SHA-256 MAC) or legacy (3DES, SHA-1 MAC)")

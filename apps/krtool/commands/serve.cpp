@@ -109,8 +109,9 @@ class SignalWaiter {
       int signal = 0;
       sigwait(&signals_, &signal);
       if (!stopping_)
-        std::cerr << "krtool: stopping (" << (signal == SIGINT ? "SIGINT" : "SIGTERM")
-                  << "), finishing requests in flight" << std::endl;
+        std::cerr << fmt::format("krtool: stopping ({}), finishing requests in flight\n",
+                                 signal == SIGINT ? "SIGINT" : "SIGTERM")
+                  << std::flush;
       server.stop();
     });
   }
@@ -167,7 +168,8 @@ void setup_serve(CLI::App& parent, Runner& runner) {
   auto options = std::make_shared<ServeOptions>();
   ServeOptions& o = *options;
   server::ServeConfig& f = o.flags;
-  CLI::App* cmd = parent.add_subcommand("serve", "Run a development HTTPS server with client-certificate authentication");
+  CLI::App* cmd =
+      parent.add_subcommand("serve", "Run a development HTTPS server with client-certificate authentication");
   auto add = [&](CLI::Option* option) {
     o.by_name[option->get_name()] = option;
     return option;

@@ -166,6 +166,8 @@ Validity resolve_validity(const CertificateSpec& spec) {
   Validity v;
   v.not_before = spec.not_before.value_or(now - kBackdate);
   v.not_after = spec.not_after.value_or((spec.not_before ? *spec.not_before : now) + days(spec.valid_days));
+  require_certificate_time(v.not_before, "--not-before");
+  require_certificate_time(v.not_after, spec.not_after ? "--not-after" : "--valid-days");
   if (v.not_after <= v.not_before) {
     throw Error(Errc::Usage,
                 fmt::format("the certificate would end ({}) before it starts ({})",

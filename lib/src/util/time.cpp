@@ -121,10 +121,28 @@ std::optional<TimePoint> parse_rfc3339(std::string_view s) {
 
 TimePoint now_seconds() { return std::chrono::time_point_cast<std::chrono::seconds>(Clock::now()); }
 
+void require_certificate_time(TimePoint t, std::string_view flag) {
+  static const TimePoint earliest = *parse_rfc3339(kEarliestCertificateTime);
+  static const TimePoint latest = *parse_rfc3339(kLatestCertificateTime);
+  if (t < earliest || t > latest) {
+    throw Error(Errc::Usage,
+                fmt::format("{}: {} is outside what a certificate can hold ({} to {})", flag,
+                            t > latest ? "a time after year 9999" : "a time before 1950",
+                            kEarliestCertificateTime, kLatestCertificateTime),
+                fmt::format("the latest date allowed is {}", kLatestCertificateTime));
+  }
+}
+
 TimePoint parse_time_or_offset(std::string_view text, TimePoint now, std::string_view flag) {
-  if (auto seconds = parse_duration_seconds(text)) return now + std::chrono::seconds(*seconds);
-  if (auto instant = parse_rfc3339(text)) return *instant;
-  bad_time(text, flag);
+  std::optional<TimePoint> result;
+  if (auto seconds = parse_duration_seconds(text)) {
+    result = now + std::chrono::seconds(*seconds);
+  } else {
+    result = parse_rfc3339(text);
+  }
+  if (!result) bad_time(text, flag);
+  require_certificate_time(*result, flag);
+  return *result;
 }
 
 std::string format_rfc3339(TimePoint t) {
