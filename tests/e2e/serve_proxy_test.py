@@ -218,7 +218,7 @@ def test_subject_cannot_inject_headers():
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.timezone.utc)
     cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "evil\r\nX-Injected: yes")]))
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "evil\r\nX-Injected: yes\u009b31m")]))
             .issuer_name(ca_cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
@@ -250,6 +250,8 @@ def test_subject_cannot_inject_headers():
                     "neither the CN nor a decoded path starts a log line of its own", shorten("\n".join(log), 2000))
         suite.check(any('evil\\x0D\\x0AX-Injected' in line for line in log),
                     "the access log shows the CN's line break as \\x0D\\x0A", shorten("\n".join(log), 2000))
+        suite.check(any("yes\\xC2\\x9B31m" in line for line in log) and not any("\u009b" in line for line in log),
+                    "the access log shows the CN's C1 control (CSI) as \\xC2\\x9B", shorten("\n".join(log), 2000))
         suite.check(any("/api/\\x0Afake log line" in line for line in log),
                     "the access log shows the path's line break as \\x0A", shorten("\n".join(log), 2000))
 

@@ -26,7 +26,7 @@ std::string now_rfc3339_millis() {
 }  // namespace
 
 std::string log_json(const nlohmann::json& document) {
-  return document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return util::escape_c1_in_json(document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 std::string format_access_line(const AccessRecord& r, LogFormat format) {

@@ -24,7 +24,7 @@ struct AccessRecord {
 std::string format_access_line(const AccessRecord& record, LogFormat format);
 
 // log_json renders a JSON log line; bytes that are not UTF-8 (a subject may hold any) become U+FFFD
-// instead of failing the whole line.
+// instead of failing the whole line, and C1 controls are written \u0080 ... \u009F.
 std::string log_json(const nlohmann::json& document);
 
 }  // namespace krtool::server

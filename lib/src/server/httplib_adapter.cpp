@@ -69,7 +69,9 @@ std::function<void(const std::string& line)> stderr_log() {
   return [](const std::string& line) {
     static std::mutex mutex;
     std::lock_guard<std::mutex> lock(mutex);
-    std::cerr << line << std::endl;
+    // One write per line: std::cerr is unbuffered, and other threads (serve's "stopping" message) write
+    // too, so a separate write for the line break could land after someone else's text.
+    std::cerr << (line + '\n') << std::flush;
   };
 }
 
