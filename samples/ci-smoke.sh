@@ -2,10 +2,10 @@
 # A CI smoke test of an mTLS endpoint: make certificates, start krtool serve on a free port, read the
 # listening line, call it with and without the client certificate, stop the server. docs/troubleshooting.md
 # shows everything below the snippet line verbatim, and tests/e2e/test_client_test.py runs this file.
-# Usage: samples/ci-smoke.sh (KRTOOL=path/to/krtool, default: krtool on PATH)
+# Usage: samples/ci-smoke.sh (KRTOOL_BIN=path/to/krtool, default: krtool on PATH)
 # --- snippet ---
 set -euo pipefail
-krtool=${KRTOOL:-krtool}
+krtool=${KRTOOL_BIN:-krtool}
 work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 cd "$work"

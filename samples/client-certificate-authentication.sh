@@ -7,7 +7,8 @@
 # Usage: samples/client-certificate-authentication.sh [PORT]   (default $PORT, else a free port)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-krtool=$(realpath "${KRTOOL_BIN:-$root/build/bin/krtool}")
+source "$root/samples/find-krtool.sh"
+krtool=$(find_krtool "$root")
 work=$(mktemp -d "${TMPDIR:-/tmp}/krtool-tutorial.XXXXXX")
 server=""
 cleanup() {

@@ -4,7 +4,8 @@
 # and the default Chained certificate type. Calls without and with the client certificate, results printed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-krtool=$(realpath "${KRTOOL_BIN:-$root/build/bin/krtool}")
+source "$root/samples/find-krtool.sh"
+krtool=$(find_krtool "$root")
 work=$(mktemp -d "${TMPDIR:-/tmp}/krtool-quickstart.XXXXXX")
 server=""
 cleanup() {

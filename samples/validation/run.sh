@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs each sample of this folder: makes the certificates, starts `krtool serve` with the sample as its
 # TLS validation code, and calls it with curl as a client the sample accepts and one it rejects.
-# Exits 0 when every call ends as the sample promises. KRTOOL_BIN overrides build/bin/krtool; the
+# Exits 0 when every call ends as the sample promises. krtool: $KRTOOL_BIN, else build/bin/krtool, else PATH; the
 # compiled samples go to $XDG_CACHE_HOME/krtool (else ~/.cache/krtool), so a second run compiles nothing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-krtool=$(realpath "${KRTOOL_BIN:-$root/build/bin/krtool}")
+source "$root/samples/find-krtool.sh"
+krtool=$(find_krtool "$root")
 work=$(mktemp -d "${TMPDIR:-/tmp}/krtool-validation-samples.XXXXXX")
 server=""
 stop_server() {

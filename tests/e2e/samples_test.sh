@@ -17,4 +17,19 @@ it "the production-shaped quick start runs to the end"
 run env KRTOOL_BIN="$KRTOOL" bash "$samples/quickstart.sh"
 expect_rc 0
 
+it "a sample outside a built checkout finds krtool on PATH, and says what to do when there is none"
+# A copy of the samples folder has no build/ beside it, as after an install or a download of the samples.
+mkdir -p copy/samples/validation bin
+cp "$samples"/*.sh copy/samples/
+ln -s "$KRTOOL" bin/krtool
+run env -u KRTOOL_BIN PATH="$WORK/bin:/usr/bin:/bin" bash copy/samples/quickstart.sh
+expect_rc 0
+run env -u KRTOOL_BIN PATH="/usr/bin:/bin" bash copy/samples/quickstart.sh
+expect_rc 2
+expect_err_contains "no krtool found: not in \$KRTOOL_BIN, not built in $WORK/copy/build, not on PATH"
+expect_err_contains "hint: build it (./scripts/build)"
+run env KRTOOL_BIN="$WORK/missing/krtool" bash copy/samples/quickstart.sh
+expect_rc 2
+expect_err_contains "KRTOOL_BIN='$WORK/missing/krtool' is not an executable file"
+
 finish

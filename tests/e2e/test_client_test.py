@@ -730,7 +730,7 @@ def test_ci_smoke_sample():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     script = os.path.join(root, "samples", "ci-smoke.sh")
     result = subprocess.run(["bash", script], cwd=suite.work, capture_output=True, text=True, timeout=120,
-                            env=dict(os.environ, KRTOOL=KRTOOL), stdin=subprocess.DEVNULL)
+                            env=dict(os.environ, KRTOOL_BIN=KRTOOL), stdin=subprocess.DEVNULL)
     suite.eq(result.returncode, 0, f"ci-smoke.sh exits 0: {shorten(result.stdout)} {shorten(result.stderr)}")
     expect_in(result.stdout, "outcome: ok", "ci-smoke.sh: the test-client report")
     with open(os.path.join(root, "docs", "troubleshooting.md")) as f:
