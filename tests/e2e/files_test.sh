@@ -37,6 +37,14 @@ expect_hint
 krtool test-cert /dev/null
 expect_error 3 "'/dev/null' is a character device, not a file"
 
+it "refuses JSON nested deeper than 64 levels in --config and in a JSON template, naming where"
+/usr/bin/python3 -c 'print("{\"routes\": " + "[" * 50000 + "]" * 50000 + "}")' >deep.json
+krtool serve --port 0 --config deep.json
+expect_error 3 "config 'deep.json' nests arrays and objects more than 64 deep, at line 1, column"
+expect_hint
+krtool serve --port 0 --self-signed --route "GET /deep json:$(/usr/bin/python3 -c 'print("[" * 65 + "]" * 65)')"
+expect_error 2 "the JSON template nests arrays and objects more than 64 deep"
+
 # A small tmpfs of our own stands in for a nearly full disk (mounting needs root: CI runs as root).
 mkdir disk
 if ! mount -t tmpfs -o size=64k,mode=0755 tmpfs disk 2>mount.err; then

@@ -15,6 +15,7 @@
 #include "krtool/server/routes.hpp"
 #include "server/did_you_mean.hpp"
 #include "server/response_json.hpp"
+#include "util/json_depth.hpp"
 
 namespace krtool::server {
 namespace {
@@ -232,6 +233,13 @@ class JsonTemplateHandler final : public Handler {
 }  // namespace
 
 std::shared_ptr<const Handler> json_template_handler(std::string_view json_template) {
+  if (const auto deep = util::json_too_deep(json_template, /*comments=*/false)) {
+    throw Error(Errc::Usage,
+                fmt::format("the JSON template nests arrays and objects more than {} deep (at column {} of "
+                            "line {})",
+                            util::kMaxJsonDepth, deep->column, deep->line),
+                "a response template needs a few levels; flatten it");
+  }
   Json document;
   try {
     document = Json::parse(json_template);

@@ -18,6 +18,7 @@
 #include "krtool/tls/policy.hpp"
 #include "krtool/util/files.hpp"
 #include "server/did_you_mean.hpp"
+#include "util/json_depth.hpp"
 #include "util/text.hpp"
 
 namespace fs = std::filesystem;
@@ -461,6 +462,12 @@ ServeConfig serve_config_from_json(const nlohmann::json& document, const std::st
 ServeConfig load_serve_config(const fs::path& path) {
   const std::string text = files::read_file(path, "config");
   const std::string name = fmt::format("config '{}'", path.string());
+  if (const auto deep = util::json_too_deep(text, /*comments=*/true)) {
+    throw Error(Errc::Input,
+                fmt::format("{} nests arrays and objects more than {} deep, at line {}, column {}", name,
+                            util::kMaxJsonDepth, deep->line, deep->column),
+                "a serve configuration needs a few levels; check the file for a runaway structure");
+  }
   Json document;
   try {
     document = Json::parse(text, nullptr, true, /*ignore_comments=*/true);
