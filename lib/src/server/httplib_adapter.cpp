@@ -127,21 +127,30 @@ class DevServer::Impl {
     return port;
   }
 
-  void run() { server_->listen_after_bind(); }
+  // run serves until stop(). A stop() that came before it is carried out as soon as the loop runs.
+  void run() {
+    run_entered_ = true;
+    std::thread early_stop;
+    if (stop_requested_) early_stop = std::thread([this] { stop_when_running(); });
+    server_->listen_after_bind();
+    run_returned_ = true;
+    if (early_stop.joinable()) early_stop.join();
+  }
 
   void start() {
     bind();
     thread_ = std::thread([this] { run(); });
   }
 
-  // stop works at any moment after bind(): the library's own stop() does nothing until its accept loop
-  // runs, so a signal that arrives just after the listening line would be lost. Shutting the listening
-  // socket down makes the accept loop end as soon as it starts (or at once, when it is running).
+  // stop works at any moment after bind(), with the library's own stop() only: the library owns the
+  // listening socket and closes it, so no other code may touch that descriptor (its number may already
+  // belong to another connection). The library's stop() does nothing until its accept loop runs, so a
+  // stop that comes earlier (a signal just after the listening line) is remembered: run() has not begun
+  // (it will carry the stop out), or it has (stop waits for the loop).
   void stop() {
     if (!server_) return;
-    const int socket = listening_socket_();
-    if (socket >= 0) ::shutdown(socket, SHUT_RDWR);
-    server_->stop();
+    stop_requested_ = true;
+    if (run_entered_) stop_when_running();
   }
 
   int port() const { return port_; }
@@ -150,6 +159,17 @@ class DevServer::Impl {
   }
 
  private:
+  // stop_when_running waits (at most 5 s) for the library's accept loop, then stops it, once: the
+  // library asserts that its socket is still open, and a second stop() (the destructor after a signal)
+  // may come while the first one's requests in flight are finishing.
+  void stop_when_running() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!server_->is_running() && !run_returned_ && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (server_->is_running() && !library_stopped_.exchange(true)) server_->stop();
+  }
+
   void configure_limits() {
     const ServerLimits& limits = options_.limits;
     server_->set_tcp_nodelay(true);
@@ -249,6 +269,9 @@ class DevServer::Impl {
   std::function<int()> listening_socket_;
   std::thread thread_;
   std::atomic<int> port_{0};
+  // Sequentially consistent, so that stop() and run() cannot both miss each other.
+  std::atomic<bool> stop_requested_{false}, run_entered_{false}, run_returned_{false};
+  std::atomic<bool> library_stopped_{false};
 };
 
 DevServer::DevServer(DevServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
