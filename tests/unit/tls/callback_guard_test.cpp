@@ -1,15 +1,13 @@
 // Every callback OpenSSL makes into the TLS layer fails closed: an exception in a policy, in the log
 // sink or in the layer itself refuses that handshake with its reason logged, and the next handshake on
 // the same context is served as usual.
-#include <unistd.h>
-
 #include <atomic>
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <stdexcept>
 #include <string>
 
 #include "krtool/tls/policy.hpp"
+#include "support/stderr_capture.hpp"
 #include "unit/tls/tls_fixtures.hpp"
 
 namespace krtool::test {
@@ -36,40 +34,6 @@ class ThrowingPolicy final : public tls::ClientCertPolicy {
   std::string name() const override { return "Throwing"; }
   bool is_relaxed() const override { return false; }
   bool accepts(X509*, const tls::ChainVerdict&) const override { throw 42; }
-};
-
-// StderrCapture points file descriptor 2 at a temporary file for its lifetime: where the layer reports
-// a failure when the log sink itself fails.
-class StderrCapture {
- public:
-  StderrCapture() : file_(std::tmpfile()), saved_(::dup(STDERR_FILENO)) {
-    REQUIRE(file_ != nullptr);
-    REQUIRE(saved_ >= 0);
-    std::fflush(stderr);
-    REQUIRE(::dup2(::fileno(file_), STDERR_FILENO) >= 0);
-  }
-  ~StderrCapture() {
-    restore();
-    std::fclose(file_);
-  }
-  std::string text() {
-    restore();
-    std::string captured;
-    std::rewind(file_);
-    for (int c = std::fgetc(file_); c != EOF; c = std::fgetc(file_)) captured.push_back(static_cast<char>(c));
-    return captured;
-  }
-
- private:
-  void restore() {
-    if (saved_ < 0) return;
-    std::fflush(stderr);
-    ::dup2(saved_, STDERR_FILENO);
-    ::close(saved_);
-    saved_ = -1;
-  }
-  std::FILE* file_;
-  int saved_;
 };
 
 }  // namespace
