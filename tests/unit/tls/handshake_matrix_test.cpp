@@ -139,6 +139,23 @@ TEST_CASE("with --check-certificate-revocation and the CA's CRL, a listed certif
   CHECK_THAT(log.all(), Catch::Contains("certificate revoked"));
 }
 
+TEST_CASE("a revoked certificate is only a chain error to the built-in callbacks, which accept it",
+          "[tls][handshake][revocation]") {
+  const std::string policy =
+      GENERATE("AllowAny", "AllowSelfSignedForDevelopment", "AllowMissingOrSelfSignedForDevelopment");
+  const int version = GENERATE(TLS1_2_VERSION, TLS1_3_VERSION);
+  CAPTURE(policy, protocol_name(version));
+  tls::ServerTlsOptions options = server_options(tls::ClientCertMode::Require);
+  options.check_certificate_revocation = true;
+  options.crls.push_back(make_crl(pki().client_ca, {pki().revoked.certificate.get()}));
+  options.policy = tls::builtin_policy(policy);
+  const HandshakeOutcome outcome = TestServer(std::move(options)).connect(ClientKind::Revoked, version);
+  CHECK(outcome.completed);
+  CHECK(outcome.access_log_tls == "accepted by " + policy + " (RemoteCertificateChainErrors)");
+  REQUIRE(outcome.verdict.has_value());
+  CHECK_THAT(outcome.verdict->reasons.front(), Catch::Contains("certificate revoked"));
+}
+
 TEST_CASE("revocation checking without the issuer's CRL refuses the certificate: it cannot be checked",
           "[tls][handshake][revocation]") {
   tls::ServerTlsOptions options = server_options(tls::ClientCertMode::Require);
