@@ -15,9 +15,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include "krtool/cert/describe.hpp"
 #include "krtool/cert/name.hpp"
@@ -42,9 +45,11 @@ using PlainServer = Exposed<httplib::Server>;
 using TlsServer = Exposed<httplib::SSLServer>;
 
 // What the request handler learned, for the logger that runs after it on the same thread (the library
-// serves one connection's requests in order on one thread).
+// serves one connection's requests in order on one thread). The logger takes the notes and leaves them
+// empty: an answer the library sends before routing (400, 414) finds no notes, never the previous
+// request's.
 struct RequestNotes {
-  std::chrono::steady_clock::time_point start;
+  std::optional<std::chrono::steady_clock::time_point> start;  // set when routing began
   std::string auth_verdict = "-";
 };
 thread_local RequestNotes t_notes;
@@ -124,21 +129,30 @@ class DevServer::Impl {
     return port;
   }
 
-  void run() { server_->listen_after_bind(); }
+  // run serves until stop(). A stop() that came before it is carried out as soon as the loop runs.
+  void run() {
+    run_entered_ = true;
+    std::thread early_stop;
+    if (stop_requested_) early_stop = std::thread([this] { stop_when_running(); });
+    server_->listen_after_bind();
+    run_returned_ = true;
+    if (early_stop.joinable()) early_stop.join();
+  }
 
   void start() {
     bind();
     thread_ = std::thread([this] { run(); });
   }
 
-  // stop works at any moment after bind(): the library's own stop() does nothing until its accept loop
-  // runs, so a signal that arrives just after the listening line would be lost. Shutting the listening
-  // socket down makes the accept loop end as soon as it starts (or at once, when it is running).
+  // stop works at any moment after bind(), with the library's own stop() only: the library owns the
+  // listening socket and closes it, so no other code may touch that descriptor (its number may already
+  // belong to another connection). The library's stop() does nothing until its accept loop runs, so a
+  // stop that comes earlier (a signal just after the listening line) is remembered: run() has not begun
+  // (it will carry the stop out), or it has (stop waits for the loop).
   void stop() {
     if (!server_) return;
-    const int socket = listening_socket_();
-    if (socket >= 0) ::shutdown(socket, SHUT_RDWR);
-    server_->stop();
+    stop_requested_ = true;
+    if (run_entered_) stop_when_running();
   }
 
   int port() const { return port_; }
@@ -147,6 +161,17 @@ class DevServer::Impl {
   }
 
  private:
+  // stop_when_running waits (at most 5 s) for the library's accept loop, then stops it, once: the
+  // library asserts that its socket is still open, and a second stop() (the destructor after a signal)
+  // may come while the first one's requests in flight are finishing.
+  void stop_when_running() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!server_->is_running() && !run_returned_ && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (server_->is_running() && !library_stopped_.exchange(true)) server_->stop();
+  }
+
   void configure_limits() {
     const ServerLimits& limits = options_.limits;
     server_->set_tcp_nodelay(true);
@@ -162,8 +187,7 @@ class DevServer::Impl {
 
   void install_handlers() {
     server_->set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
-      t_notes.start = std::chrono::steady_clock::now();
-      t_notes.auth_verdict = "-";
+      t_notes = RequestNotes{std::chrono::steady_clock::now(), "-"};
       return httplib::Server::HandlerResponse::Unhandled;
     });
     auto handler = [this](const httplib::Request& req, httplib::Response& res) { serve(req, res); };
@@ -205,15 +229,22 @@ class DevServer::Impl {
   }
 
   void log_request(const httplib::Request& req, const httplib::Response& res) {
+    const RequestNotes notes = std::exchange(t_notes, RequestNotes{});
     AccessRecord record;
-    record.method = req.method;
-    record.path = req.path;
-    record.remote = fmt::format("{}:{}", host_for_url(req.remote_addr), req.remote_port);
+    // A request refused before routing may have no method or path, as it has no peer yet.
+    record.method = req.method.empty() ? "-" : req.method;
+    record.path = req.path.empty() ? "-" : req.path;
+    // (The library records the peer only once the request was read: its port is -1 before.)
+    record.remote =
+        req.remote_port < 0 ? "-" : fmt::format("{}:{}", host_for_url(req.remote_addr), req.remote_port);
     record.status = res.status;
     record.duration_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_notes.start).count();
-    record.auth_verdict = t_notes.auth_verdict;
-    record.protocol = "HTTP";
+        notes.start
+            ? std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - *notes.start)
+                  .count()
+            : 0.0;
+    record.auth_verdict = notes.auth_verdict;
+    record.protocol = notes.start || !options_.tls ? "HTTP" : "-";
     record.tls_verdict = "-";
     if (req.ssl != nullptr) {
       record.protocol = SSL_get_version(req.ssl);
@@ -221,16 +252,17 @@ class DevServer::Impl {
         record.client_subject = cert::format_dn(X509_get_subject_name(peer));
         record.client_thumbprint = cert::thumbprint(peer);
       }
-      const tls::HandshakeVerdict* verdict = tls::handshake_verdict(req.ssl);
-      if (verdict != nullptr) {
-        record.tls_verdict = verdict->summary();
-      } else if (SSL_session_reused(const_cast<SSL*>(req.ssl)) == 1) {
-        record.tls_verdict = record.client_subject.empty() ? "resumed, no certificate" : "resumed";
-      } else {
-        record.tls_verdict = record.client_subject.empty() ? "no certificate" : "not checked";
-      }
+      record.tls_verdict = tls::access_log_verdict(req.ssl);
     }
-    options_.log(format_access_line(record, options_.log_format));
+    // The library calls this from its connection thread with no handler around it: a log sink that
+    // throws must cost this line, not the process.
+    try {
+      options_.log(format_access_line(record, options_.log_format));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "krtool: the access log failed: %s\n", e.what());
+    } catch (...) {
+      std::fprintf(stderr, "krtool: the access log failed\n");
+    }
   }
 
   DevServerOptions options_;
@@ -239,6 +271,9 @@ class DevServer::Impl {
   std::function<int()> listening_socket_;
   std::thread thread_;
   std::atomic<int> port_{0};
+  // Sequentially consistent, so that stop() and run() cannot both miss each other.
+  std::atomic<bool> stop_requested_{false}, run_entered_{false}, run_returned_{false};
+  std::atomic<bool> library_stopped_{false};
 };
 
 DevServer::DevServer(DevServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}

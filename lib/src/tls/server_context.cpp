@@ -1,10 +1,7 @@
 #include "krtool/tls/server_context.hpp"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
-#include <netinet/in.h>
 #include <openssl/err.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <cctype>
@@ -13,6 +10,7 @@
 #include "cert/chain_status.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
+#include "tls/callback_guard.hpp"
 #include "util/text.hpp"
 
 namespace krtool::tls {
@@ -34,57 +32,60 @@ int config_index() {
   return index;
 }
 
-std::string peer_address(const SSL* ssl) {
-  const int fd = SSL_get_fd(ssl);
-  sockaddr_storage address{};
-  socklen_t length = sizeof address;
-  if (fd < 0 || getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "?";
-  char host[INET6_ADDRSTRLEN] = {};
-  if (address.ss_family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(&address);
-    inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-    return fmt::format("{}:{}", host, ntohs(in->sin_port));
-  }
-  const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address);
-  inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-  return fmt::format("[{}]:{}", host, ntohs(in6->sin6_port));
+const TlsServerConfig* config_of(const SSL* ssl) {
+  if (ssl == nullptr) return nullptr;
+  return static_cast<const TlsServerConfig*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), config_index()));
+}
+
+const LogSink* log_of(const TlsServerConfig* config) {
+  return config != nullptr ? &config->options().log : nullptr;
+}
+
+SSL* ssl_of(X509_STORE_CTX* context) {
+  return static_cast<SSL*>(X509_STORE_CTX_get_ex_data(context, SSL_get_ex_data_X509_STORE_CTX_idx()));
 }
 
 // The chain being built on this thread: the collecting callback lets X509_verify_cert go on after an
 // error so that every problem is reported, not only the first.
 thread_local ChainVerdict* t_chain_verdict = nullptr;
 
-int collect_chain_error(int ok, X509_STORE_CTX* context) {
+int collect_chain_error_unguarded(int ok, X509_STORE_CTX* context) {
   if (ok != 0 || t_chain_verdict == nullptr) return 1;
-  try {
-    const int error = X509_STORE_CTX_get_error(context);
-    const int depth = X509_STORE_CTX_get_error_depth(context);
-    X509* at = X509_STORE_CTX_get_current_cert(context);
-    std::string reason = fmt::format("{} (depth {}", X509_verify_cert_error_string(error), depth);
-    if (at != nullptr) reason += ", " + cert::format_dn(X509_get_subject_name(at));
-    reason += ")";
-    std::vector<ChainProblem>& problems = t_chain_verdict->problems;
-    if (std::none_of(problems.begin(), problems.end(),
-                     [&](const ChainProblem& p) { return p.information == reason; })) {
-      problems.push_back(ChainProblem{error, cert::dotnet_chain_status(error), std::move(reason)});
-    }
-    return 1;
-  } catch (...) {
-    return 0;  // exceptions must not cross OpenSSL's C frames; the chain then counts as failed
+  const int error = X509_STORE_CTX_get_error(context);
+  const int depth = X509_STORE_CTX_get_error_depth(context);
+  X509* at = X509_STORE_CTX_get_current_cert(context);
+  std::string reason = fmt::format("{} (depth {}", X509_verify_cert_error_string(error), depth);
+  if (at != nullptr) reason += ", " + cert::format_dn(X509_get_subject_name(at));
+  reason += ")";
+  std::vector<ChainProblem>& problems = t_chain_verdict->problems;
+  if (std::none_of(problems.begin(), problems.end(),
+                   [&](const ChainProblem& p) { return p.information == reason; })) {
+    problems.push_back(ChainProblem{error, cert::dotnet_chain_status(error), std::move(reason)});
   }
+  return 1;
 }
 
-// verify_client_certificate replaces OpenSSL's chain verification for the whole handshake, so the
-// decision is made once, not once per chain depth.
-int verify_client_certificate(X509_STORE_CTX* context, void* arg) {
-  const auto* config = static_cast<const TlsServerConfig*>(arg);
-  SSL* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(context, SSL_get_ex_data_X509_STORE_CTX_idx()));
+int collect_chain_error(int ok, X509_STORE_CTX* context) {
+  const SSL* ssl = ssl_of(context);
+  return guard_callback(
+      log_of(config_of(ssl)), ssl, "collecting the client's chain problems",
+      [&] { return collect_chain_error_unguarded(ok, context); }, [] { return 0; });
+}
+
+// decide_client_certificate replaces OpenSSL's chain verification for the whole handshake, so the
+// decision is made once, not once per chain depth; verify_client_certificate is its guarded entry.
+int decide_client_certificate(X509_STORE_CTX* context, const TlsServerConfig* config) {
+  SSL* ssl = ssl_of(context);
   X509* leaf = X509_STORE_CTX_get0_cert(context);
 
   auto verdict = std::make_unique<HandshakeVerdict>();
   verdict->certificate_presented = leaf != nullptr;
   verdict->subject = leaf != nullptr ? cert::format_dn(X509_get_subject_name(leaf)) : "";
 
+  if (config->options().now) {
+    // The injected clock (tests) decides what "expired" and "not yet valid" mean for this chain.
+    X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(context), to_time_t(config->options().now()));
+  }
   ChainVerdict chain;
   t_chain_verdict = &chain;
   X509_STORE_CTX_set_verify_cb(context, collect_chain_error);
@@ -127,20 +128,34 @@ int verify_client_certificate(X509_STORE_CTX* context, void* arg) {
     // The error chosen here becomes the alert the client receives: chain errors keep OpenSSL's own
     // (unknown_ca, certificate_expired, ...), a policy's refusal of a sound chain is bad_certificate.
     X509_STORE_CTX_set_error(context, first_error != X509_V_OK ? first_error : X509_V_ERR_CERT_REJECTED);
-    if (config->options().log) {
-      config->options().log(
-          fmt::format("tls: rejected client certificate '{}' from {}: {} by {}{}{}", verdict->subject,
-                      peer_address(ssl), to_string(verdict->errors), verdict->decided_by,
-                      verdict->reasons.empty() ? "" : fmt::format(" [{}]", fmt::join(verdict->reasons, "; ")),
-                      policy_failure));
-    }
   }
-  const int accepted = verdict->accepted ? 1 : 0;
+  const bool accepted = verdict->accepted;
+  const std::string rejection =
+      accepted ? std::string()
+               : fmt::format(
+                     "tls: rejected client certificate '{}' from {}: {} by {}{}{}", verdict->subject,
+                     peer_address(ssl), to_string(verdict->errors), verdict->decided_by,
+                     verdict->reasons.empty() ? "" : fmt::format(" [{}]", fmt::join(verdict->reasons, "; ")),
+                     policy_failure);
+  // Kept before the log line is written, so that a log sink that throws cannot lose the verdict.
   if (ssl != nullptr) {
     delete static_cast<HandshakeVerdict*>(SSL_get_ex_data(ssl, verdict_index()));
     SSL_set_ex_data(ssl, verdict_index(), verdict.release());
   }
-  return accepted;
+  if (!accepted && config->options().log) config->options().log(rejection);
+  return accepted ? 1 : 0;
+}
+
+int verify_client_certificate(X509_STORE_CTX* context, void* arg) {
+  const auto* config = static_cast<const TlsServerConfig*>(arg);
+  return guard_callback(
+      log_of(config), ssl_of(context), "verifying the client certificate",
+      [&] { return decide_client_certificate(context, config); },
+      [context] {
+        // Any error other than X509_V_OK fails the handshake; this one sends handshake_failure.
+        X509_STORE_CTX_set_error(context, X509_V_ERR_APPLICATION_VERIFICATION);
+        return 0;
+      });
 }
 
 // alert_name names the alerts a client-certificate handshake ends with; OpenSSL 3.0 calls 116 "unknown".
@@ -152,10 +167,9 @@ std::string alert_name(int alert) {
 // log_alerts reports the alerts the server sends during a handshake, which is how a handshake without
 // the required certificate, or with the wrong protocol, shows up in the log. Alerts after the
 // handshake (a client closing a finished connection) are not failures and are not logged.
-void log_alerts(const SSL* ssl, int where, int value) {
+void log_alerts_unguarded(const SSL* ssl, int where, int value) {
   if ((where & SSL_CB_WRITE_ALERT) == 0 || SSL_is_init_finished(ssl) == 1) return;
-  const auto* config =
-      static_cast<const TlsServerConfig*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), config_index()));
+  const TlsServerConfig* config = config_of(ssl);
   if (config == nullptr || !config->options().log) return;
   const int alert = value & 0xFF;
   if (alert == SSL_AD_CLOSE_NOTIFY) return;
@@ -167,6 +181,14 @@ void log_alerts(const SSL* ssl, int where, int value) {
   }
   config->options().log(fmt::format("tls: handshake with {} failed: sent alert {} ({}){}", peer_address(ssl),
                                     alert, alert_name(alert), why));
+}
+
+// log_alerts runs while the server writes an alert during the handshake, which ends it already: its
+// refusal has nothing left to refuse, only the failure to report.
+void log_alerts(const SSL* ssl, int where, int value) {
+  guard_callback(
+      log_of(config_of(ssl)), ssl, "logging a TLS alert", [&] { log_alerts_unguarded(ssl, where, value); },
+      [] {});
 }
 
 }  // namespace
@@ -307,8 +329,10 @@ void TlsServerConfig::configure(SSL_CTX* ctx) const {
     ossl::UniquePtr<STACK_OF(X509_NAME)> names(sk_X509_NAME_new_null());
     ossl::require(names != nullptr, "allocating the CA name list");
     for (const auto& ca : options_.trust_ca) {
-      X509_NAME* name = X509_NAME_dup(X509_get_subject_name(ca.get()));
-      ossl::require(name != nullptr && sk_X509_NAME_push(names.get(), name) > 0, "building the CA name list");
+      ossl::UniquePtr<X509_NAME> name(X509_NAME_dup(X509_get_subject_name(ca.get())));
+      ossl::require(name != nullptr && sk_X509_NAME_push(names.get(), name.get()) > 0,
+                    "building the CA name list");
+      name.release();  // the stack owns it now; on a failed push it stays ours and is freed
     }
     SSL_CTX_set_client_CA_list(ctx, names.release());
   }
@@ -324,6 +348,14 @@ ossl::UniquePtr<SSL_CTX> TlsServerConfig::make_context() const {
 const HandshakeVerdict* handshake_verdict(const SSL* ssl) {
   if (ssl == nullptr) return nullptr;
   return static_cast<const HandshakeVerdict*>(SSL_get_ex_data(ssl, verdict_index()));
+}
+
+std::string access_log_verdict(const SSL* ssl) {
+  if (const HandshakeVerdict* verdict = handshake_verdict(ssl)) return verdict->summary();
+  const bool presented = ssl != nullptr && SSL_get0_peer_certificate(ssl) != nullptr;
+  if (ssl != nullptr && SSL_session_reused(const_cast<SSL*>(ssl)) == 1)
+    return presented ? "resumed" : "resumed, no certificate";
+  return presented ? "not checked" : "no certificate";
 }
 
 }  // namespace krtool::tls

@@ -4,6 +4,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <array>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -53,22 +55,63 @@ std::optional<std::string> read_password(const PasswordSource& source) {
 
 namespace {
 
-std::string read_line_without_echo(std::FILE* tty, std::string_view prompt) {
-  const int fd = fileno(tty);
-  termios saved{};
-  const bool have_termios = tcgetattr(fd, &saved) == 0;
-  if (have_termios) {
-    termios quiet = saved;
+// EchoOff turns the terminal's echo off for its lifetime. A signal that ends the process meanwhile
+// (Ctrl-C, kill, a closed terminal) would leave the user's shell without echo, so for those signals a
+// handler restores the terminal, puts the previous handling back and raises the signal again: the
+// process ends as it would have, with the terminal as it was.
+class EchoOff {
+ public:
+  explicit EchoOff(int fd) {
+    if (tcgetattr(fd, &saved_) != 0) return;
+    fd_ = fd;
+    active_ = this;
+    struct sigaction restore {};
+    restore.sa_handler = restore_and_reraise;
+    sigemptyset(&restore.sa_mask);
+    for (size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &restore, &previous_[i]);
+    termios quiet = saved_;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(fd, TCSAFLUSH, &quiet);
+    tcsetattr(fd_, TCSAFLUSH, &quiet);
   }
+  ~EchoOff() {
+    if (fd_ < 0) return;
+    tcsetattr(fd_, TCSAFLUSH, &saved_);
+    for (size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &previous_[i], nullptr);
+    active_ = nullptr;
+  }
+  EchoOff(const EchoOff&) = delete;
+  EchoOff& operator=(const EchoOff&) = delete;
+
+ private:
+  static constexpr std::array<int, 4> kSignals = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+  // Only async-signal-safe calls: tcsetattr, sigaction, raise.
+  static void restore_and_reraise(int signal) {
+    const EchoOff* self = active_;
+    if (self != nullptr) {
+      tcsetattr(self->fd_, TCSANOW, &self->saved_);
+      for (size_t i = 0; i < kSignals.size(); ++i) {
+        if (kSignals[i] == signal) sigaction(signal, &self->previous_[i], nullptr);
+      }
+    }
+    // Blocked until this handler returns, then handled as before the prompt (by default: the end).
+    raise(signal);
+  }
+
+  static inline const EchoOff* volatile active_ = nullptr;
+  int fd_ = -1;
+  termios saved_{};
+  std::array<struct sigaction, kSignals.size()> previous_{};
+};
+
+std::string read_line_without_echo(std::FILE* tty, std::string_view prompt) {
+  const EchoOff echo_off(fileno(tty));
   std::fprintf(tty, "%.*s", static_cast<int>(prompt.size()), prompt.data());
   std::fflush(tty);
   std::string line;
   for (int c = std::fgetc(tty); c != EOF && c != '\n'; c = std::fgetc(tty)) {
     if (c != '\r') line.push_back(static_cast<char>(c));
   }
-  if (have_termios) tcsetattr(fd, TCSAFLUSH, &saved);
   std::fputc('\n', tty);
   std::fflush(tty);
   return line;

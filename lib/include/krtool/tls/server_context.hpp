@@ -11,6 +11,7 @@
 
 #include "krtool/cert/bundle.hpp"
 #include "krtool/tls/policy.hpp"
+#include "krtool/util/time.hpp"
 
 namespace krtool::tls {
 
@@ -28,8 +29,12 @@ struct ServerTlsOptions {
   std::vector<ossl::UniquePtr<X509_CRL>> crls;  // for check_certificate_revocation
   std::string ssl_protocols = "tls12,tls13";
   std::shared_ptr<const ClientCertPolicy> policy;  // null: accept only a chain without errors
-  // log receives one line per handshake rejected by the TLS layer; called on TLS threads.
+  // log receives one line per handshake rejected by the TLS layer, and the reason when a callback
+  // failed; called on TLS threads. A log that throws fails that handshake, not the server.
   std::function<void(const std::string& line)> log;
+  // now is the time client certificates are checked at; empty means the system clock. Tests inject one
+  // to meet expired and not-yet-valid certificates without waiting.
+  std::function<TimePoint()> now;
 };
 
 // HandshakeVerdict is the TLS layer's decision about one connection's client certificate.
@@ -64,6 +69,11 @@ class TlsServerConfig {
 // handshake_verdict returns the verdict recorded for `ssl`, or null when there was none (no certificate
 // requested, or a resumed session, which keeps the original handshake's peer certificate).
 const HandshakeVerdict* handshake_verdict(const SSL* ssl);
+
+// access_log_verdict is the access log's tls= field for a connection: the verdict's summary, else
+// "resumed" / "resumed, no certificate" for a resumed session (which keeps the first handshake's
+// certificate), "no certificate", or "not checked" when a certificate arrived without a verdict.
+std::string access_log_verdict(const SSL* ssl);
 
 // parse_ssl_protocols reads "tls12,tls13" (also .NET's Tls12, Tls13) into min and max versions.
 std::pair<int, int> parse_ssl_protocols(std::string_view text, std::string_view flag = "--ssl-protocols");
