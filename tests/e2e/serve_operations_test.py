@@ -190,6 +190,27 @@ def test_config_errors():
                        ["--client-cert-validation-code and", "--client-cert-validation-code-path"],
                        "two validation code flags")
     expect_usage_error(["--client-cert-mode", "allow"], ["needs HTTPS"], "client-cert mode without a certificate")
+
+    # An error names a field as the user set it: the key in their file, or the flag they typed. A field
+    # nobody set is named by its flag, which is how the hint's fix would be given.
+    mode = write("mode-without-cert.json", '{"https": {"clientCertificateMode": "allow"}}')
+    err = expect_usage_error(["--config", mode], [f"config '{mode}' https.clientCertificateMode allow needs HTTPS",
+                                                  "set --cert or --self-signed"], "config: an error names the key")
+    suite.check("--client-cert-mode" not in err, "config: the key's error does not name the flag", err)
+    err = expect_usage_error(["--client-cert-mode", "allow"], ["--client-cert-mode allow needs HTTPS"],
+                             "flag: an error names the flag")
+    suite.check("clientCertificateMode" not in err, "flag: the flag's error does not name the key", err)
+    err = expect_usage_error(["--config", mode, "--client-cert-mode", "require"],
+                             ["--client-cert-mode require needs HTTPS"], "flag over config: the flag is named")
+    suite.check("clientCertificateMode" not in err, "flag over config: the overridden key is not named", err)
+    offline = write("offline.json", '{"schemes": [{"name": "Certificate", "revocationMode": "offline"}]}')
+    expect_usage_error([*certs.server_args(), "--config", offline],
+                       ["schemes[0].revocationMode offline needs a CRL", "with --crl"], "config: a scheme's key")
+    expect_usage_error([*certs.server_args(), "--revocation-mode", "offline"],
+                       ["--revocation-mode offline needs a CRL", "with --crl"], "flag: a scheme's flag")
+    connections = write("connections.json", '{"endpoint": {"port": 0}}')
+    expect_usage_error(["--config", connections, "--max-connections", "0"], ["--max-connections is 0"],
+                       "flag: a limit below 1")
     expect_usage_error([*certs.server_args(), "--client-cert-mode", "sometimes"], ["sometimes"], "unknown mode")
 
 
@@ -520,6 +541,29 @@ def test_timeouts():
             waited = time.monotonic() - started
         suite.check(is_response(got, 200) and data == b"" and waited < 8,
                     "--keep-alive-timeout 1 closes an idle keep-alive connection", f"{data!r} after {waited:.1f}s")
+
+    # readTimeout bounds each wait for a request's bytes; the handshake (10 s) and keep-alive (5 s)
+    # timeouts are longer, so a 400 within 4 s is the read timeout's doing.
+    read_timeout = write("read-timeout.json", '{"readTimeout": 1}')
+    with Server(["--config", read_timeout], W, suite, "readTimeout") as server:
+        with socket.create_connection((server.host, server.port), timeout=15) as stalled:
+            stalled.sendall(b"GET /info HTTP/1.1\r\n")
+            started = time.monotonic()
+            data = b""
+            for _ in range(100):
+                try:
+                    chunk = stalled.recv(4096)
+                except (ConnectionResetError, socket.timeout):
+                    break
+                if not chunk:
+                    break
+                data += chunk
+                if b"\r\n\r\n" in data:
+                    break
+            waited = time.monotonic() - started
+        suite.check(data.startswith(b"HTTP/1.1 400") and waited < 4,
+                    "config readTimeout 1 drops a client that stops in the middle of its request",
+                    f"{data!r} after {waited:.1f}s")
 
 
 def test_abrupt_close_is_not_a_handshake_failure():

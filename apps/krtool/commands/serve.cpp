@@ -4,10 +4,14 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
+#include <functional>
 #include <iostream>
+#include <string>
 #include <thread>
+#include <type_traits>
+#include <vector>
 
-#include "cli.hpp"
 #include "command.hpp"
 #include "common.hpp"
 #include "krtool/cert/describe.hpp"
@@ -22,66 +26,150 @@
 namespace krtool::app {
 namespace {
 
+namespace field = server::field;
+
+// FieldFlag is one row of serve's flag table: a flag and the configuration field (by its --config key)
+// that it sets. Parsing fills a scratch ServeConfig; merged_config copies each given flag's value over
+// the --config file's, and records the flag as the field's origin, so that the library's errors name the
+// flag the user typed, or the key they wrote in the file.
+struct FieldFlag {
+  std::string key;  // field::k..., or field::scheme(0, ...): the scheme flags set the first scheme
+  std::function<CLI::Option*(CLI::App& command, server::ServeConfig& scratch)> add;
+  std::function<void(const server::ServeConfig& from, server::ServeConfig& to)> copy;
+};
+
+template <typename T>
+CLI::Option* add_bound(CLI::App& command, const std::string& flag, T& value, const std::string& help,
+                       const std::string& value_text) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return command.add_flag(flag, value, help);
+  } else {
+    CLI::Option* option = command.add_option(flag, value, help);
+    if (!value_text.empty()) option->option_text(value_text);
+    return option;
+  }
+}
+
+template <typename T>
+FieldFlag config_flag(std::string flag, std::string_view key, T server::ServeConfig::*member,
+                      std::string help, std::string value_text = "") {
+  return FieldFlag{
+      std::string(key),
+      [=](CLI::App& command, server::ServeConfig& scratch) {
+        return add_bound(command, flag, scratch.*member, help, value_text);
+      },
+      [member](const server::ServeConfig& from, server::ServeConfig& to) { to.*member = from.*member; }};
+}
+
+// scheme_flag binds a flag to a field of the first scheme; `flag` may carry CLI11's value for a given
+// flag ("--no-validate-certificate-use{false}").
+template <typename T>
+FieldFlag scheme_flag(std::string flag, std::string_view key, T server::SchemeConfig::*member,
+                      std::string help, std::string value_text = "") {
+  return FieldFlag{field::scheme(0, key),
+                   [=](CLI::App& command, server::ServeConfig& scratch) {
+                     return add_bound(command, flag, scratch.schemes.front().*member, help, value_text);
+                   },
+                   [member](const server::ServeConfig& from, server::ServeConfig& to) {
+                     if (to.schemes.empty()) to.schemes.emplace_back();
+                     to.schemes.front().*member = from.schemes.front().*member;
+                   }};
+}
+
+const std::vector<FieldFlag>& field_flags() {
+  using server::SchemeConfig;
+  using server::ServeConfig;
+  static const std::vector<FieldFlag> table = {
+      config_flag("--address", field::kAddress, &ServeConfig::address, "Address to bind (default 127.0.0.1)"),
+      config_flag("--port", field::kPort, &ServeConfig::port,
+                  "Port (default 5000 or $PORT; 0 picks a free port)"),
+      config_flag("--cert", field::kCert, &ServeConfig::cert_file,
+                  "Server certificate: PFX, or PEM (with --key or the key inside)"),
+      config_flag("--key", field::kKey, &ServeConfig::key_file, "Server key when it is in a separate file"),
+      config_flag("--self-signed", field::kSelfSigned, &ServeConfig::self_signed,
+                  "Make a development root and localhost certificate in memory"),
+      config_flag("--client-cert-mode", field::kClientCertMode, &ServeConfig::client_cert_mode,
+                  "none, allow or require (NoCertificate, AllowCertificate, RequireCertificate)",
+                  "none|allow|require"),
+      config_flag("--trust-ca", field::kTrustCa, &ServeConfig::trust_ca_files,
+                  "CA the TLS layer trusts for client certificates (repeatable; default the system store)"),
+      config_flag("--ssl-protocols", field::kSslProtocols, &ServeConfig::ssl_protocols,
+                  "tls12, tls13 or tls12,tls13 (default)", "tls12|tls13|tls12,tls13"),
+      config_flag("--handshake-timeout", field::kHandshakeTimeout, &ServeConfig::handshake_timeout_seconds,
+                  "Seconds a client has to finish the handshake and send a request (default 10)"),
+      config_flag("--check-certificate-revocation", field::kCheckRevocation,
+                  &ServeConfig::check_certificate_revocation,
+                  "Check client certificates against --crl during the handshake"),
+      config_flag("--crl", field::kCrl, &ServeConfig::crl_files,
+                  "CRL file (repeatable): the TLS layer's revocation check and the scheme's offline mode"),
+      config_flag("--client-cert-validation", field::kValidation, &ServeConfig::validation_builtin,
+                  "Built-in TLS callback: AllowAny, AllowSelfSignedForDevelopment, "
+                  "AllowMissingOrSelfSignedForDevelopment",
+                  "AllowAny|AllowSelfSignedForDevelopment|AllowMissingOrSelfSignedForDevelopment"),
+      config_flag("--client-cert-validation-code", field::kValidationCode, &ServeConfig::validation_code,
+                  "C++ body of the TLS validation callback"),
+      config_flag("--client-cert-validation-code-path", field::kValidationCodePath,
+                  &ServeConfig::validation_code_path,
+                  "File with the TLS validation callback (.cpp/.cc/.cxx or .so)"),
+      config_flag("--client-cert-validation-language", field::kValidationLanguage,
+                  &ServeConfig::validation_language, "Language of --client-cert-validation-code: cpp",
+                  "cpp|c++|cxx"),
+      scheme_flag("--auth-scheme", field::kSchemeName, &SchemeConfig::name,
+                  "Name of the certificate authentication scheme (default Certificate)"),
+      scheme_flag("--allowed-certificate-types", field::kAllowedTypes,
+                  &SchemeConfig::allowed_certificate_types, "chained (default), selfsigned or all",
+                  "chained|selfsigned|all"),
+      scheme_flag("--revocation-mode", field::kRevocationMode, &SchemeConfig::revocation_mode,
+                  "nocheck, online (default) or offline (with --crl)", "nocheck|online|offline"),
+      scheme_flag("--auth-trust-ca", field::kSchemeTrustCa, &SchemeConfig::trust_ca_files,
+                  "Custom trust store of the scheme (repeatable)"),
+      scheme_flag("--no-validate-certificate-use{false}", field::kValidateUse,
+                  &SchemeConfig::validate_certificate_use, "Do not require the clientAuth EKU"),
+      scheme_flag("--no-validate-validity-period{false}", field::kValidateValidity,
+                  &SchemeConfig::validate_validity_period, "Do not check notBefore/notAfter in the scheme"),
+      config_flag("--route", field::kRoutes, &ServeConfig::routes,
+                  "'METHOD PATH [auth=SCHEME] [json:TEMPLATE|file:PATH|dir:PATH|status:CODE|proxy:URL]' "
+                  "(repeatable)"),
+      config_flag("--log-format", field::kLogFormat, &ServeConfig::log_format,
+                  "Access log format: text (default) or json", "text|json"),
+      config_flag("--diagnostics", field::kDiagnostics, &ServeConfig::diagnostics,
+                  "Add Krtool-Auth-Failure with the scheme's reason to 401/403 answers"),
+      config_flag("--allow-insecure-public", field::kAllowInsecurePublic, &ServeConfig::allow_insecure_public,
+                  "Allow relaxed settings on a non-loopback address"),
+      config_flag("--max-connections", field::kMaxConnections, &ServeConfig::max_connections,
+                  "Connections served at once (default 512)"),
+      config_flag("--keep-alive-timeout", field::kKeepAliveTimeout, &ServeConfig::keep_alive_timeout_seconds,
+                  "Seconds an idle keep-alive connection stays open (default 5)"),
+  };
+  return table;
+}
+
 struct ServeOptions {
   std::string config_file;
-  server::ServeConfig flags;  // only the fields whose flags were given are copied over the config file
-  server::SchemeConfig scheme;
+  server::ServeConfig flags;  // parsing fills it; merged_config copies the flags given over the file
+  std::vector<CLI::Option*> field_options;  // field_options[i] binds field_flags()[i]
   PasswordFlags password;
   std::string export_root;
   bool force = false;
-  bool no_validate_use = false, no_validate_validity = false;
-  std::vector<CLI::Option*> given;  // filled at setup, read after parsing
-  std::map<std::string, CLI::Option*> by_name;
 };
 
-bool given(const ServeOptions& o, const std::string& name) {
-  auto it = o.by_name.find(name);
-  return it != o.by_name.end() && it->second->count() > 0;
-}
-
 // merged_config starts from the --config file (or the defaults) and applies every flag that was given.
+// A field's origin is its flag unless the file set it and no flag overrode it: an error about a field
+// nobody set names the flag, which is how the user would set it.
 server::ServeConfig merged_config(const ServeOptions& o) {
   server::ServeConfig c =
       o.config_file.empty() ? server::ServeConfig{} : server::load_serve_config(o.config_file);
-  const server::ServeConfig& f = o.flags;
-  if (given(o, "--address")) c.address = f.address;
-  if (given(o, "--port")) c.port = f.port;
-  if (given(o, "--cert")) c.cert_file = f.cert_file;
-  if (given(o, "--key")) c.key_file = f.key_file;
-  if (o.password.source().specified()) c.cert_password = o.password.source();
-  if (given(o, "--self-signed")) c.self_signed = f.self_signed;
-  if (given(o, "--client-cert-mode")) c.client_cert_mode = f.client_cert_mode;
-  if (given(o, "--trust-ca")) c.trust_ca_files = f.trust_ca_files;
-  if (given(o, "--ssl-protocols")) c.ssl_protocols = f.ssl_protocols;
-  if (given(o, "--handshake-timeout")) c.handshake_timeout_seconds = f.handshake_timeout_seconds;
-  if (given(o, "--check-certificate-revocation")) c.check_certificate_revocation = true;
-  if (given(o, "--crl")) c.crl_files = f.crl_files;
-  if (given(o, "--client-cert-validation")) c.validation_builtin = f.validation_builtin;
-  if (given(o, "--client-cert-validation-code")) c.validation_code = f.validation_code;
-  if (given(o, "--client-cert-validation-code-path")) c.validation_code_path = f.validation_code_path;
-  if (given(o, "--client-cert-validation-language")) c.validation_language = f.validation_language;
-  if (given(o, "--route")) c.routes = f.routes;
-  if (given(o, "--log-format")) c.log_format = f.log_format;
-  if (given(o, "--diagnostics")) c.diagnostics = true;
-  if (given(o, "--allow-insecure-public")) c.allow_insecure_public = true;
-  if (given(o, "--max-connections")) c.max_connections = f.max_connections;
-  if (given(o, "--keep-alive-timeout")) c.keep_alive_timeout_seconds = f.keep_alive_timeout_seconds;
-  // The scheme flags describe the first scheme (the one the tutorial routes use).
-  const bool any_scheme_flag = given(o, "--auth-scheme") || given(o, "--allowed-certificate-types") ||
-                               given(o, "--revocation-mode") || given(o, "--auth-trust-ca") ||
-                               given(o, "--no-validate-certificate-use") ||
-                               given(o, "--no-validate-validity-period");
-  if (any_scheme_flag) {
-    if (c.schemes.empty()) c.schemes.emplace_back();
-    server::SchemeConfig& s = c.schemes.front();
-    if (given(o, "--auth-scheme")) s.name = o.scheme.name;
-    if (given(o, "--allowed-certificate-types"))
-      s.allowed_certificate_types = o.scheme.allowed_certificate_types;
-    if (given(o, "--revocation-mode")) s.revocation_mode = o.scheme.revocation_mode;
-    if (given(o, "--auth-trust-ca")) s.trust_ca_files = o.scheme.trust_ca_files;
-    if (given(o, "--no-validate-certificate-use")) s.validate_certificate_use = false;
-    if (given(o, "--no-validate-validity-period")) s.validate_validity_period = false;
+  const std::vector<FieldFlag>& table = field_flags();
+  for (size_t i = 0; i < table.size(); ++i) {
+    const CLI::Option* option = o.field_options[i];
+    if (option->count() > 0) {
+      table[i].copy(o.flags, c);
+      c.origins[table[i].key] = option->get_name();
+    } else if (!c.origins.contains(table[i].key)) {
+      c.origins[table[i].key] = option->get_name();
+    }
   }
+  if (o.password.source().specified()) c.cert_password = o.password.source();
   return c;
 }
 
@@ -135,7 +223,7 @@ int run_serve(const ServeOptions& o) {
   for (const std::string& w : built.warnings) warn(w);
   if (built.development_root) {
     const cert::CertBundle& root = *built.development_root;
-    std::cerr << "krtool: --self-signed: development root '"
+    std::cerr << "krtool: " << config.name_of(field::kSelfSigned) << ": development root '"
               << cert::format_dn(X509_get_subject_name(root.certificate.get())) << "' thumbprint "
               << cert::thumbprint(root.certificate.get()) << '\n';
     if (!o.export_root.empty()) {
@@ -148,7 +236,7 @@ int run_serve(const ServeOptions& o) {
           << "krtool: clients must skip verification (-k) or trust the root: add --export-root root.pem\n";
     }
   } else if (!o.export_root.empty()) {
-    throw Error(Errc::Usage, "--export-root needs --self-signed",
+    throw Error(Errc::Usage, fmt::format("--export-root needs {}", config.name_of(field::kSelfSigned)),
                 "only the in-memory development root can be exported");
   }
   for (const std::string& line : built.description) std::cerr << "krtool: " << line << '\n';
@@ -167,79 +255,22 @@ int run_serve(const ServeOptions& o) {
 void setup_serve(CLI::App& parent, Runner& runner) {
   auto options = std::make_shared<ServeOptions>();
   ServeOptions& o = *options;
-  server::ServeConfig& f = o.flags;
+  o.flags.schemes.emplace_back();  // the scheme flags' values, for the first scheme
   CLI::App* cmd =
       parent.add_subcommand("serve", "Run a development HTTPS server with client-certificate authentication");
-  auto add = [&](CLI::Option* option) {
-    o.by_name[option->get_name()] = option;
-    return option;
-  };
   cmd->add_option("--config", o.config_file,
                   "JSON file with endpoint, HTTPS options, schemes and routes; flags override it");
-  add(cmd->add_option("--address", f.address, "Address to bind (default 127.0.0.1)"));
-  add(cmd->add_option("--port", f.port, "Port (default 5000 or $PORT; 0 picks a free port)"));
-  auto* cert = add(cmd->add_option("--cert", f.cert_file,
-                                   "Server certificate: PFX, or PEM (with --key or the key inside)"));
-  add(cmd->add_option("--key", f.key_file, "Server key when it is in a separate file"));
-  o.password.add_to(cmd, "", "the server certificate");
-  auto* self_signed = add(cmd->add_flag("--self-signed", f.self_signed,
-                                        "Make a development root and localhost certificate in memory"));
-  cert->excludes(self_signed);
-  cmd->add_option("--export-root", o.export_root,
-                  "With --self-signed: write the development root (PEM) here for clients");
-  cmd->add_flag("--force", o.force, "Overwrite --export-root");
-  add(cmd->add_option("--client-cert-mode", f.client_cert_mode,
-                      "none, allow or require (NoCertificate, AllowCertificate, RequireCertificate)")
-          ->option_text("none|allow|require"));
-  add(cmd->add_option(
-      "--trust-ca", f.trust_ca_files,
-      "CA the TLS layer trusts for client certificates (repeatable; default the system store)"));
-  add(cmd->add_option("--ssl-protocols", f.ssl_protocols, "tls12, tls13 or tls12,tls13 (default)")
-          ->option_text("tls12|tls13|tls12,tls13"));
-  add(cmd->add_option("--handshake-timeout", f.handshake_timeout_seconds,
-                      "Seconds a client has to finish the handshake and send a request (default 10)"));
-  add(cmd->add_flag("--check-certificate-revocation", f.check_certificate_revocation,
-                    ("Check client certificates against --crl during the handshake")));
-  add(cmd->add_option(
-      "--crl", f.crl_files,
-      "CRL file (repeatable): the TLS layer's revocation check and the scheme's offline mode"));
-  add(cmd->add_option("--client-cert-validation", f.validation_builtin,
-                      "Built-in TLS callback: AllowAny, AllowSelfSignedForDevelopment, "
-                      "AllowMissingOrSelfSignedForDevelopment")
-          ->option_text("AllowAny|AllowSelfSignedForDevelopment|AllowMissingOrSelfSignedForDevelopment"));
-  add(cmd->add_option("--client-cert-validation-code", f.validation_code,
-                      "C++ body of the TLS validation callback"));
-  add(cmd->add_option("--client-cert-validation-code-path", f.validation_code_path,
-                      "File with the TLS validation callback (.cpp/.cc/.cxx or .so)"));
-  add(cmd->add_option("--client-cert-validation-language", f.validation_language,
-                      "Language of --client-cert-validation-code: cpp")
-          ->option_text("cpp|c++|cxx"));
-  add(cmd->add_option("--auth-scheme", o.scheme.name,
-                      "Name of the certificate authentication scheme (default Certificate)"));
-  add(cmd->add_option("--allowed-certificate-types", o.scheme.allowed_certificate_types,
-                      "chained (default), selfsigned or all")
-          ->option_text("chained|selfsigned|all"));
-  add(cmd->add_option("--revocation-mode", o.scheme.revocation_mode,
-                      "nocheck, online (default) or offline (with --crl)")
-          ->option_text("nocheck|online|offline"));
-  add(cmd->add_option("--auth-trust-ca", o.scheme.trust_ca_files,
-                      "Custom trust store of the scheme (repeatable)"));
-  add(cmd->add_flag("--no-validate-certificate-use", o.no_validate_use,
-                    ("Do not require the clientAuth EKU")));
-  add(cmd->add_flag("--no-validate-validity-period", o.no_validate_validity,
-                    ("Do not check notBefore/notAfter in the scheme")));
-  add(cmd->add_option(
-      "--route", f.routes,
-      "'METHOD PATH [auth=SCHEME] [json:TEMPLATE|file:PATH|dir:PATH|status:CODE|proxy:URL]' (repeatable)"));
-  add(cmd->add_option("--log-format", f.log_format, "Access log format: text (default) or json")
-          ->option_text("text|json"));
-  add(cmd->add_flag("--diagnostics", f.diagnostics,
-                    ("Add Krtool-Auth-Failure with the scheme's reason to 401/403 answers")));
-  add(cmd->add_flag("--allow-insecure-public", f.allow_insecure_public,
-                    ("Allow relaxed settings on a non-loopback address")));
-  add(cmd->add_option("--max-connections", f.max_connections, "Connections served at once (default 512)"));
-  add(cmd->add_option("--keep-alive-timeout", f.keep_alive_timeout_seconds,
-                      "Seconds an idle keep-alive connection stays open (default 5)"));
+  for (const FieldFlag& row : field_flags()) {
+    o.field_options.push_back(row.add(*cmd, o.flags));
+    if (row.key == field::kSelfSigned) {
+      // The flags that belong with the server certificate follow it in --help and the man page.
+      o.password.add_to(cmd, "", "the server certificate");
+      cmd->add_option("--export-root", o.export_root,
+                      "With --self-signed: write the development root (PEM) here for clients");
+      cmd->add_flag("--force", o.force, "Overwrite --export-root");
+    }
+  }
+  cmd->get_option("--cert")->excludes(cmd->get_option("--self-signed"));
   cmd->callback([&runner, options] { runner.action = [options] { return run_serve(*options); }; });
 }
 

@@ -1,5 +1,6 @@
 // krtool::Error is the one exception type that libkrtool throws. It carries what happened, a hint on
-// how to fix it, and the category that decides the process exit code (see docs/errors.md).
+// how to fix it, and the category that decides the process exit code (the contract's exit codes, which
+// the man page's EXIT STATUS lists).
 #pragma once
 
 #include <stdexcept>

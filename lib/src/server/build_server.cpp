@@ -3,14 +3,15 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "krtool/cert/builder.hpp"
 #include "krtool/cert/crl.hpp"
-#include "krtool/cert/describe.hpp"
 #include "krtool/error.hpp"
 #include "krtool/formats/load.hpp"
+#include "krtool/tls/policy.hpp"
 #include "krtool/tls/policy_compiler.hpp"
 #include "server/access_log.hpp"
 #include "util/text.hpp"
@@ -23,7 +24,8 @@ constexpr int kDefaultPort = 5000;
 int resolve_port(const ServeConfig& config) {
   if (config.port) {
     if (*config.port < 0 || *config.port > 65535) {
-      throw Error(Errc::Usage, fmt::format("--port: {} is not a port", *config.port),
+      throw Error(Errc::Usage,
+                  fmt::format("{}: {} is not a port", config.name_of(field::kPort), *config.port),
                   "use 0 to 65535; 0 picks a free port");
     }
     return *config.port;
@@ -32,22 +34,36 @@ int resolve_port(const ServeConfig& config) {
     char* end = nullptr;
     const long port = std::strtol(env, &end, 10);
     if (*end != '\0' || port < 0 || port > 65535) {
-      throw Error(Errc::Usage, fmt::format("$PORT: '{}' is not a port", env), "unset PORT or give --port");
+      throw Error(Errc::Usage, fmt::format("$PORT: '{}' is not a port", env),
+                  fmt::format("unset PORT or set {}", config.name_of(field::kPort)));
     }
     return static_cast<int>(port);
   }
   return kDefaultPort;
 }
 
+void append(std::vector<std::string>& to, std::vector<std::string>&& from) {
+  to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+}
+
+std::string list_or_system_store(const std::vector<std::string>& files) {
+  return files.empty() ? std::string("the system store") : fmt::format("{}", fmt::join(files, ", "));
+}
+
 // load_trust_list fails closed: a named trust file that cannot be read or holds no certificate is an
 // error, never an empty list that would fall back to the system store.
 std::vector<ossl::UniquePtr<X509>> load_trust_list(const std::vector<std::string>& files,
-                                                   const std::string& flag) {
+                                                   const std::string& name) {
   std::vector<ossl::UniquePtr<X509>> out;
   for (const std::string& file : files) {
-    std::vector<ossl::UniquePtr<X509>> certificates = formats::load_certificates(file);
+    std::vector<ossl::UniquePtr<X509>> certificates;
+    try {
+      certificates = formats::load_certificates(file);
+    } catch (const Error& e) {
+      throw Error(e.code(), fmt::format("{}: {}", name, e.what()), e.hint());
+    }
     if (certificates.empty()) {
-      throw Error(Errc::Input, fmt::format("{} '{}' holds no certificate", flag, file),
+      throw Error(Errc::Input, fmt::format("{} '{}' holds no certificate", name, file),
                   "give the CA certificate (PEM, DER or PFX) that issued the client certificates");
     }
     for (auto& c : certificates) out.push_back(std::move(c));
@@ -63,39 +79,80 @@ std::vector<ossl::UniquePtr<X509_CRL>> load_crl_list(const std::vector<std::stri
   return out;
 }
 
-struct MadePolicy {
-  std::shared_ptr<const tls::ClientCertPolicy> policy;  // null: strict validation
-  std::string origin;                                   // for compiled code: where it came from
-};
-
-// check_validation_flags runs before anything is loaded, so that conflicting flags are reported as
+// check_validation_fields runs before anything is loaded, so that conflicting settings are reported as
 // such whatever else is wrong.
-void check_validation_flags(const ServeConfig& config) {
+void check_validation_fields(const ServeConfig& config) {
   std::vector<std::string> given;
-  if (!config.validation_builtin.empty()) given.emplace_back("--client-cert-validation");
-  if (!config.validation_code.empty()) given.emplace_back("--client-cert-validation-code");
-  if (!config.validation_code_path.empty()) given.emplace_back("--client-cert-validation-code-path");
+  if (!config.validation_builtin.empty()) given.push_back(config.name_of(field::kValidation));
+  if (!config.validation_code.empty()) given.push_back(config.name_of(field::kValidationCode));
+  if (!config.validation_code_path.empty()) given.push_back(config.name_of(field::kValidationCodePath));
   if (given.size() > 1) {
     throw Error(
         Errc::Usage,
         fmt::format("{} cannot be combined: give one TLS validation callback", fmt::join(given, " and ")),
         "choose a built-in callback, a code snippet, or a code file");
   }
+  if (!config.validation_builtin.empty()) {
+    const std::vector<std::string> names = tls::builtin_policy_names();
+    const bool known = std::any_of(names.begin(), names.end(), [&](const std::string& name) {
+      return util::lower(name) == util::lower(config.validation_builtin);
+    });
+    if (!known) {
+      throw Error(Errc::Usage,
+                  fmt::format("{}: unknown built-in callback '{}'", config.name_of(field::kValidation),
+                              config.validation_builtin),
+                  fmt::format("choose one of {}", fmt::join(names, ", ")));
+    }
+  }
   if (!config.validation_language.empty()) {
+    const std::string language = config.name_of(field::kValidationLanguage);
     if (!config.validation_code_path.empty()) {
       throw Error(Errc::Usage,
-                  "do not give --client-cert-validation-language with --client-cert-validation-code-path",
+                  fmt::format("do not give {} with {}", language, config.name_of(field::kValidationCodePath)),
                   "the language comes from the file's extension");
     }
     if (config.validation_code.empty()) {
-      throw Error(
-          Errc::Usage,
-          "--client-cert-validation-language applies to --client-cert-validation-code, which was not given",
-          "give the code, or leave the language out");
+      throw Error(Errc::Usage,
+                  fmt::format("{} applies to {}, which was not given", language,
+                              config.name_of(field::kValidationCode)),
+                  "give the code, or leave the language out");
     }
     tls::check_validation_language(config.validation_language);
   }
 }
+
+// tls_fields_given names the TLS settings that were given, for a server without a certificate.
+std::vector<std::string> tls_fields_given(const ServeConfig& config) {
+  std::vector<std::string> given;
+  if (!config.trust_ca_files.empty()) given.push_back(config.name_of(field::kTrustCa));
+  if (config.check_certificate_revocation) given.push_back(config.name_of(field::kCheckRevocation));
+  if (!config.validation_builtin.empty()) given.push_back(config.name_of(field::kValidation));
+  if (!config.validation_code.empty()) given.push_back(config.name_of(field::kValidationCode));
+  if (!config.validation_code_path.empty()) given.push_back(config.name_of(field::kValidationCodePath));
+  return given;
+}
+
+cert::CertBundle load_identity(const ServeConfig& config, const PasswordPrompt& prompt) {
+  formats::LoadOptions load;
+  load.password = read_password(config.cert_password);
+  load.key_path = config.key_file;
+  load.sibling_key = true;
+  load.prompt = prompt;
+  cert::CertBundle identity = formats::load_bundle(config.cert_file, load);
+  if (!identity.key) {
+    throw Error(Errc::Input,
+                fmt::format("{} '{}' has no private key", config.name_of(field::kCert), config.cert_file),
+                fmt::format("give a PFX with its key, or set {} for a PEM certificate (krtool also looks for "
+                            "<base>.key beside it)",
+                            config.name_of(field::kKey)));
+  }
+  return identity;
+}
+
+struct MadePolicy {
+  std::shared_ptr<const tls::ClientCertPolicy> policy;  // null: strict validation
+  std::string origin;                                   // for compiled code: where it came from
+};
 
 MadePolicy make_policy(const ServeConfig& config) {
   if (!config.validation_code.empty() || !config.validation_code_path.empty()) {
@@ -107,29 +164,154 @@ MadePolicy make_policy(const ServeConfig& config) {
   return MadePolicy{tls::builtin_policy(config.validation_builtin), ""};
 }
 
-std::shared_ptr<const auth::CertificateScheme> make_scheme(const SchemeConfig& scheme,
-                                                           const ServeConfig& config) {
+std::shared_ptr<const auth::CertificateScheme> make_scheme(const ServeConfig& config, size_t index,
+                                                           const SchemeConfig& scheme) {
+  const auto name_of = [&](std::string_view key) { return config.name_of(field::scheme(index, key)); };
   auth::CertificateSchemeOptions options;
   options.name = scheme.name;
-  if (options.name.empty())
-    throw Error(Errc::Usage, "--auth-scheme: the scheme needs a name", "e.g. --auth-scheme Certificate");
-  options.allowed_types = auth::parse_allowed_types(scheme.allowed_certificate_types);
-  options.revocation_mode = auth::parse_revocation_mode(scheme.revocation_mode);
+  if (options.name.empty()) {
+    throw Error(Errc::Usage, fmt::format("{}: the scheme needs a name", name_of(field::kSchemeName)),
+                "e.g. Certificate");
+  }
+  options.allowed_types =
+      auth::parse_allowed_types(scheme.allowed_certificate_types, name_of(field::kAllowedTypes));
+  options.revocation_mode =
+      auth::parse_revocation_mode(scheme.revocation_mode, name_of(field::kRevocationMode));
   options.validate_certificate_use = scheme.validate_certificate_use;
   options.validate_validity_period = scheme.validate_validity_period;
-  options.custom_trust_store = load_trust_list(scheme.trust_ca_files, "--auth-trust-ca");
-  std::vector<std::string> crl_files = scheme.crl_files;
-  if (crl_files.empty()) crl_files = config.crl_files;  // --crl feeds both layers
-  options.crls = load_crl_list(crl_files);
+  options.custom_trust_store = load_trust_list(scheme.trust_ca_files, name_of(field::kSchemeTrustCa));
+  // The top-level CRLs feed both layers; a scheme's own replace them.
+  options.crls = load_crl_list(scheme.crl_files.empty() ? config.crl_files : scheme.crl_files);
   if (options.revocation_mode == auth::RevocationMode::Offline && options.crls.empty()) {
-    throw Error(Errc::Usage,
-                fmt::format("scheme '{}': --revocation-mode offline needs --crl FILE", scheme.name),
-                "give the CRL of each issuing CA, or use --revocation-mode nocheck for development");
+    throw Error(
+        Errc::Usage,
+        fmt::format("scheme '{}': {} offline needs a CRL", scheme.name, name_of(field::kRevocationMode)),
+        fmt::format("give the CRL of each issuing CA with {}, or use revocation mode nocheck for "
+                    "development",
+                    config.name_of(field::kCrl)));
   }
   return std::make_shared<const auth::CertificateScheme>(std::move(options));
 }
 
 }  // namespace
+
+TlsLayer build_tls_layer(const ServeConfig& config, const PasswordPrompt& prompt, LogSink log) {
+  const tls::ClientCertMode mode =
+      tls::parse_client_cert_mode(config.client_cert_mode, config.name_of(field::kClientCertMode));
+  check_validation_fields(config);
+  const std::string cert_name = config.name_of(field::kCert);
+  const std::string self_signed_name = config.name_of(field::kSelfSigned);
+  TlsLayer layer;
+  if (!config.self_signed && config.cert_file.empty()) {
+    if (mode != tls::ClientCertMode::None) {
+      throw Error(
+          Errc::Usage,
+          fmt::format("{} {} needs HTTPS", config.name_of(field::kClientCertMode), tls::to_string(mode)),
+          fmt::format("set {} or {}", cert_name, self_signed_name));
+    }
+    if (const std::vector<std::string> given = tls_fields_given(config); !given.empty()) {
+      throw Error(Errc::Usage,
+                  fmt::format("{} given but the server has no certificate", fmt::join(given, ", ")),
+                  fmt::format("set {} or {}", cert_name, self_signed_name));
+    }
+    layer.notes.warnings.push_back(
+        fmt::format("no {} and no {}: serving plain HTTP, where no client certificate can be presented",
+                    cert_name, self_signed_name));
+    return layer;
+  }
+  if (config.self_signed && !config.cert_file.empty()) {
+    throw Error(Errc::Usage, fmt::format("{} and {} cannot be combined", self_signed_name, cert_name),
+                "give one server certificate");
+  }
+  if (config.check_certificate_revocation && config.crl_files.empty()) {
+    throw Error(Errc::Usage,
+                fmt::format("{} needs the CRLs to check against", config.name_of(field::kCheckRevocation)),
+                fmt::format("give {} for each issuing CA (krtool does not fetch CRLs during a handshake)",
+                            config.name_of(field::kCrl)));
+  }
+
+  tls::ServerTlsOptions options;
+  if (config.self_signed) {
+    cert::DevelopmentPair pair = cert::create_development_pair(cert::DevelopmentSpec{});
+    options.identity = std::move(pair.leaf);
+    layer.development_root = std::move(pair.root);
+  } else {
+    options.identity = load_identity(config, prompt);
+  }
+  options.mode = mode;
+  options.trust_ca = load_trust_list(config.trust_ca_files, config.name_of(field::kTrustCa));
+  options.check_certificate_revocation = config.check_certificate_revocation;
+  options.crls = load_crl_list(config.crl_files);
+  options.ssl_protocols = config.ssl_protocols;
+  MadePolicy policy = make_policy(config);
+  options.policy = std::move(policy.policy);
+  if (options.policy && options.policy->is_relaxed()) {
+    layer.notes.relaxed.push_back(fmt::format("TLS validation callback {}", options.policy->name()));
+  }
+  layer.notes.description.push_back(
+      fmt::format("tls: client certificates {}; trusted issuers: {}; validation: {}{}", tls::to_string(mode),
+                  list_or_system_store(config.trust_ca_files),
+                  options.policy ? options.policy->name() : std::string("strict (a chain without errors)"),
+                  config.check_certificate_revocation ? "; revocation checked" : ""));
+  if (!policy.origin.empty()) layer.notes.description.push_back(fmt::format("tls: {}", policy.origin));
+  options.log = [sink = std::move(log), json = config.log_format == "json"](const std::string& line) {
+    sink(json ? log_json(nlohmann::json{{"event", "tls"}, {"message", line}}) : util::escape_controls(line));
+  };
+  layer.config = std::make_shared<const tls::TlsServerConfig>(std::move(options));
+  return layer;
+}
+
+AuthLayer build_auth_schemes(const ServeConfig& config) {
+  std::vector<SchemeConfig> schemes = config.schemes;
+  if (schemes.empty()) schemes.emplace_back();
+  AuthLayer layer;
+  for (size_t i = 0; i < schemes.size(); ++i) {
+    auto made = make_scheme(config, i, schemes[i]);
+    for (const std::string& r : made->relaxations())
+      layer.notes.relaxed.push_back(fmt::format("scheme '{}': {}", made->name(), r));
+    layer.notes.description.push_back(fmt::format(
+        "auth: scheme '{}': allowed certificate types {}, revocation {}, trust {}", made->name(),
+        auth::to_string(made->options().allowed_types), auth::to_string(made->options().revocation_mode),
+        list_or_system_store(schemes[i].trust_ca_files)));
+    layer.schemes.push_back(std::move(made));
+  }
+  return layer;
+}
+
+RouteTable build_routes(const ServeConfig& config, const std::string& first_scheme,
+                        const std::string& base_url) {
+  RouteTable table;
+  if (config.routes.empty()) {
+    table.routes = tutorial_routes(first_scheme, base_url);
+  } else {
+    const std::string origin = config.name_of(field::kRoutes);
+    for (const std::string& spec : config.routes) table.routes.push_back(parse_route(spec, origin));
+  }
+  for (const Route& route : table.routes) {
+    table.notes.description.push_back(fmt::format("route: {} {}{} -> {}", route.method, route.path,
+                                                  route.prefix ? "*" : "",
+                                                  route.scheme.empty() ? "public" : "auth=" + route.scheme));
+  }
+  return table;
+}
+
+ServerLimits build_limits(const ServeConfig& config) {
+  const auto at_least_one = [&](int value, std::string_view key) {
+    if (value < 1) {
+      throw Error(Errc::Usage, fmt::format("{} is {}; it must be at least 1", config.name_of(key), value),
+                  "limits count connections and timeouts count seconds");
+    }
+    return value;
+  };
+  ServerLimits limits;
+  limits.max_connections = at_least_one(config.max_connections, field::kMaxConnections);
+  limits.keep_alive_timeout =
+      std::chrono::seconds(at_least_one(config.keep_alive_timeout_seconds, field::kKeepAliveTimeout));
+  limits.handshake_timeout =
+      std::chrono::seconds(at_least_one(config.handshake_timeout_seconds, field::kHandshakeTimeout));
+  limits.read_timeout = std::chrono::seconds(at_least_one(config.read_timeout_seconds, field::kReadTimeout));
+  return limits;
+}
 
 bool is_loopback(const std::string& address) {
   if (address == "localhost") return true;
@@ -143,133 +325,67 @@ bool is_loopback(const std::string& address) {
   return false;
 }
 
-BuiltServer build_server_options(const ServeConfig& config, const PasswordPrompt& prompt,
-                                 std::function<void(const std::string&)> log) {
+std::vector<std::string> check_exposure(const ServeConfig& config, const std::vector<std::string>& relaxed) {
+  if (!relaxed.empty() && !is_loopback(config.address) && !config.allow_insecure_public) {
+    throw Error(Errc::Usage,
+                fmt::format("refusing to bind relaxed settings to the non-loopback address {}: {}",
+                            config.address, fmt::join(relaxed, "; ")),
+                fmt::format("bind {} to 127.0.0.1 or ::1, make the settings strict, or set {} if you really "
+                            "mean it",
+                            config.name_of(field::kAddress), config.name_of(field::kAllowInsecurePublic)));
+  }
+  std::vector<std::string> warnings;
+  for (const std::string& r : relaxed) warnings.push_back(fmt::format("relaxed for development: {}", r));
+  return warnings;
+}
+
+BuiltServer build_server_options(const ServeConfig& config, const PasswordPrompt& prompt, LogSink log) {
   BuiltServer built;
+  BuildNotes notes;
+  const auto take = [&notes](BuildNotes&& step) {
+    append(notes.description, std::move(step.description));
+    append(notes.relaxed, std::move(step.relaxed));
+    append(notes.warnings, std::move(step.warnings));
+  };
   DevServerOptions& options = built.options;
   options.log = log ? std::move(log) : stderr_log();
-  const bool json_log = config.log_format == "json";
   options.address = config.address;
   options.port = resolve_port(config);
-
-  const tls::ClientCertMode mode = tls::parse_client_cert_mode(config.client_cert_mode);
-  check_validation_flags(config);
-  if (config.self_signed && !config.cert_file.empty()) {
-    throw Error(Errc::Usage, "--self-signed and --cert cannot be combined", "give one server certificate");
-  }
-  std::vector<std::string> relaxed;
-  if (config.self_signed || !config.cert_file.empty()) {
-    tls::ServerTlsOptions tls_options;
-    if (config.self_signed) {
-      cert::DevelopmentPair pair = cert::create_development_pair(cert::DevelopmentSpec{});
-      tls_options.identity = std::move(pair.leaf);
-      built.development_root = std::move(pair.root);
-    } else {
-      formats::LoadOptions load;
-      load.password = read_password(config.cert_password);
-      load.key_path = config.key_file;
-      load.sibling_key = true;
-      load.prompt = prompt;
-      tls_options.identity = formats::load_bundle(config.cert_file, load);
-      if (!tls_options.identity.key) {
-        throw Error(Errc::Input, fmt::format("--cert '{}' has no private key", config.cert_file),
-                    "give a PFX with its key, or --key FILE for a PEM certificate (krtool also looks for "
-                    "<base>.key beside it)");
-      }
-    }
-    tls_options.mode = mode;
-    tls_options.trust_ca = load_trust_list(config.trust_ca_files, "--trust-ca");
-    tls_options.check_certificate_revocation = config.check_certificate_revocation;
-    tls_options.crls = load_crl_list(config.crl_files);
-    tls_options.ssl_protocols = config.ssl_protocols;
-    MadePolicy policy = make_policy(config);
-    tls_options.policy = std::move(policy.policy);
-    if (tls_options.policy && tls_options.policy->is_relaxed()) {
-      relaxed.push_back(fmt::format("TLS validation callback {}", tls_options.policy->name()));
-    }
-    built.description.push_back(fmt::format(
-        "tls: client certificates {}; trusted issuers: {}; validation: {}{}", tls::to_string(mode),
-        config.trust_ca_files.empty() ? std::string("the system store")
-                                      : fmt::format("{}", fmt::join(config.trust_ca_files, ", ")),
-        tls_options.policy ? tls_options.policy->name() : std::string("strict (a chain without errors)"),
-        config.check_certificate_revocation ? "; revocation checked" : ""));
-    if (!policy.origin.empty()) built.description.push_back(fmt::format("tls: {}", policy.origin));
-    tls_options.log = [sink = options.log, json_log](const std::string& line) {
-      sink(json_log ? log_json(nlohmann::json{{"event", "tls"}, {"message", line}})
-                    : util::escape_controls(line));
-    };
-    options.tls = std::make_shared<const tls::TlsServerConfig>(std::move(tls_options));
-  } else {
-    if (mode != tls::ClientCertMode::None) {
-      throw Error(Errc::Usage, fmt::format("--client-cert-mode {} needs HTTPS", tls::to_string(mode)),
-                  "give --cert FILE or --self-signed");
-    }
-    if (!config.trust_ca_files.empty() || !config.validation_builtin.empty() ||
-        !config.validation_code.empty() || !config.validation_code_path.empty()) {
-      throw Error(Errc::Usage, "TLS options were given but the server has no certificate",
-                  "give --cert FILE or --self-signed");
-    }
-    built.warnings.push_back(
-        "no --cert and no --self-signed: serving plain HTTP, where no client certificate can be presented");
+  if (config.log_format == "json") {
+    options.log_format = LogFormat::Json;
+  } else if (config.log_format != "text") {
+    throw Error(Errc::Usage,
+                fmt::format("{}: unknown format '{}'", config.name_of(field::kLogFormat), config.log_format),
+                "choose text or json");
   }
 
-  std::vector<SchemeConfig> schemes = config.schemes;
-  if (schemes.empty()) schemes.emplace_back();
-  for (const SchemeConfig& scheme : schemes) {
-    auto made = make_scheme(scheme, config);
-    for (const std::string& r : made->relaxations())
-      relaxed.push_back(fmt::format("scheme '{}': {}", made->name(), r));
-    built.description.push_back(fmt::format(
-        "auth: scheme '{}': allowed certificate types {}, revocation {}, trust {}", made->name(),
-        auth::to_string(made->options().allowed_types), auth::to_string(made->options().revocation_mode),
-        scheme.trust_ca_files.empty() ? std::string("the system store")
-                                      : fmt::format("{}", fmt::join(scheme.trust_ca_files, ", "))));
-    options.schemes.push_back(std::move(made));
-  }
+  TlsLayer tls_layer = build_tls_layer(config, prompt, options.log);
+  options.tls = std::move(tls_layer.config);
+  built.development_root = std::move(tls_layer.development_root);
+  take(std::move(tls_layer.notes));
+
+  AuthLayer auth = build_auth_schemes(config);
+  options.schemes = std::move(auth.schemes);
+  take(std::move(auth.notes));
 
   const std::string base_url = fmt::format(
       "{}://{}:{}", options.tls ? "https" : "http",
       options.address.find(':') != std::string::npos ? "[" + options.address + "]" : options.address,
       options.port);
-  if (config.routes.empty()) {
-    options.routes = tutorial_routes(options.schemes.front()->name(), base_url);
-  } else {
-    for (const std::string& spec : config.routes) options.routes.push_back(parse_route(spec));
-  }
-  for (const Route& route : options.routes) {
-    built.description.push_back(fmt::format("route: {} {}{} -> {}", route.method, route.path,
-                                            route.prefix ? "*" : "",
-                                            route.scheme.empty() ? "public" : "auth=" + route.scheme));
-  }
+  RouteTable routes = build_routes(config, options.schemes.front()->name(), base_url);
+  options.routes = std::move(routes.routes);
+  take(std::move(routes.notes));
 
-  if (config.log_format == "json") {
-    options.log_format = LogFormat::Json;
-  } else if (config.log_format != "text") {
-    throw Error(Errc::Usage, fmt::format("--log-format: unknown format '{}'", config.log_format),
-                "choose text or json");
-  }
   options.diagnostics = config.diagnostics;
-  if (config.diagnostics)
-    relaxed.push_back("--diagnostics (401/403 answers carry the authentication failure)");
-  if (config.max_connections < 1 || config.keep_alive_timeout_seconds < 1 ||
-      config.handshake_timeout_seconds < 1 || config.read_timeout_seconds < 1) {
-    throw Error(Errc::Usage, "limits and timeouts must be at least 1",
-                "check --max-connections and the --*-timeout flags");
+  if (config.diagnostics) {
+    notes.relaxed.push_back(fmt::format("{} (401/403 answers carry the authentication failure)",
+                                        config.name_of(field::kDiagnostics)));
   }
-  options.limits.max_connections = config.max_connections;
-  options.limits.keep_alive_timeout = std::chrono::seconds(config.keep_alive_timeout_seconds);
-  options.limits.handshake_timeout = std::chrono::seconds(config.handshake_timeout_seconds);
-  options.limits.write_timeout = std::chrono::seconds(config.read_timeout_seconds);
+  options.limits = build_limits(config);
 
-  for (const std::string& r : relaxed)
-    built.warnings.push_back(fmt::format("relaxed for development: {}", r));
-  if (!relaxed.empty() && !is_loopback(config.address) && !config.allow_insecure_public) {
-    throw Error(Errc::Usage,
-                fmt::format("refusing to bind relaxed settings to the non-loopback address {}: {}",
-                            config.address, fmt::join(relaxed, "; ")),
-                "bind to 127.0.0.1 or ::1, make the settings strict, or pass --allow-insecure-public if you "
-                "really mean it");
-  }
+  built.description = std::move(notes.description);
+  built.warnings = std::move(notes.warnings);
+  append(built.warnings, check_exposure(config, notes.relaxed));
   return built;
 }
 

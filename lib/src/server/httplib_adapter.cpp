@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -177,8 +178,9 @@ class DevServer::Impl {
     server_->set_tcp_nodelay(true);
     server_->set_keep_alive_max_count(static_cast<size_t>(limits.keep_alive_max_requests));
     server_->set_keep_alive_timeout(limits.keep_alive_timeout.count());
-    // The library applies the read timeout to the TLS handshake too, so it is the handshake timeout.
-    server_->set_read_timeout(limits.handshake_timeout.count(), 0);
+    // The library has one read timeout, for the TLS handshake and for the request alike: it gets the
+    // shorter of the two, so that neither wait is ever longer than asked.
+    server_->set_read_timeout(std::min(limits.handshake_timeout, limits.read_timeout).count(), 0);
     server_->set_write_timeout(limits.write_timeout.count(), 0);
     server_->set_payload_max_length(8 * 1024 * 1024);
     const size_t max_threads = static_cast<size_t>(limits.max_connections);

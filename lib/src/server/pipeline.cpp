@@ -101,7 +101,6 @@ PipelineOutcome RequestPipeline::handle(RequestView& request, STACK_OF(X509) * c
         return outcome;
       case auth::AuthResult::Outcome::Success:
         outcome.auth_verdict = fmt::format("{}: success", route->scheme);
-        outcome.user = result.principal.name;
         request.principal = &result.principal;
         break;
     }

@@ -13,9 +13,8 @@ namespace krtool::server {
 
 struct PipelineOutcome {
   HandlerResponse response;
-  std::string
-      auth_verdict;  // for the access log: "public", "Certificate: success", "Certificate: failed: ..."
-  std::string user;  // the principal's name, "" when anonymous
+  // for the access log: "public", "Certificate: success", "Certificate: failed: ..."
+  std::string auth_verdict;
 };
 
 class RequestPipeline {
@@ -24,7 +23,6 @@ class RequestPipeline {
                   std::vector<std::shared_ptr<const auth::CertificateScheme>> schemes, bool diagnostics);
   // handle is thread-safe. `chain` is the chain the client sent, or null.
   PipelineOutcome handle(RequestView& request, STACK_OF(X509) * chain) const;
-  const std::vector<Route>& routes() const { return routes_; }
 
  private:
   const Route* find_route(const std::string& method, const std::string& path, bool& path_matched) const;

@@ -10,6 +10,7 @@
 #include <array>
 #include <cctype>
 #include <cstdint>
+#include <map>
 #include <set>
 
 #include "krtool/auth/certificate_scheme.hpp"
@@ -50,7 +51,8 @@ const Keys kHttpsKeys = {"clientCertificateMode",
                          "crl",
                          "clientCertificateValidation",
                          "clientCertificateValidationCode",
-                         "clientCertificateValidationCodePath"};
+                         "clientCertificateValidationCodePath",
+                         "clientCertificateValidationLanguage"};
 const Keys kSchemeKeys = {"name",
                           "allowedCertificateTypes",
                           "validateCertificateUse",
@@ -67,10 +69,11 @@ bool contains(const Keys& keys, const std::string& key) {
 }
 
 // Where a document came from: the name used in messages, and the folder that relative paths are
-// taken from.
+// taken from. Every key found is recorded in `origins` (ServeConfig::origins).
 struct Source {
   std::string name;  // "config 'serve.json'"
   fs::path folder;
+  std::map<std::string, std::string, std::less<>>* origins = nullptr;
 
   [[noreturn]] void fail(const std::string& problem, std::string hint) const {
     throw Error(Errc::Usage, fmt::format("{}: {}", name, problem), std::move(hint));
@@ -127,6 +130,9 @@ class ObjectReader {
       if (!contains(keys, key)) {
         source.fail(fmt::format("unknown key '{}'", child_path(path_, key)),
                     unknown_key_hint(key, path_, keys));
+      }
+      if (source.origins != nullptr) {
+        (*source.origins)[child_path(path_, key)] = fmt::format("{} {}", source.name, child_path(path_, key));
       }
     }
   }
@@ -300,6 +306,7 @@ void read_https(const Json& value, const Source& source, ServeConfig& config) {
                     "\"AllowSelfSignedForDevelopment\"");
   https.read("clientCertificateValidationCode", config.validation_code, "\"return certificate != nullptr;\"");
   https.read_path("clientCertificateValidationCodePath", config.validation_code_path, "\"validate.cpp\"");
+  https.read("clientCertificateValidationLanguage", config.validation_language, "\"cpp\"");
 }
 
 void read_schemes(const Json& value, const Source& source, ServeConfig& config) {
@@ -415,8 +422,9 @@ void read_routes(const Json& value, const Source& source, ServeConfig& config) {
   }
 }
 
-ServeConfig read_document(const Json& document, const Source& source) {
+ServeConfig read_document(const Json& document, Source source) {
   ServeConfig config;
+  source.origins = &config.origins;
   const ObjectReader top(document, "", source, kTopLevelKeys);
   if (const Json* endpoint = top.find("endpoint")) read_endpoint(*endpoint, source, config);
   if (const Json* https = top.find("https")) read_https(*https, source, config);
@@ -454,9 +462,18 @@ ServeConfig read_document(const Json& document, const Source& source) {
 
 }  // namespace
 
+std::string field::scheme(std::size_t index, std::string_view key) {
+  return fmt::format("schemes[{}].{}", index, key);
+}
+
+std::string ServeConfig::name_of(std::string_view key) const {
+  const auto it = origins.find(key);
+  return it != origins.end() ? it->second : std::string(key);
+}
+
 ServeConfig serve_config_from_json(const nlohmann::json& document, const std::string& source,
                                    const fs::path& base_folder) {
-  return read_document(Json(document), Source{source, base_folder});
+  return read_document(Json(document), Source{source, base_folder, nullptr});
 }
 
 ServeConfig load_serve_config(const fs::path& path) {
@@ -474,7 +491,7 @@ ServeConfig load_serve_config(const fs::path& path) {
   } catch (const Json::parse_error& e) {
     parse_failure(e, text, name);
   }
-  return read_document(document, Source{name, path.parent_path()});
+  return read_document(document, Source{name, path.parent_path(), nullptr});
 }
 
 }  // namespace krtool::server

@@ -1,31 +1,84 @@
-// build_server_options turns what `krtool serve` was told (ServeConfig) into a DevServer configuration:
-// it loads the certificates, trust lists and CRLs, makes the TLS policy and the authentication schemes,
-// parses the routes, and applies the safety rules (relaxed settings warned about and loopback-only
-// unless allow_insecure_public). Trust misconfiguration fails closed: an unreadable or empty --trust-ca
-// is an error, never a fallback to the system store.
+// build_server_options turns what `krtool serve` was told (ServeConfig) into a DevServer configuration,
+// one step per layer: the TLS layer (certificates, trust list, CRLs, validation policy), the
+// authentication schemes, the routes, the limits, and last the exposure check (relaxed settings are
+// warned about and loopback-only unless allow_insecure_public). Trust misconfiguration fails closed: an
+// unreadable or empty trust file is an error, never a fallback to the system store. Errors name a field
+// as ServeConfig::name_of does: the flag or the --config key the user wrote.
 #pragma once
 
+#include <functional>
+#include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "krtool/auth/certificate_scheme.hpp"
 #include "krtool/cert/bundle.hpp"
 #include "krtool/server/dev_server.hpp"
 #include "krtool/server/serve_config.hpp"
+#include "krtool/tls/server_context.hpp"
+#include "krtool/util/password.hpp"
 
 namespace krtool::server {
 
+using LogSink = std::function<void(const std::string& line)>;
+
+// What a step tells the user before the server listens.
+struct BuildNotes {
+  std::vector<std::string> description;  // "tls: client certificates allow; ...", one line each
+  std::vector<std::string> relaxed;      // settings relaxed for development, for check_exposure
+  std::vector<std::string> warnings;
+};
+
 struct BuiltServer {
   DevServerOptions options;
-  std::vector<std::string> warnings;     // to print before listening
-  std::vector<std::string> description;  // "client certificates: allow, AllowSelfSignedForDevelopment", ...
+  std::vector<std::string> warnings;  // to print before listening
+  std::vector<std::string>
+      description;  // "tls: client certificates allow; ...", "route: GET /info -> public"
   std::optional<cert::CertBundle> development_root;  // with --self-signed: the root to give clients
 };
+
+// `log` receives the access log and the TLS layer's rejections (default: standard error).
+BuiltServer build_server_options(const ServeConfig& config, const PasswordPrompt& prompt,
+                                 LogSink log = nullptr);
+
+// The steps, in the order build_server_options runs them.
+
+struct TlsLayer {
+  std::shared_ptr<const tls::TlsServerConfig> config;  // null: plain HTTP
+  std::optional<cert::CertBundle> development_root;    // with selfSigned
+  BuildNotes notes;
+};
+// build_tls_layer loads the server certificate (or makes a development pair), the trust list and the
+// CRLs, and makes the validation policy; its log lines go to `log`. Without a certificate it returns
+// plain HTTP, and any TLS setting given is an error.
+TlsLayer build_tls_layer(const ServeConfig& config, const PasswordPrompt& prompt, LogSink log);
+
+struct AuthLayer {
+  std::vector<std::shared_ptr<const auth::CertificateScheme>> schemes;  // never empty
+  BuildNotes notes;
+};
+// build_auth_schemes makes the configured schemes, or the default "Certificate" scheme.
+AuthLayer build_auth_schemes(const ServeConfig& config);
+
+struct RouteTable {
+  std::vector<Route> routes;
+  BuildNotes notes;
+};
+// build_routes parses the configured routes, or mounts the tutorial's three, protected by
+// `first_scheme`, whose answers show URLs under `base_url`.
+RouteTable build_routes(const ServeConfig& config, const std::string& first_scheme,
+                        const std::string& base_url);
+
+// build_limits checks that every limit and timeout is at least 1.
+ServerLimits build_limits(const ServeConfig& config);
 
 // is_loopback reports whether an address to bind is loopback only (127.0.0.0/8, ::1, localhost).
 bool is_loopback(const std::string& address);
 
-// `log` receives the access log and the TLS layer's rejections (default: standard error).
-BuiltServer build_server_options(const ServeConfig& config, const PasswordPrompt& prompt,
-                                 std::function<void(const std::string&)> log = nullptr);
+// check_exposure is the loopback rule: relaxed settings bind to a loopback address, or need
+// allow_insecure_public. It returns one warning per relaxed setting, or throws Error(Usage).
+std::vector<std::string> check_exposure(const ServeConfig& config, const std::vector<std::string>& relaxed);
 
 }  // namespace krtool::server

@@ -20,11 +20,12 @@ enum class LogFormat { Text, Json };
 // ServerLimits keep idle or slow clients from starving others.
 struct ServerLimits {
   int max_connections = 512;                   // worker threads, one per open connection
-  std::chrono::seconds handshake_timeout{10};  // also the per-read timeout while a request arrives
+  std::chrono::seconds handshake_timeout{10};  // each wait for the client during the TLS handshake
+  std::chrono::seconds read_timeout{30};       // each wait for a request's line, headers and body
   std::chrono::seconds keep_alive_timeout{5};  // an idle keep-alive connection is closed after this
-  std::chrono::seconds write_timeout{10};
-  int keep_alive_max_requests = 100000;  // requests per connection before it is closed
-  int listen_backlog = 1024;             // pending connections the kernel holds in a burst
+  std::chrono::seconds write_timeout{10};      // each wait for the client to take more of a response
+  int keep_alive_max_requests = 100000;        // requests per connection before it is closed
+  int listen_backlog = 1024;                   // pending connections the kernel holds in a burst
 };
 
 struct DevServerOptions {

@@ -1,17 +1,58 @@
 // ServeConfig is everything `krtool serve` is told, as plain values: the flags fill it, a --config JSON
-// file fills it first, and build_server() turns it into a running configuration (files loaded,
+// file fills it first, and build_server_options() turns it into a running configuration (files loaded,
 // policies made). Keeping it plain makes "flags override the file" a field-by-field merge.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "krtool/util/password.hpp"
 
 namespace krtool::server {
+
+// The configuration fields, named by their --config key. The library's errors name a field through
+// ServeConfig::name_of(key), so that the user reads the name they wrote: the key's path in their file,
+// or the flag that krtool serve binds to it.
+namespace field {
+inline constexpr std::string_view kAddress = "endpoint.address";
+inline constexpr std::string_view kPort = "endpoint.port";
+inline constexpr std::string_view kCert = "endpoint.cert";
+inline constexpr std::string_view kKey = "endpoint.key";
+inline constexpr std::string_view kSelfSigned = "endpoint.selfSigned";
+inline constexpr std::string_view kClientCertMode = "https.clientCertificateMode";
+inline constexpr std::string_view kTrustCa = "https.trustCa";
+inline constexpr std::string_view kSslProtocols = "https.sslProtocols";
+inline constexpr std::string_view kHandshakeTimeout = "https.handshakeTimeout";
+inline constexpr std::string_view kCheckRevocation = "https.checkCertificateRevocation";
+inline constexpr std::string_view kCrl = "https.crl";
+inline constexpr std::string_view kValidation = "https.clientCertificateValidation";
+inline constexpr std::string_view kValidationCode = "https.clientCertificateValidationCode";
+inline constexpr std::string_view kValidationCodePath = "https.clientCertificateValidationCodePath";
+inline constexpr std::string_view kValidationLanguage = "https.clientCertificateValidationLanguage";
+inline constexpr std::string_view kRoutes = "routes";
+inline constexpr std::string_view kLogFormat = "logFormat";
+inline constexpr std::string_view kDiagnostics = "diagnostics";
+inline constexpr std::string_view kAllowInsecurePublic = "allowInsecurePublic";
+inline constexpr std::string_view kMaxConnections = "maxConnections";
+inline constexpr std::string_view kKeepAliveTimeout = "keepAliveTimeout";
+inline constexpr std::string_view kReadTimeout = "readTimeout";
+// A scheme's fields are keyed per scheme: scheme(0, kSchemeName) is "schemes[0].name".
+inline constexpr std::string_view kSchemeName = "name";
+inline constexpr std::string_view kAllowedTypes = "allowedCertificateTypes";
+inline constexpr std::string_view kValidateUse = "validateCertificateUse";
+inline constexpr std::string_view kValidateValidity = "validateValidityPeriod";
+inline constexpr std::string_view kRevocationMode = "revocationMode";
+inline constexpr std::string_view kSchemeCrl = "crl";
+inline constexpr std::string_view kSchemeTrustCa = "trustCa";
+std::string scheme(std::size_t index, std::string_view key);
+}  // namespace field
 
 struct SchemeConfig {
   std::string name = "Certificate";
@@ -48,7 +89,14 @@ struct ServeConfig {
   bool allow_insecure_public = false;
   int max_connections = 512;
   int keep_alive_timeout_seconds = 5;
-  int read_timeout_seconds = 30;
+  int read_timeout_seconds = 30;  // each wait for a request's bytes (ServerLimits::read_timeout)
+
+  // origins name where fields came from, by key (field::kPort): "config 'serve.json' endpoint.port" for
+  // a key read from a file, "--port" where krtool serve's flags put a value. The merge of flags over a
+  // file sets them with the values.
+  std::map<std::string, std::string, std::less<>> origins;
+  // name_of is what an error calls a field: its origin, else its key.
+  std::string name_of(std::string_view key) const;
 };
 
 // load_serve_config reads a --config JSON file:
@@ -56,7 +104,8 @@ struct ServeConfig {
 //   "endpoint": {"address", "port", "cert", "key", "password", "passwordFile", "passwordEnv", "selfSigned"},
 //   "https": {"clientCertificateMode", "trustCa": [..], "sslProtocols", "handshakeTimeout",
 //             "checkCertificateRevocation", "crl": [..], "clientCertificateValidation",
-//             "clientCertificateValidationCode", "clientCertificateValidationCodePath"},
+//             "clientCertificateValidationCode", "clientCertificateValidationCodePath",
+//             "clientCertificateValidationLanguage"},
 //   "schemes": [{"name", "allowedCertificateTypes", "validateCertificateUse", "validateValidityPeriod",
 //                "revocationMode", "crl": [..], "trustCa": [..]}],
 //   "routes": ["GET /a auth=Certificate json:{...}", {"method", "path", "auth",
@@ -65,7 +114,7 @@ struct ServeConfig {
 // }
 // Relative paths are taken from the file's folder. An unknown key or a value of the wrong type is
 // Error(Usage) naming the file and the key's path ("https.clientCertificateMode"); a malformed file is
-// Error(Input) with the parser's line and column.
+// Error(Input) with the parser's line and column. Every key present is recorded in `origins`.
 ServeConfig load_serve_config(const std::filesystem::path& path);
 
 // serve_config_from_json is load_serve_config on a parsed document; `source` names it in errors.
