@@ -5,7 +5,6 @@
 #include <openssl/x509_vfy.h>
 
 #include <algorithm>
-#include <cctype>
 #include <ctime>
 #include <optional>
 
@@ -15,6 +14,7 @@
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
 #include "krtool/util/time.hpp"
+#include "util/text.hpp"
 
 namespace krtool::auth {
 namespace {
@@ -55,10 +55,7 @@ bool has_client_authentication_usage(X509* certificate) {
 
 bool is_http_url(std::string_view url) {
   constexpr std::string_view kScheme = "http://";
-  return url.size() > kScheme.size() &&
-         std::equal(kScheme.begin(), kScheme.end(), url.begin(), [](char expected, char actual) {
-           return expected == std::tolower(static_cast<unsigned char>(actual));
-         });
+  return url.size() > kScheme.size() && util::starts_with_ignoring_case(url, kScheme);
 }
 
 struct DistributionPoints {

@@ -15,6 +15,7 @@
 #include "client/summary.hpp"
 #include "client/tls_session.hpp"
 #include "http/url.hpp"
+#include "krtool/cert/alt_names.hpp"
 #include "krtool/cert/chain.hpp"
 #include "krtool/cert/describe.hpp"
 #include "krtool/cert/name.hpp"
@@ -147,7 +148,7 @@ TestClientReport run_test_client(const TestClientOptions& options) {
   setup.cacert_file = options.cacert_file;
   setup.insecure = options.insecure;
   setup.verify_name = options.servername.empty() ? url.host : options.servername;
-  setup.sni = http::is_ip_literal(setup.verify_name) ? std::string() : setup.verify_name;
+  setup.sni = cert::is_ip_address(setup.verify_name) ? std::string() : setup.verify_name;
   setup.tls_max = options.tls_max;
   ossl::UniquePtr<SSL_CTX> context;
   if (url.tls)

@@ -12,7 +12,7 @@
 #include "client/summary.hpp"
 #include "client/system_trust.hpp"
 #include "client/tls_names.hpp"
-#include "http/url.hpp"
+#include "krtool/cert/alt_names.hpp"
 #include "krtool/cert/chain.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
@@ -237,7 +237,7 @@ TlsSession::TlsSession(SSL_CTX* context, Socket socket, const TlsClientSetup& se
     ossl::require(SSL_set_tlsext_host_name(ssl_.get(), setup.sni.c_str()) == 1,
                   "setting the server name (SNI)");
   }
-  if (http::is_ip_literal(setup.verify_name)) {
+  if (cert::is_ip_address(setup.verify_name)) {
     ossl::require(X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_.get()), setup.verify_name.c_str()) == 1,
                   "setting the IP address to verify");
   } else {
