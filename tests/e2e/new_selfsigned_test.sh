@@ -190,6 +190,18 @@ openssl x509 -in o.pem -noout -text | grep -q 'DNS:from-openssl' && pass || fail
 krtool new-selfsigned --issuer ca.pem --csr o.csr --out o.pfx
 expect_error 2 "PFX"
 
+it "new-csr and new-selfsigned sort --dns names by kind the same way: DNS, IP, e-mail, URI"
+krtool new-csr --dns alice.example --dns alice@example.com --dns 10.0.0.2 --dns spiffe://example/alice --out kinds.csr
+expect_rc 0
+expect_eq "$(openssl req -in kinds.csr -noout -text | grep -A1 'Subject Alternative Name' | tail -1 | sed 's/^ *//')" \
+  "DNS:alice.example, email:alice@example.com, IP Address:10.0.0.2, URI:spiffe://example/alice" "CSR SANs"
+krtool new-selfsigned --dns alice.example --dns alice@example.com --dns 10.0.0.2 --dns spiffe://example/alice --key-type ecdsa --out kinds-cert.pem
+expect_rc 0
+expect_eq "$(openssl x509 -in kinds-cert.pem -noout -ext subjectAltName | tail -1 | sed 's/^ *//')" \
+  "DNS:alice.example, email:alice@example.com, IP Address:10.0.0.2, URI:spiffe://example/alice" "certificate SANs"
+krtool new-csr --dns 'bad name!' --out bad.csr
+expect_error 2 "--dns"
+
 it "authenticates a krtool client certificate with curl against openssl s_server -Verify"
 port=$(py 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 openssl s_server -accept "127.0.0.1:$port" -cert srv.pem -key srv.key -CAfile ca.pem -Verify 1 -www -naccept 4 >s_server.log 2>&1 &

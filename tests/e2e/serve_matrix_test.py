@@ -128,12 +128,14 @@ def expected_outcome(mode, policy, scheme, client, route):
 
 # Why strict validation refuses each bad certificate, as the server's `tls: rejected` line says, and the
 # alert OpenSSL turns that error into.
+# Each reason as the chain engine writes it: .NET's X509ChainStatus name, then OpenSSL's reason.
 STRICT_REJECTION = {
-    "selfsigned": ("self-signed certificate", 48),
-    "expired": ("certificate has expired", 45),
-    "serveronly": ("unsuitable certificate purpose", 43),
-    # The client sends its CA along, so OpenSSL meets an untrusted self-signed root in the chain.
-    "untrusted": ("self-signed certificate in certificate chain", 48),
+    "selfsigned": ("UntrustedRoot: self-signed certificate (depth 0", 48),
+    "expired": ("NotTimeValid: certificate has expired (depth 0", 45),
+    "serveronly": ("NotValidForUsage: unsuitable certificate purpose (depth 0", 43),
+    # The client sends its CA along, so OpenSSL meets an untrusted self-signed root in the chain: the
+    # certificates a peer sends are intermediates, never anchors.
+    "untrusted": ("UntrustedRoot: self-signed certificate in certificate chain (depth 1", 48),
 }
 # What Python reports for that alert when it arrives during a TLS 1.2 handshake.
 PYTHON_ALERT = {48: "TLSV1_ALERT_UNKNOWN_CA", 45: "SSLV3_ALERT_CERTIFICATE_EXPIRED",
@@ -397,7 +399,7 @@ def test_row1_client_handshake_fails():
                          f"{what} {proto}: where the client sees it")
             line = server.tls_line(port, "tls: rejected client certificate")
             suite.contains(line, f"'{certs.selfsigned.subject}' from {LOOPBACK}:{port}: RemoteCertificateChainErrors "
-                                 f"by strict validation [self-signed certificate", f"{what} {proto}: server log line")
+                                 f"by strict validation [UntrustedRoot: self-signed certificate", f"{what} {proto}: server log line")
             suite.check(server.tls_line(port, "sent alert 48 (unknown CA)") is not None,
                         f"{what} {proto}: server log names the alert")
         fix = server_args("allow", "AllowSelfSignedForDevelopment", "all", proto)
@@ -420,7 +422,8 @@ def test_row2_server_chain_validation():
         suite.check(isinstance(got, TlsFailure), f"{what}: no HTTP response", repr(got))
         line = server.tls_line(port, "tls: rejected client certificate")
         suite.contains(line, f"'{certs.untrusted.subject}' from {LOOPBACK}:{port}: RemoteCertificateChainErrors by "
-                             "strict validation [self-signed certificate in certificate chain", f"{what}: server log")
+                             "strict validation [UntrustedRoot: self-signed certificate in certificate chain",
+                       f"{what}: server log")
     fixed = [*certs.server_args(), "--client-cert-mode", "allow", "--trust-ca", certs.ca.pem, "--trust-ca",
              certs.other_ca.pem, "--auth-trust-ca", certs.ca.pem, "--auth-trust-ca", certs.other_ca.pem,
              "--revocation-mode", "nocheck"]

@@ -14,12 +14,13 @@ openssl_verdict() {
     sed -n 's/^error [0-9]* at [0-9]* depth lookup: //p' <<<"$output" | head -1
   fi
 }
-# krtool_verdict: "OK" for a valid test-cert run, else the OpenSSL error string inside its chain reason.
+# krtool_verdict: "OK" for a valid test-cert run, else the OpenSSL error string of the first problem in
+# its chain reason ("Certificate chain validation failed: PartialChain: unable to ... (depth 0, ...)").
 krtool_verdict() {
   if [ "$RC" -eq 0 ]; then
     echo OK
   else
-    json '["reason"]' | sed -n 's/^Certificate chain validation failed: \(.*\) (depth .*/\1/p'
+    json '["reason"]' | sed -n 's/^Certificate chain validation failed: \([A-Za-z]*: \)\{0,1\}\([^(]*\) (depth .*/\2/p'
   fi
 }
 
@@ -43,6 +44,15 @@ cat inter.pem root.pem >chain-bundle.pem
 openssl pkcs12 -export -in leaf.pem -inkey leaf.key -certfile chain-bundle.pem -out leaf.pfx -passout pass:lpw
 openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other-root.pem -days 30 -subj "/CN=Other Root" \
   -addext basicConstraints=critical,CA:TRUE 2>/dev/null
+
+# dave.pem carries dave's certificate and the root of another CA that issued it: the file vouches for
+# itself, which must not make it trusted by someone who trusts only root.pem.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout dave-root.key -out dave-root.pem -days 30 -subj "/CN=Dave Root CA" \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+openssl req -new -newkey rsa:2048 -nodes -keyout dave.key -out dave.csr -subj "/CN=dave" 2>/dev/null
+openssl x509 -req -in dave.csr -CA dave-root.pem -CAkey dave-root.key -CAcreateserial -days 30 -extfile leaf.ext \
+  -out dave-leaf.pem 2>/dev/null
+cat dave-leaf.pem dave-root.pem >dave.pem
 
 openssl req -x509 -newkey rsa:1024 -sha256 -nodes -keyout weak.key -out weak.pem -days 30 -subj /CN=weak.test 2>/dev/null
 openssl req -x509 -newkey rsa:2048 -sha1 -nodes -keyout sha1.key -out sha1.pem -days 30 -subj /CN=sha1.test 2>/dev/null
@@ -129,20 +139,40 @@ it "--deny-self-signed accepts a certificate issued by a CA"
 krtool test-cert leaf.pem --chain inter.pem --trust-ca root.pem --deny-self-signed
 expect_rc 0
 
-it "a self-signed root among --chain files is trusted, and one file may hold the whole chain"
-krtool test-cert leaf.pem --chain chain-bundle.pem
+it "a self-signed root among --chain files is not trusted: only --trust-ca anchors a chain"
+krtool test-cert leaf.pem --chain chain-bundle.pem --trust-ca other-root.pem --json
+expect_rc 1
+expect_eq "$(json '["reason"]')" \
+  "Certificate chain validation failed: UntrustedRoot: self-signed certificate in certificate chain (depth 2, 'CN=E2E Root CA')" \
+  "reason"
+expect_eq "$(krtool_verdict)" "$(openssl_verdict -CAfile other-root.pem -untrusted chain-bundle.pem leaf.pem)" \
+  "verdict vs openssl"
+krtool test-cert leaf.pem --chain chain-bundle.pem --trust-ca root.pem
 expect_rc 0
 expect_out_contains "valid: CN=leaf.test"
 
-it "the chain inside a PFX counts, so the PFX tests on its own"
-krtool test-cert leaf.pfx --password lpw
+it "a certificate file that carries its own root is not valid for a user who trusts another CA"
+krtool test-cert dave.pem --trust-ca root.pem
+expect_rc 1
+expect_out_contains "invalid: Certificate chain validation failed: UntrustedRoot: self-signed certificate in certificate chain (depth 1, 'CN=Dave Root CA')"
+expect_eq "$ERR" "" "stderr"
+krtool test-cert dave.pem --trust-ca root.pem --json
+expect_eq "$(krtool_verdict)" "$(openssl_verdict -CAfile root.pem -untrusted dave.pem dave.pem)" "verdict vs openssl"
+krtool test-cert dave.pem --trust-ca dave-root.pem
 expect_rc 0
+
+it "the chain inside a PFX gives the intermediates; its root is trusted only when named with --trust-ca"
+krtool test-cert leaf.pfx --password lpw --trust-ca root.pem
+expect_rc 0
+krtool test-cert leaf.pfx --password lpw --trust-ca other-root.pem
+expect_rc 1
+expect_out_contains "UntrustedRoot: self-signed certificate in certificate chain (depth 2, 'CN=E2E Root CA')"
 
 it "a missing intermediate fails the chain check, as openssl verify says, naming the missing issuer"
 krtool test-cert leaf.pem --trust-ca root.pem --json
 expect_rc 1
 expect_eq "$(json '["reason"]')" \
-  "Certificate chain validation failed: unable to get local issuer certificate (depth 0: CN=leaf.test, issuer CN=E2E Intermediate CA)" \
+  "Certificate chain validation failed: PartialChain: unable to get local issuer certificate (depth 0, 'CN=leaf.test', issued by 'CN=E2E Intermediate CA')" \
   "reason"
 expect_eq "$(krtool_verdict)" "$(openssl_verdict -CAfile root.pem leaf.pem)" "verdict vs openssl"
 
@@ -155,7 +185,7 @@ expect_eq "$(krtool_verdict)" "$(openssl_verdict -CAfile other-root.pem -untrust
 it "without any root given the system store decides, which does not know a private CA"
 krtool test-cert leaf.pem --chain inter.pem
 expect_rc 1
-expect_out_contains "issuer CN=E2E Root CA"
+expect_out_contains "PartialChain: unable to get local issuer certificate (depth 1, 'CN=E2E Intermediate CA', issued by 'CN=E2E Root CA')"
 
 it "an expected purpose must be in the certificate's EKU"
 krtool test-cert client.pem --purpose client
@@ -203,7 +233,7 @@ expect_eq "$(json '["reason"]')" "EKU purpose mismatch. (expected Server Authent
 it "--check-revocation rejects a revoked leaf, as openssl verify -crl_check says"
 krtool test-cert revoked.pem --trust-ca crl-root.pem --check-revocation --crl crl-root.crl --json
 expect_rc 1
-expect_eq "$(json '["reason"]')" "Certificate chain validation failed: certificate revoked (depth 0: CN=revoked.test)" "reason"
+expect_eq "$(json '["reason"]')" "Certificate chain validation failed: Revoked: certificate revoked (depth 0, 'CN=revoked.test')" "reason"
 expect_eq "$(krtool_verdict)" "$(openssl_verdict -crl_check -CAfile crl-root.pem -CRLfile crl-root.crl revoked.pem)" \
   "verdict vs openssl"
 
@@ -221,7 +251,7 @@ expect_err_contains "krtool: warning: --crl is ignored without --check-revocatio
 it "--check-revocation without a CRL from the issuer fails closed"
 krtool test-cert good.pem --trust-ca crl-root.pem --check-revocation
 expect_rc 1
-expect_out_contains "invalid: Certificate chain validation failed: unable to get certificate CRL"
+expect_out_contains "invalid: Certificate chain validation failed: RevocationStatusUnknown: unable to get certificate CRL"
 
 # ---- Bad input ----------------------------------------------------------------------------------
 it "a missing certificate file is bad input (exit 3) with a hint"

@@ -69,7 +69,8 @@ int run_test_cert(const TestCertOptions& options) {
   load.prompt = terminal_prompt;
   cert::CertBundle bundle = formats::load_bundle(options.file, load);
 
-  // Certificates that came with the file count as --chain, so a PFX with its chain tests on its own.
+  // Certificates that came with the file count as --chain: intermediates, never trust anchors, so a
+  // file cannot vouch for itself by carrying its own root.
   for (auto& member : bundle.chain) validation.chain.push_back(std::move(member));
   for (const std::string& file : options.chain_files) {
     for (auto& member : formats::load_certificates(file)) validation.chain.push_back(std::move(member));
@@ -109,10 +110,10 @@ void setup_test_cert(CLI::App& parent, Runner& runner) {
     return command->add_option(name, into, help)->allow_extra_args(false)->option_text(text);
   };
   repeatable("--chain", options->chain_files,
-             "Intermediate (and root) certificates; self-signed ones become trusted roots (repeatable)",
+             "Intermediate certificates; untrusted, like those in FILE: only --trust-ca anchors (repeatable)",
              "FILE");
   repeatable("--trust-ca", options->trust_ca_files,
-             "Trusted root certificates; without any root the system store is used (repeatable)", "FILE");
+             "Trusted root certificates; without --trust-ca the system store is used (repeatable)", "FILE");
   repeatable("--purpose", options->purposes,
              "Expected EKU: server, client or an OID (repeatable, or comma-separated)", "PURPOSE")
       ->delimiter(',');

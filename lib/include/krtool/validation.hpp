@@ -169,7 +169,7 @@ class Certificate {
 // ChainStatus is one problem found while building the chain, as .NET's X509ChainStatus: `status` is
 // the X509ChainStatusFlags name ("UntrustedRoot", "PartialChain", "NotTimeValid", "NotValidForUsage",
 // "Revoked", ...; "" when .NET has no close match) and `information` is OpenSSL's reason with the
-// depth and subject ("self-signed certificate (depth 0, CN=mallory)").
+// depth and subject ("self-signed certificate (depth 0, 'CN=mallory')").
 struct ChainStatus {
   std::string status;
   std::string information;

@@ -2,18 +2,19 @@
 
 #include <fmt/format.h>
 #include <openssl/objects.h>
+#include <openssl/x509_vfy.h>
 
 #include <algorithm>
-#include <cctype>
 #include <ctime>
 #include <optional>
 
-#include "auth/chain_verification.hpp"
 #include "auth/claims.hpp"
 #include "auth/crl_cache.hpp"
+#include "krtool/cert/chain.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
 #include "krtool/util/time.hpp"
+#include "util/text.hpp"
 
 namespace krtool::auth {
 namespace {
@@ -35,11 +36,7 @@ bool is_self_signed(X509* certificate) {
          cert::format_dn(X509_get_issuer_name(certificate));
 }
 
-bool within_validity_period(X509* certificate) {
-  const TimePoint now = now_seconds();
-  return from_asn1_time(X509_get0_notBefore(certificate), "the client certificate's notBefore") <= now &&
-         now <= from_asn1_time(X509_get0_notAfter(certificate), "the client certificate's notAfter");
-}
+bool within_validity_period(X509* certificate) { return !cert::validity_problem(certificate, now_seconds()); }
 
 // Kestrun demands the clientAuth EKU and, stricter than ASP.NET, rejects a certificate without any.
 bool has_client_authentication_usage(X509* certificate) {
@@ -58,10 +55,7 @@ bool has_client_authentication_usage(X509* certificate) {
 
 bool is_http_url(std::string_view url) {
   constexpr std::string_view kScheme = "http://";
-  return url.size() > kScheme.size() &&
-         std::equal(kScheme.begin(), kScheme.end(), url.begin(), [](char expected, char actual) {
-           return expected == std::tolower(static_cast<unsigned char>(actual));
-         });
+  return url.size() > kScheme.size() && util::starts_with_ignoring_case(url, kScheme);
 }
 
 struct DistributionPoints {
@@ -98,8 +92,16 @@ DistributionPoints crl_distribution_points(X509* certificate) {
 // OnlineCrls is what Online mode could gather for a leaf: its issuer's CRLs, or why there are none.
 struct OnlineCrls {
   std::vector<ossl::UniquePtr<X509_CRL>> crls;
-  std::string unknown_status;  // set when no CRL could be had
+  std::optional<cert::ChainProblem> unknown;  // set when no CRL could be had
 };
+
+// unknown_revocation is the problem .NET reports when it cannot learn the leaf's revocation status;
+// `offline` adds OfflineRevocation, for a distribution point that could not be reached.
+cert::ChainProblem unknown_revocation(std::string why, bool offline) {
+  return cert::ChainProblem{
+      X509_V_ERR_UNABLE_TO_GET_CRL,
+      offline ? "RevocationStatusUnknown, OfflineRevocation" : "RevocationStatusUnknown", std::move(why)};
+}
 
 // fetch_online_crls tries the leaf's http:// distribution points in order and stops at the first that
 // yields a CRL. With none to try or none answering, .NET reports RevocationStatusUnknown (and
@@ -108,14 +110,13 @@ OnlineCrls fetch_online_crls(X509* certificate, CrlCache& cache) {
   const DistributionPoints points = crl_distribution_points(certificate);
   OnlineCrls result;
   if (points.http.empty()) {
-    result.unknown_status =
+    result.unknown = unknown_revocation(
         points.other.empty()
-            ? "RevocationStatusUnknown (the certificate names no CRL distribution point, so revocation mode "
-              "Online cannot check it)"
-            : fmt::format(
-                  "RevocationStatusUnknown (the certificate names no http:// CRL distribution point, "
-                  "only '{}', so revocation mode Online cannot check it)",
-                  fmt::format("{}", fmt::join(points.other, "', '")));
+            ? "the certificate names no CRL distribution point, so revocation mode Online cannot check it"
+            : fmt::format("the certificate names no http:// CRL distribution point, only '{}', so revocation "
+                          "mode Online cannot check it",
+                          fmt::join(points.other, "', '")),
+        false);
     return result;
   }
   std::vector<std::string> errors;
@@ -127,56 +128,50 @@ OnlineCrls fetch_online_crls(X509* certificate, CrlCache& cache) {
       errors.push_back(error.what());
     }
   }
-  result.unknown_status =
-      fmt::format("RevocationStatusUnknown, OfflineRevocation ({})", fmt::join(errors, "; "));
+  result.unknown = unknown_revocation(fmt::format("{}", fmt::join(errors, "; ")), true);
   return result;
 }
 
-Failure chain_failure(const std::vector<std::string>& problems) {
-  return kChainFailed + fmt::format("{}", fmt::join(problems, ", "));
+Failure chain_failure(const std::vector<cert::ChainProblem>& problems) {
+  std::vector<std::string> described;
+  for (const cert::ChainProblem& problem : problems) described.push_back(cert::to_string(problem));
+  return kChainFailed + fmt::format("{}", fmt::join(described, ", "));  // as Kestrun joins them
 }
 
 // check_chain trusts the chain first and only then looks at revocation: a certificate that chains to
 // no trusted root gets no CRL fetched on its behalf. The revocation check covers the leaf only, and
 // not at all when the leaf is itself the trust anchor (.NET's ExcludeRoot leaves a root unchecked).
+// The certificates the client sent are intermediates, never anchors.
 Failure check_chain(X509* certificate, STACK_OF(X509) * chain, const CertificateSchemeOptions& options,
                     X509_STORE* trust, CrlCache& cache) {
-  const ChainReport trusted = verify_chain(trust, certificate, chain, nullptr);
+  cert::ChainRequest request;
+  request.certificate = certificate;
+  request.trust = trust;
+  request.untrusted = chain;
+  const cert::ChainReport trusted = cert::verify_chain(request);
   if (!trusted.ok()) return chain_failure(trusted.problems);
-  if (options.revocation_mode == RevocationMode::NoCheck || trusted.length <= 1) return std::nullopt;
+  if (options.revocation_mode == RevocationMode::NoCheck || trusted.chain.size() <= 1) return std::nullopt;
 
   std::vector<ossl::UniquePtr<X509_CRL>> crls;
   if (options.revocation_mode == RevocationMode::Offline) {
     for (const auto& crl : options.crls) crls.push_back(ossl::up_ref(crl.get()));
   } else {
     OnlineCrls online = fetch_online_crls(certificate, cache);
-    if (!online.unknown_status.empty()) return chain_failure({online.unknown_status});
+    if (online.unknown) return chain_failure({*online.unknown});
     crls = std::move(online.crls);
   }
   // Offline mode with no CRL from the leaf's issuer fails here too: revocation checking fails closed.
-  const ChainReport revocation = verify_chain(trust, certificate, chain, &crls);
+  request.crls = &crls;
+  const cert::ChainReport revocation = cert::verify_chain(request);
   if (!revocation.ok()) return chain_failure(revocation.problems);
   return std::nullopt;
-}
-
-ossl::UniquePtr<X509_STORE> build_trust_store(const std::vector<ossl::UniquePtr<X509>>& custom_trust_store) {
-  ossl::UniquePtr<X509_STORE> store(X509_STORE_new());
-  ossl::require(store != nullptr, "allocating the authentication trust store");
-  if (custom_trust_store.empty()) {
-    ossl::require(X509_STORE_set_default_paths(store.get()) == 1, "loading the system trust store");
-  }
-  for (const auto& certificate : custom_trust_store) {
-    ossl::require(X509_STORE_add_cert(store.get(), certificate.get()) == 1,
-                  "adding a certificate to the authentication trust store");
-  }
-  return store;
 }
 
 }  // namespace
 
 CertificateScheme::CertificateScheme(CertificateSchemeOptions options)
     : options_(std::move(options)),
-      trust_store_(build_trust_store(options_.custom_trust_store)),
+      trust_store_(cert::trust_store(options_.custom_trust_store)),
       crl_cache_(std::make_unique<CrlCache>(options_.crl_fetch_timeout)) {}
 
 CertificateScheme::~CertificateScheme() = default;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "krtool/cert/alt_names.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
 #include "util/text.hpp"
@@ -23,69 +24,6 @@ using std::chrono::minutes;
 constexpr minutes kBackdate{5};
 
 using util::lower;
-
-bool is_ip_literal(const std::string& name) {
-  unsigned char buffer[16];
-  return inet_pton(AF_INET, name.c_str(), buffer) == 1 || inet_pton(AF_INET6, name.c_str(), buffer) == 1;
-}
-
-enum class SanKind { Dns, Ip, Email, Uri };
-
-SanKind classify(const std::string& name) {
-  if (is_ip_literal(name)) return SanKind::Ip;
-  if (name.find("://") != std::string::npos) return SanKind::Uri;
-  if (name.find('@') != std::string::npos) return SanKind::Email;
-  return SanKind::Dns;
-}
-
-void check_dns_name(const std::string& name) {
-  const bool ok = std::all_of(name.begin(), name.end(), [](unsigned char c) {
-    return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '*';
-  });
-  if (!ok) {
-    throw Error(Errc::Usage,
-                fmt::format("--dns: '{}' is not a valid DNS name, IP address, e-mail or URI", name),
-                "DNS names use letters, digits, '-', '.' and a leading '*.' for a wildcard");
-  }
-}
-
-ossl::UniquePtr<GENERAL_NAMES> make_general_names(const std::vector<std::string>& names) {
-  ossl::UniquePtr<GENERAL_NAMES> out(sk_GENERAL_NAME_new_null());
-  ossl::require(out != nullptr, "allocating subject alternative names");
-  for (const std::string& name : names) {
-    GENERAL_NAME* entry = nullptr;
-    switch (classify(name)) {
-      case SanKind::Ip: {
-        ossl::UniquePtr<ASN1_OCTET_STRING> ip(a2i_IPADDRESS(name.c_str()));
-        ossl::require(ip != nullptr, fmt::format("encoding IP address '{}'", name));
-        entry = GENERAL_NAME_new();
-        ossl::require(entry != nullptr, "allocating a subject alternative name");
-        GENERAL_NAME_set0_value(entry, GEN_IPADD, ip.release());
-        break;
-      }
-      case SanKind::Dns:
-      case SanKind::Email:
-      case SanKind::Uri: {
-        const SanKind kind = classify(name);
-        if (kind == SanKind::Dns) check_dns_name(name);
-        ossl::UniquePtr<ASN1_IA5STRING> text(ASN1_IA5STRING_new());
-        ossl::require(
-            text != nullptr && ASN1_STRING_set(text.get(), name.data(), static_cast<int>(name.size())) == 1,
-            fmt::format("encoding name '{}'", name));
-        entry = GENERAL_NAME_new();
-        ossl::require(entry != nullptr, "allocating a subject alternative name");
-        const int type = kind == SanKind::Dns ? GEN_DNS : kind == SanKind::Email ? GEN_EMAIL : GEN_URI;
-        GENERAL_NAME_set0_value(entry, type, text.release());
-        break;
-      }
-    }
-    if (sk_GENERAL_NAME_push(out.get(), entry) <= 0) {
-      GENERAL_NAME_free(entry);
-      ossl::fail(Errc::Internal, "adding a subject alternative name");
-    }
-  }
-  return out;
-}
 
 void add_conf_extension(X509* certificate, X509V3_CTX* context, int nid, const std::string& value) {
   ossl::UniquePtr<X509_EXTENSION> extension(X509V3_EXT_conf_nid(nullptr, context, nid, value.c_str()));
@@ -119,24 +57,6 @@ unsigned default_key_usage(bool is_ca, EVP_PKEY* key) {
   if (is_ca) return KU_KEY_CERT_SIGN | KU_CRL_SIGN;
   if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA) return KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT;
   return KU_DIGITAL_SIGNATURE;
-}
-
-// signing_digest pairs the hash with the signing key's strength (P-384 with SHA-384, ...); Ed25519
-// signs without a separate digest.
-const EVP_MD* signing_digest(EVP_PKEY* signer) {
-  switch (EVP_PKEY_get_base_id(signer)) {
-    case EVP_PKEY_ED25519:
-    case EVP_PKEY_ED448:
-      return nullptr;
-    case EVP_PKEY_EC: {
-      const int bits = EVP_PKEY_get_bits(signer);
-      if (bits > 384) return EVP_sha512();
-      if (bits > 256) return EVP_sha384();
-      return EVP_sha256();
-    }
-    default:
-      return EVP_sha256();
-  }
 }
 
 ossl::UniquePtr<ASN1_INTEGER> random_serial() {
@@ -245,7 +165,7 @@ CertBundle build_and_sign(const CertificateSpec& spec, X509_NAME* subject, EVP_P
   add_conf_extension(x, &context, NID_subject_key_identifier, "hash");
   add_conf_extension(x, &context, NID_authority_key_identifier, "keyid:always");
   if (!names.empty()) {
-    ossl::UniquePtr<GENERAL_NAMES> sans = make_general_names(names);
+    ossl::UniquePtr<GENERAL_NAMES> sans = subject_alt_names(names);
     ossl::require(X509_add1_ext_i2d(x, NID_subject_alt_name, sans.get(), 0, X509V3_ADD_DEFAULT) == 1,
                   "adding the subject alternative names");
   }

@@ -1,9 +1,10 @@
 #include "krtool/cert/csr.hpp"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
+#include "krtool/cert/alt_names.hpp"
 #include "krtool/cert/builder.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
@@ -52,21 +53,11 @@ CsrResult create_request(const CsrSpec& spec) {
   ossl::UniquePtr<STACK_OF(X509_EXTENSION)> extensions(sk_X509_EXTENSION_new_null());
   ossl::require(extensions != nullptr, "allocating request extensions");
   if (!names.empty()) {
-    // Reuse the certificate factory's SAN rules by issuing nothing: build the same extension text.
-    std::string value;
-    for (const std::string& n : names) {
-      unsigned char buffer[16];
-      const bool ip =
-          inet_pton(AF_INET, n.c_str(), buffer) == 1 || inet_pton(AF_INET6, n.c_str(), buffer) == 1;
-      if (n.find(',') != std::string::npos) {
-        throw Error(Errc::Usage, fmt::format("--dns: '{}' is not a valid name", n),
-                    "give one name per --dns");
-      }
-      value += fmt::format("{}{}:{}", value.empty() ? "" : ",", ip ? "IP" : "DNS", n);
-    }
-    ossl::UniquePtr<X509_EXTENSION> san(
-        X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, value.c_str()));
-    ossl::require(san != nullptr, fmt::format("building subjectAltName '{}'", value), Errc::Usage);
+    // The same SAN rules as the certificate factory's (cert/alt_names): an e-mail address becomes an
+    // e-mail SAN, an IP literal an IP SAN, "scheme://..." a URI.
+    ossl::UniquePtr<GENERAL_NAMES> sans = subject_alt_names(names);
+    ossl::UniquePtr<X509_EXTENSION> san(X509V3_EXT_i2d(NID_subject_alt_name, 0, sans.get()));
+    ossl::require(san != nullptr, "building subjectAltName");
     ossl::require(sk_X509_EXTENSION_push(extensions.get(), san.get()) > 0, "adding subjectAltName");
     san.release();
   }
@@ -86,12 +77,8 @@ CsrResult create_request(const CsrSpec& spec) {
   if (sk_X509_EXTENSION_num(extensions.get()) > 0) {
     ossl::require(X509_REQ_add_extensions(request, extensions.get()) == 1, "adding the request's extensions");
   }
-  const int base = EVP_PKEY_get_base_id(result.key.get());
-  const EVP_MD* md = base == EVP_PKEY_ED25519                                           ? nullptr
-                     : base == EVP_PKEY_EC && EVP_PKEY_get_bits(result.key.get()) > 384 ? EVP_sha512()
-                     : base == EVP_PKEY_EC && EVP_PKEY_get_bits(result.key.get()) > 256 ? EVP_sha384()
-                                                                                        : EVP_sha256();
-  ossl::require(X509_REQ_sign(request, result.key.get(), md) > 0, "signing the request");
+  ossl::require(X509_REQ_sign(request, result.key.get(), signing_digest(result.key.get())) > 0,
+                "signing the request");
   return result;
 }
 

@@ -8,13 +8,14 @@
 #include <cctype>
 
 #include "krtool/error.hpp"
+#include "util/text.hpp"
 
 namespace krtool::cert {
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+// folded is the spelling key names are compared in: lower case, without dashes ("P-256" is "p256").
+std::string folded(std::string_view text) {
+  std::string out = util::lower(text);
   out.erase(std::remove(out.begin(), out.end(), '-'), out.end());
   return out;
 }
@@ -34,7 +35,7 @@ const char* curve_group(Curve curve) {
 }  // namespace
 
 KeyType parse_key_type(std::string_view text, std::string_view flag) {
-  const std::string t = lower(text);
+  const std::string t = folded(text);
   if (t == "rsa") return KeyType::Rsa;
   if (t == "ecdsa" || t == "ec") return KeyType::Ecdsa;
   if (t == "ed25519") return KeyType::Ed25519;
@@ -43,7 +44,7 @@ KeyType parse_key_type(std::string_view text, std::string_view flag) {
 }
 
 Curve parse_curve(std::string_view text, std::string_view flag) {
-  const std::string t = lower(text);
+  const std::string t = folded(text);
   if (t == "p256" || t == "prime256v1" || t == "secp256r1" || t == "nistp256") return Curve::P256;
   if (t == "p384" || t == "secp384r1" || t == "nistp384") return Curve::P384;
   if (t == "p521" || t == "secp521r1" || t == "nistp521") return Curve::P521;
@@ -137,6 +138,22 @@ std::string describe_key(EVP_PKEY* key) {
   if (type == "ECDSA") return fmt::format("ECDSA {}", curve_name(key));
   if (type == "Ed25519" || type == "Ed448") return type;
   return fmt::format("{} {}", type, key_bits(key));
+}
+
+const EVP_MD* signing_digest(EVP_PKEY* key) {
+  switch (EVP_PKEY_get_base_id(key)) {
+    case EVP_PKEY_ED25519:
+    case EVP_PKEY_ED448:
+      return nullptr;
+    case EVP_PKEY_EC: {
+      const int bits = EVP_PKEY_get_bits(key);
+      if (bits > 384) return EVP_sha512();
+      if (bits > 256) return EVP_sha384();
+      return EVP_sha256();
+    }
+    default:
+      return EVP_sha256();
+  }
 }
 
 }  // namespace krtool::cert

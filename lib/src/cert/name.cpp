@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "krtool/error.hpp"
+#include "util/text.hpp"
 
 namespace krtool::cert {
 namespace {
@@ -34,11 +35,7 @@ constexpr KeyName kKeys[] = {
     {"I", NID_initials},
 };
 
-std::string upper(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::toupper(c); });
-  return out;
-}
+using util::upper;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) s.remove_prefix(1);

@@ -8,9 +8,11 @@
 #include <cctype>
 #include <ctime>
 
+#include "krtool/cert/chain.hpp"
 #include "krtool/cert/describe.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
+#include "util/text.hpp"
 
 namespace krtool::cert {
 namespace {
@@ -101,123 +103,57 @@ std::vector<std::string> weak_algorithm_findings(X509* certificate) {
 }
 
 Failure check_validity(X509* certificate, TimePoint at) {
-  const TimePoint not_before =
-      from_asn1_time(X509_get0_notBefore(certificate), "the certificate's notBefore");
-  const TimePoint not_after = from_asn1_time(X509_get0_notAfter(certificate), "the certificate's notAfter");
-  if (at < not_before)
-    return fmt::format("{} (not valid before {})", kOutsideValidity, format_rfc3339(not_before));
-  if (at > not_after) return fmt::format("{} (expired {})", kOutsideValidity, format_rfc3339(not_after));
-  return std::nullopt;
+  const std::optional<ChainProblem> problem = validity_problem(certificate, at);
+  if (!problem) return std::nullopt;
+  if (problem->error == X509_V_ERR_CERT_NOT_YET_VALID) {
+    return fmt::format(
+        "{} (not valid before {})", kOutsideValidity,
+        format_rfc3339(from_asn1_time(X509_get0_notBefore(certificate), "the certificate's notBefore")));
+  }
+  return fmt::format(
+      "{} (expired {})", kOutsideValidity,
+      format_rfc3339(from_asn1_time(X509_get0_notAfter(certificate), "the certificate's notAfter")));
 }
 
-struct ChainVerdict {
+struct ChainOutcome {
   Failure failure;
   std::vector<std::string> subjects;  // leaf first, as far as OpenSSL got
 };
 
-void trust(X509_STORE* store, X509* certificate) {
-  ossl::require(X509_STORE_add_cert(store, certificate) == 1, "adding a trusted certificate to the store");
-}
-
-std::string describe_chain_failure(X509_STORE_CTX* context) {
-  const int error = X509_STORE_CTX_get_error(context);
-  const int depth = X509_STORE_CTX_get_error_depth(context);
-  X509* at_fault = X509_STORE_CTX_get_current_cert(context);
-  std::string where = at_fault != nullptr ? subject_of(at_fault) : "unknown certificate";
-  // When the issuer is missing, its name is what the user has to go and find.
-  if (at_fault != nullptr && (error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
-                              error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
-                              error == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE)) {
-    where += fmt::format(", issuer {}", format_dn(X509_get_issuer_name(at_fault)));
-  }
-  return fmt::format("{} {} (depth {}: {})", kChainFailed, X509_verify_cert_error_string(error), depth,
-                     where);
-}
-
-// damaged_self_signature reports a certificate whose names and key identifiers say it signed itself
-// but whose signature does not verify with its own key. OpenSSL never checks a trust anchor's
-// signature by default, and X509_V_FLAG_CHECK_SS_SIGNATURE would also demand keyCertSign of a leaf.
-bool damaged_self_signature(X509* certificate) {
-  const bool claims_self_signed = X509_self_signed(certificate, 0) == 1;
-  const bool damaged = claims_self_signed && X509_self_signed(certificate, 1) != 1;
-  ossl::drain_errors();
-  return damaged;
-}
-
-// verify_chain is Test-KrCertificate's chain step on OpenSSL: a self-signed certificate is trusted as
-// itself; otherwise self-signed members of the given chain are the trusted roots (with the trust
-// CAs), the others untrusted intermediates, and the system store is used only when no root was given.
-ChainVerdict verify_chain(X509* certificate, bool self_signed, const ValidationOptions& options,
-                          TimePoint at) {
-  if (self_signed && damaged_self_signature(certificate)) {
-    return {fmt::format("{} {} (depth 0: {})", kChainFailed,
-                        X509_verify_cert_error_string(X509_V_ERR_CERT_SIGNATURE_FAILURE),
-                        subject_of(certificate)),
-            {subject_of(certificate)}};
-  }
-  ossl::UniquePtr<X509_STORE> store(X509_STORE_new());
-  ossl::require(store != nullptr, "allocating a certificate store");
+// check_chain is Test-KrCertificate's chain step, on the chain engine: the anchors are the trust CAs
+// (the system store when none is given), every other certificate given is an untrusted intermediate,
+// and a self-signed certificate under test is trusted as itself.
+ChainOutcome check_chain(X509* certificate, bool self_signed, const ValidationOptions& options,
+                         TimePoint at) {
   ossl::UniquePtr<STACK_OF(X509)> untrusted(sk_X509_new_null());
   ossl::require(untrusted != nullptr, "allocating a certificate list");
-  unsigned long flags = 0;
-
-  if (self_signed) {
-    trust(store.get(), certificate);
-    // The certificate is its own trust anchor even when another key signed it under the same name:
-    // Test-KrCertificate tolerates UntrustedRoot and PartialChain.
-    flags |= X509_V_FLAG_PARTIAL_CHAIN;
-  } else {
-    bool roots_given = false;
-    for (const auto& root : options.trust_ca) {
-      trust(store.get(), root.get());
-      roots_given = true;
-    }
-    for (const auto& member : options.chain) {
-      if (is_self_signed(member.get())) {
-        trust(store.get(), member.get());
-        roots_given = true;
-        continue;
-      }
-      ossl::UniquePtr<X509> intermediate = ossl::up_ref(member.get());
-      ossl::require(sk_X509_push(untrusted.get(), intermediate.get()) > 0, "collecting the intermediates");
-      intermediate.release();  // the stack owns it now
-    }
-    if (!roots_given) {
-      ossl::require(X509_STORE_set_default_paths(store.get()) == 1, "loading the system trust store");
-    }
+  for (const auto& member : options.chain) {
+    ossl::UniquePtr<X509> intermediate = ossl::up_ref(member.get());
+    ossl::require(sk_X509_push(untrusted.get(), intermediate.get()) > 0, "collecting the intermediates");
+    intermediate.release();  // the stack owns it now
   }
-
-  if (options.check_revocation) {
-    for (const auto& crl : options.crls) {
-      ossl::require(X509_STORE_add_crl(store.get(), crl.get()) == 1, "adding a CRL to the certificate store");
-    }
-    // Without X509_V_FLAG_CRL_CHECK_ALL only the leaf is checked (.NET's EndCertificateOnly), and a
-    // leaf whose issuer published no CRL here fails with "unable to get certificate CRL": fail closed.
-    flags |= X509_V_FLAG_CRL_CHECK;
+  ossl::UniquePtr<X509_STORE> anchors;
+  ChainRequest request;
+  request.certificate = certificate;
+  request.untrusted = untrusted.get();
+  request.at = at;
+  request.leaf_is_anchor = self_signed;
+  if (!self_signed) {
+    anchors = trust_store(options.trust_ca);
+    request.trust = anchors.get();
   }
+  if (options.check_revocation) request.crls = &options.crls;
 
-  ossl::UniquePtr<X509_STORE_CTX> context(X509_STORE_CTX_new());
-  ossl::require(context != nullptr, "allocating a verification context");
-  ossl::require(X509_STORE_CTX_init(context.get(), store.get(), certificate, untrusted.get()) == 1,
-                "preparing the chain verification");
-  X509_VERIFY_PARAM* parameters = X509_STORE_CTX_get0_param(context.get());
-  X509_VERIFY_PARAM_set_time(parameters, to_time_t(at));
-  ossl::require(X509_VERIFY_PARAM_set_flags(parameters, flags) == 1, "setting the verification flags");
-
-  const int verified = X509_verify_cert(context.get());
-  if (verified < 0) ossl::fail(Errc::Internal, "verifying the certificate chain");
-
-  ChainVerdict verdict;
-  if (STACK_OF(X509)* built = X509_STORE_CTX_get0_chain(context.get()); built != nullptr) {
-    for (int i = 0; i < sk_X509_num(built); ++i)
-      verdict.subjects.push_back(subject_of(sk_X509_value(built, i)));
+  const ChainReport report = verify_chain(request);
+  ChainOutcome outcome;
+  for (const auto& member : report.chain) outcome.subjects.push_back(subject_of(member.get()));
+  if (outcome.subjects.empty()) outcome.subjects.push_back(subject_of(certificate));
+  if (!report.ok()) {
+    std::vector<std::string> problems;
+    for (const ChainProblem& problem : report.problems) problems.push_back(to_string(problem));
+    outcome.failure = fmt::format("{} {}", kChainFailed, fmt::join(problems, "; "));
   }
-  if (verdict.subjects.empty()) verdict.subjects.push_back(subject_of(certificate));
-  if (verified != 1) {
-    verdict.failure = describe_chain_failure(context.get());
-    ossl::drain_errors();  // the verdict says it all; leave nothing behind for unrelated later calls
-  }
-  return verdict;
+  return outcome;
 }
 
 Failure check_purposes(const std::vector<std::string>& certificate_oids, const ValidationOptions& options) {
@@ -247,12 +183,6 @@ bool is_dotted_oid(std::string_view text) {
                      [](char c) { return c == '.' || std::isdigit(static_cast<unsigned char>(c)) != 0; });
 }
 
-std::string lowercase(std::string_view text) {
-  std::string lowered(text);
-  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lowered;
-}
-
 }  // namespace
 
 ValidationResult validate_certificate(X509* certificate, const ValidationOptions& options) {
@@ -277,7 +207,7 @@ ValidationResult validate_certificate(X509* certificate, const ValidationOptions
   if (options.deny_self_signed && self_signed) return invalid(kSelfSignedDenied);
   const bool skip_chain = self_signed && !weaknesses.empty() && options.allow_weak_algorithms;
   if (!skip_chain) {
-    ChainVerdict chain = verify_chain(certificate, self_signed, options, at);
+    ChainOutcome chain = check_chain(certificate, self_signed, options, at);
     result.chain = std::move(chain.subjects);
     if (chain.failure) return invalid(*chain.failure);
   }
@@ -294,7 +224,7 @@ std::vector<std::string> certificate_purposes(X509* certificate) {
 }
 
 std::string parse_expected_purpose(std::string_view text, std::string_view flag) {
-  const std::string name = lowercase(text);
+  const std::string name = util::lower(text);
   if (name == "server" || name == "serverauth" || name == "server authentication") return kServerAuthOid;
   if (name == "client" || name == "clientauth" || name == "client authentication") return kClientAuthOid;
   if (is_dotted_oid(text)) {

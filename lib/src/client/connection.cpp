@@ -16,7 +16,9 @@
 #include <cstring>
 #include <memory>
 
+#include "krtool/cert/alt_names.hpp"
 #include "krtool/error.hpp"
+#include "util/text.hpp"
 
 namespace krtool::client {
 
@@ -149,7 +151,7 @@ std::variant<Connected, ConnectFailure> connect_to(const std::string& host, int 
                                                    const Deadline& deadline) {
   std::string lookup = host;
   for (const HostOverride& entry : overrides) {
-    if (entry.port == port && strcasecmp(entry.host.c_str(), host.c_str()) == 0) lookup = entry.address;
+    if (entry.port == port && util::equals_ignoring_case(entry.host, host)) lookup = entry.address;
   }
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -194,9 +196,7 @@ HostOverride parse_host_override(const std::string& text) {
       entry.port = 0;
     }
   }
-  in6_addr scratch{};
-  const bool address_ok = inet_pton(AF_INET, entry.address.c_str(), &scratch) == 1 ||
-                          inet_pton(AF_INET6, entry.address.c_str(), &scratch) == 1;
+  const bool address_ok = cert::is_ip_address(entry.address);
   if (entry.host.empty() || entry.port < 1 || entry.port > 65535 || !address_ok) {
     throw Error(Errc::Usage,
                 fmt::format("--resolve '{}': expected HOST:PORT:ADDRESS with a numeric address", text),

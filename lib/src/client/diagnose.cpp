@@ -1,6 +1,7 @@
 #include "client/diagnose.hpp"
 
 #include <fmt/format.h>
+#include <openssl/x509_vfy.h>
 
 #include <algorithm>
 #include <cctype>
@@ -179,7 +180,13 @@ class Diagnoser {
                                               tls_.server_certificate->issuer)
                                 : std::string("(none)");
     std::string fix;
-    if (error.find("mismatch") != std::string::npos) {
+    const bool name_mismatch =
+        std::any_of(tls_.server_chain_problems.begin(), tls_.server_chain_problems.end(),
+                    [](const cert::ChainProblem& problem) {
+                      return problem.error == X509_V_ERR_HOSTNAME_MISMATCH ||
+                             problem.error == X509_V_ERR_IP_ADDRESS_MISMATCH;
+                    });
+    if (name_mismatch) {
       fix = fmt::format(
           "call the server by a name its certificate holds, or give that name with --servername NAME "
           "(and --resolve NAME:{}:ADDRESS); a krtool --development or --self-signed certificate names "

@@ -7,19 +7,15 @@
 #include <array>
 #include <cctype>
 
+#include "util/text.hpp"
+
 namespace krtool::client {
 
 namespace {
 
-bool same_name(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 bool has_header(const TestClientOptions& options, std::string_view name) {
   return std::any_of(options.headers.begin(), options.headers.end(),
-                     [&](const auto& header) { return same_name(header.first, name); });
+                     [&](const auto& header) { return util::equals_ignoring_case(header.first, name); });
 }
 
 // ResponseReader collects what http-parser finds; header names and values can arrive in pieces.

@@ -49,6 +49,11 @@ nlohmann::json tls_json(const TlsReport& tls) {
     server["verified"] = tls.server_certificate_verified;
     server["verifyError"] =
         tls.server_verify_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(tls.server_verify_error);
+    nlohmann::json statuses = nlohmann::json::array();
+    for (const cert::ChainProblem& problem : tls.server_chain_problems) {
+      statuses.push_back({{"status", problem.status}, {"error", problem.error}, {"text", problem.text}});
+    }
+    server["chainStatus"] = std::move(statuses);
   }
   nlohmann::json alert = nullptr;
   if (tls.alert) {

@@ -2,6 +2,7 @@
 #include "krtool/client/test_client.hpp"
 
 #include <fmt/format.h>
+#include <openssl/x509_vfy.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -14,6 +15,8 @@
 #include "client/summary.hpp"
 #include "client/tls_session.hpp"
 #include "http/url.hpp"
+#include "krtool/cert/alt_names.hpp"
+#include "krtool/cert/chain.hpp"
 #include "krtool/cert/describe.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/cert/validate.hpp"
@@ -55,10 +58,9 @@ LocalCertificate describe_local(const cert::CertBundle& bundle) {
   local.client_auth_usable = usages.empty() ||
                              std::find(usages.begin(), usages.end(), cert::kClientAuthOid) != usages.end() ||
                              std::find(usages.begin(), usages.end(), "2.5.29.37.0") != usages.end();
-  const TimePoint now = now_seconds();
-  local.expired = from_asn1_time(X509_get0_notAfter(certificate), "the client certificate's notAfter") < now;
-  local.not_yet_valid =
-      now < from_asn1_time(X509_get0_notBefore(certificate), "the client certificate's notBefore");
+  const std::optional<cert::ChainProblem> validity = cert::validity_problem(certificate, now_seconds());
+  local.expired = validity && validity->error == X509_V_ERR_CERT_HAS_EXPIRED;
+  local.not_yet_valid = validity && validity->error == X509_V_ERR_CERT_NOT_YET_VALID;
   local.issuer_names.push_back(local.summary.issuer);
   for (const auto& issuer : bundle.chain) {
     local.issuer_names.push_back(cert::format_dn(X509_get_subject_name(issuer.get())));
@@ -146,7 +148,7 @@ TestClientReport run_test_client(const TestClientOptions& options) {
   setup.cacert_file = options.cacert_file;
   setup.insecure = options.insecure;
   setup.verify_name = options.servername.empty() ? url.host : options.servername;
-  setup.sni = http::is_ip_literal(setup.verify_name) ? std::string() : setup.verify_name;
+  setup.sni = cert::is_ip_address(setup.verify_name) ? std::string() : setup.verify_name;
   setup.tls_max = options.tls_max;
   ossl::UniquePtr<SSL_CTX> context;
   if (url.tls)

@@ -12,7 +12,8 @@
 #include "client/summary.hpp"
 #include "client/system_trust.hpp"
 #include "client/tls_names.hpp"
-#include "http/url.hpp"
+#include "krtool/cert/alt_names.hpp"
+#include "krtool/cert/chain.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
 #include "krtool/formats/load.hpp"
@@ -116,7 +117,7 @@ void record_acceptable_cas(SSL* ssl, TlsReport& report) {
   }
 }
 
-// on_verify records the server's certificate and the first verification error; with -k it lets the
+// on_verify records the server's certificate and its chain problems; with -k it lets the
 // handshake go on so that the report can still say what was wrong.
 int on_verify(int ok, X509_STORE_CTX* context) {
   SSL* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(context, SSL_get_ex_data_X509_STORE_CTX_idx()));
@@ -131,16 +132,17 @@ int on_verify(int ok, X509_STORE_CTX* context) {
     if (report.server_verify_error.empty()) report.server_verify_error = error.what();
     return record->insecure ? 1 : 0;
   }
-  if (ok == 0 && report.server_verify_error.empty()) {
+  if (ok == 0) {
+    // OpenSSL calls once per problem and depth; the chain engine's mapping turns each into the problem
+    // type every layer reports, and the first is the one the summary names.
     try {
-      const int error = X509_STORE_CTX_get_error(context);
-      const int depth = X509_STORE_CTX_get_error_depth(context);
-      X509* at = X509_STORE_CTX_get_current_cert(context);
-      report.server_verify_error =
-          fmt::format("{} (depth {}{})", X509_verify_cert_error_string(error), depth,
-                      at != nullptr ? ", " + cert::format_dn(X509_get_subject_name(at)) : "");
+      if (cert::add_distinct_problem(report.server_chain_problems, cert::chain_problem(context)) &&
+          report.server_verify_error.empty()) {
+        report.server_verify_error = cert::to_string(report.server_chain_problems.back());
+      }
     } catch (...) {
-      report.server_verify_error = "the server's certificate did not verify";
+      if (report.server_verify_error.empty())
+        report.server_verify_error = "the server's certificate did not verify";
     }
   }
   return record->insecure ? 1 : ok;
@@ -235,7 +237,7 @@ TlsSession::TlsSession(SSL_CTX* context, Socket socket, const TlsClientSetup& se
     ossl::require(SSL_set_tlsext_host_name(ssl_.get(), setup.sni.c_str()) == 1,
                   "setting the server name (SNI)");
   }
-  if (http::is_ip_literal(setup.verify_name)) {
+  if (cert::is_ip_address(setup.verify_name)) {
     ossl::require(X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_.get()), setup.verify_name.c_str()) == 1,
                   "setting the IP address to verify");
   } else {

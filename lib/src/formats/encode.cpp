@@ -9,6 +9,7 @@
 
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
+#include "util/text.hpp"
 
 namespace krtool::formats {
 namespace {
@@ -20,11 +21,7 @@ constexpr int kPfxIterations = 2048;
 // Kestrun's encrypted PEM keys use 100 000 PBKDF2 iterations.
 constexpr int kPemKeyIterations = 100000;
 
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
+using util::lower;
 
 UniquePtr<STACK_OF(X509)> certificate_stack(const std::vector<UniquePtr<X509>>& certificates) {
   UniquePtr<STACK_OF(X509)> stack(sk_X509_new_null());
@@ -54,7 +51,7 @@ PfxAlgorithms pfx_algorithms(PfxProfile profile) {
 }  // namespace
 
 PfxProfile parse_pfx_profile(std::string_view text, std::string_view flag) {
-  const std::string name = lowercase(text);
+  const std::string name = lower(text);
   if (name == "modern") return PfxProfile::Modern;
   if (name == "legacy") return PfxProfile::Legacy;
   throw Error(Errc::Usage, fmt::format("{} '{}' is not a PFX profile", flag, text),
@@ -64,7 +61,7 @@ PfxProfile parse_pfx_profile(std::string_view text, std::string_view flag) {
 }
 
 Format format_from_name(std::string_view text, std::string_view flag) {
-  const std::string name = lowercase(text);
+  const std::string name = lower(text);
   if (name == "pfx" || name == "p12" || name == "pkcs12") return Format::Pfx;
   if (name == "pem") return Format::Pem;
   if (name == "der") return Format::Der;
@@ -73,7 +70,7 @@ Format format_from_name(std::string_view text, std::string_view flag) {
 }
 
 std::optional<Format> format_from_extension(const std::filesystem::path& path) {
-  const std::string extension = lowercase(path.extension().string());
+  const std::string extension = lower(path.extension().string());
   if (extension == ".pfx" || extension == ".p12") return Format::Pfx;
   if (extension == ".pem" || extension == ".crt") return Format::Pem;
   if (extension == ".der" || extension == ".cer") return Format::Der;

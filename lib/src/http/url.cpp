@@ -1,23 +1,18 @@
 #include "http/url.hpp"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
-#include <netinet/in.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 
+#include "util/text.hpp"
+
 namespace krtool::http {
 
 namespace {
 
-bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() &&
-         std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-         });
-}
+using util::starts_with_ignoring_case;
 
 bool parse_port(std::string_view digits, int& port) {
   const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
@@ -76,11 +71,6 @@ std::variant<Url, std::string> parse_url(std::string_view text) {
   url.authority = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
   if (url.port != (url.tls ? 443 : 80)) url.authority += fmt::format(":{}", url.port);
   return url;
-}
-
-bool is_ip_literal(const std::string& host) {
-  unsigned char scratch[sizeof(in6_addr)];
-  return inet_pton(AF_INET, host.c_str(), scratch) == 1 || inet_pton(AF_INET6, host.c_str(), scratch) == 1;
 }
 
 }  // namespace krtool::http

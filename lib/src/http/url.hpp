@@ -21,7 +21,4 @@ struct Url {
 // the file the URL came from).
 std::variant<Url, std::string> parse_url(std::string_view text);
 
-// is_ip_literal says whether host is an IPv4 or IPv6 address rather than a name.
-bool is_ip_literal(const std::string& host);
-
 }  // namespace krtool::http

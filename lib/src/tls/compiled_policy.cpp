@@ -25,7 +25,7 @@ struct krtool_certificate_handle {
 
 struct krtool_chain_handle {
   std::vector<krtool_certificate_handle> elements;  // leaf first, as built
-  const std::vector<krtool::tls::ChainProblem>* problems = nullptr;
+  const std::vector<krtool::cert::ChainProblem>* problems = nullptr;
 };
 
 namespace krtool::tls {
@@ -138,7 +138,7 @@ const char* chain_status(const krtool_chain_handle* chain, size_t index) noexcep
   return index < chain->problems->size() ? (*chain->problems)[index].status.c_str() : nullptr;
 }
 const char* chain_status_information(const krtool_chain_handle* chain, size_t index) noexcept {
-  return index < chain->problems->size() ? (*chain->problems)[index].information.c_str() : nullptr;
+  return index < chain->problems->size() ? (*chain->problems)[index].text.c_str() : nullptr;
 }
 
 constexpr krtool_validation_api_v1 kApi = {

@@ -7,7 +7,7 @@
 #include <cctype>
 #include <mutex>
 
-#include "cert/chain_status.hpp"
+#include "krtool/cert/chain.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
 #include "tls/callback_guard.hpp"
@@ -45,33 +45,6 @@ SSL* ssl_of(X509_STORE_CTX* context) {
   return static_cast<SSL*>(X509_STORE_CTX_get_ex_data(context, SSL_get_ex_data_X509_STORE_CTX_idx()));
 }
 
-// The chain being built on this thread: the collecting callback lets X509_verify_cert go on after an
-// error so that every problem is reported, not only the first.
-thread_local ChainVerdict* t_chain_verdict = nullptr;
-
-int collect_chain_error_unguarded(int ok, X509_STORE_CTX* context) {
-  if (ok != 0 || t_chain_verdict == nullptr) return 1;
-  const int error = X509_STORE_CTX_get_error(context);
-  const int depth = X509_STORE_CTX_get_error_depth(context);
-  X509* at = X509_STORE_CTX_get_current_cert(context);
-  std::string reason = fmt::format("{} (depth {}", X509_verify_cert_error_string(error), depth);
-  if (at != nullptr) reason += ", " + cert::format_dn(X509_get_subject_name(at));
-  reason += ")";
-  std::vector<ChainProblem>& problems = t_chain_verdict->problems;
-  if (std::none_of(problems.begin(), problems.end(),
-                   [&](const ChainProblem& p) { return p.information == reason; })) {
-    problems.push_back(ChainProblem{error, cert::dotnet_chain_status(error), std::move(reason)});
-  }
-  return 1;
-}
-
-int collect_chain_error(int ok, X509_STORE_CTX* context) {
-  const SSL* ssl = ssl_of(context);
-  return guard_callback(
-      log_of(config_of(ssl)), ssl, "collecting the client's chain problems",
-      [&] { return collect_chain_error_unguarded(ok, context); }, [] { return 0; });
-}
-
 // decide_client_certificate replaces OpenSSL's chain verification for the whole handshake, so the
 // decision is made once, not once per chain depth; verify_client_certificate is its guarded entry.
 int decide_client_certificate(X509_STORE_CTX* context, const TlsServerConfig* config) {
@@ -86,22 +59,16 @@ int decide_client_certificate(X509_STORE_CTX* context, const TlsServerConfig* co
     // The injected clock (tests) decides what "expired" and "not yet valid" mean for this chain.
     X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(context), to_time_t(config->options().now()));
   }
+  // The chain engine, on the context libssl prepared: the client's chain as untrusted intermediates,
+  // the --trust-ca store (with its CRLs) as anchors, and the "SSL client" purpose.
   ChainVerdict chain;
-  t_chain_verdict = &chain;
-  X509_STORE_CTX_set_verify_cb(context, collect_chain_error);
-  const int built = X509_verify_cert(context);
-  t_chain_verdict = nullptr;
-  if (built <= 0 && chain.problems.empty()) {
-    const int error = X509_STORE_CTX_get_error(context);
-    chain.problems.push_back(
-        ChainProblem{error, cert::dotnet_chain_status(error), X509_verify_cert_error_string(error)});
-  }
-  ERR_clear_error();
+  chain.problems = cert::verify_prepared(context).problems;
   const int first_error = chain.problems.empty() ? X509_V_OK : chain.problems.front().error;
   chain.errors =
       chain.problems.empty() ? SslPolicyErrors::None : SslPolicyErrors::RemoteCertificateChainErrors;
   chain.chain = X509_STORE_CTX_get0_chain(context);
-  for (const ChainProblem& problem : chain.problems) verdict->reasons.push_back(problem.information);
+  for (const cert::ChainProblem& problem : chain.problems)
+    verdict->reasons.push_back(cert::to_string(problem));
   verdict->errors = chain.errors;
 
   const ClientCertPolicy* policy = config->options().policy.get();
@@ -261,15 +228,7 @@ TlsServerConfig::TlsServerConfig(ServerTlsOptions options) : options_(std::move(
                 "give --cert FILE (and --key FILE), or --self-signed");
   }
   parse_ssl_protocols(options_.ssl_protocols);
-  store_.reset(X509_STORE_new());
-  ossl::require(store_ != nullptr, "allocating the client trust store");
-  if (options_.trust_ca.empty()) {
-    ossl::require(X509_STORE_set_default_paths(store_.get()) == 1, "loading the system trust store");
-  } else {
-    for (const auto& ca : options_.trust_ca) {
-      ossl::require(X509_STORE_add_cert(store_.get(), ca.get()) == 1, "adding a --trust-ca certificate");
-    }
-  }
+  store_ = cert::trust_store(options_.trust_ca);
   if (options_.check_certificate_revocation) {
     if (options_.crls.empty()) {
       throw Error(Errc::Usage, "--check-certificate-revocation needs the CRLs to check against",

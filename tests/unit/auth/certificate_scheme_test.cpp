@@ -181,7 +181,8 @@ TEST_CASE("a self-signed certificate is checked against a custom trust store tha
   const AuthResult result = authenticate(std::move(options), client.certificate.get());
   CHECK(result.outcome == Outcome::Failure);
   CHECK(result.failure ==
-        "Certificate chain validation failed: UntrustedRoot (self-signed certificate: 'CN=self.example')");
+        "Certificate chain validation failed: UntrustedRoot: self-signed certificate (depth 0, "
+        "'CN=self.example')");
 }
 
 TEST_CASE(
@@ -209,9 +210,8 @@ TEST_CASE("a chained certificate whose intermediate was not presented is a parti
   const Hierarchy pki;
   const AuthResult result = authenticate(pki.trusting_root(), pki.leaf.certificate.get(), nullptr);
   CHECK(result.failure ==
-        "Certificate chain validation failed: PartialChain (unable to get local issuer certificate: "
-        "'CN=alice', "
-        "issued by 'CN=Auth Test Intermediate CA')");
+        "Certificate chain validation failed: PartialChain: unable to get local issuer certificate "
+        "(depth 0, 'CN=alice', issued by 'CN=Auth Test Intermediate CA')");
 }
 
 TEST_CASE("a chained certificate from a CA that the system does not trust fails with the system store",
@@ -224,8 +224,8 @@ TEST_CASE("a chained certificate from a CA that the system does not trust fails 
     const auto chain = presented_chain(sent);
     const AuthResult result = authenticate({}, pki.leaf.certificate.get(), chain.get());
     CHECK(result.failure ==
-          "Certificate chain validation failed: UntrustedRoot (self-signed certificate in certificate chain: "
-          "'CN=Auth Test Root CA, O=krtool tests')");
+          "Certificate chain validation failed: UntrustedRoot: self-signed certificate in certificate chain "
+          "(depth 2, 'CN=Auth Test Root CA, O=krtool tests')");
   }
   SECTION("the client sends the intermediate only: a partial chain") {
     cert::CertBundle sent;
@@ -233,8 +233,8 @@ TEST_CASE("a chained certificate from a CA that the system does not trust fails 
     const auto chain = presented_chain(sent);
     const AuthResult result = authenticate({}, pki.leaf.certificate.get(), chain.get());
     CHECK(result.failure ==
-          "Certificate chain validation failed: PartialChain (unable to get local issuer certificate: "
-          "'CN=Auth Test Intermediate CA', issued by 'CN=Auth Test Root CA, O=krtool tests')");
+          "Certificate chain validation failed: PartialChain: unable to get local issuer certificate "
+          "(depth 1, 'CN=Auth Test Intermediate CA', issued by 'CN=Auth Test Root CA, O=krtool tests')");
   }
 }
 
@@ -249,8 +249,8 @@ TEST_CASE("the chain check reports every problem it finds, joined with commas", 
   const auto chain = presented_chain(leaf);
   const AuthResult result = authenticate(std::move(options), leaf.certificate.get(), chain.get());
   CHECK(result.failure ==
-        "Certificate chain validation failed: UntrustedRoot (self-signed certificate in certificate chain: "
-        "'CN=Unknown Root'), NotTimeValid (certificate has expired: 'CN=old-alice')");
+        "Certificate chain validation failed: UntrustedRoot: self-signed certificate in certificate chain "
+        "(depth 1, 'CN=Unknown Root'), NotTimeValid: certificate has expired (depth 0, 'CN=old-alice')");
 }
 
 TEST_CASE("the use check comes before the chain check", "[auth][order]") {

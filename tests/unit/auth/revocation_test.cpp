@@ -96,7 +96,8 @@ TEST_CASE("offline mode rejects a revoked certificate", "[auth][revocation]") {
   const CertificateScheme scheme(std::move(options));
   const AuthResult result = authenticate(scheme, alice);
   CHECK(result.outcome == Outcome::Failure);
-  CHECK(result.failure == "Certificate chain validation failed: Revoked (certificate revoked: 'CN=alice')");
+  CHECK(result.failure ==
+        "Certificate chain validation failed: Revoked: certificate revoked (depth 0, 'CN=alice')");
 }
 
 TEST_CASE("offline mode without a CRL from the certificate's issuer fails closed", "[auth][revocation]") {
@@ -109,8 +110,8 @@ TEST_CASE("offline mode without a CRL from the certificate's issuer fails closed
     if (give_other_crl) options.crls = crl_list(make_crl(other_ca));
     const CertificateScheme scheme(std::move(options));
     CHECK(authenticate(scheme, alice).failure ==
-          "Certificate chain validation failed: RevocationStatusUnknown (unable to get certificate CRL: "
-          "'CN=alice')");
+          "Certificate chain validation failed: RevocationStatusUnknown: unable to get certificate CRL "
+          "(depth 0, 'CN=alice')");
   }
 }
 
@@ -120,8 +121,9 @@ TEST_CASE("offline mode treats an expired CRL as no answer", "[auth][revocation]
   CertificateSchemeOptions options = pki.options(RevocationMode::Offline);
   options.crls = crl_list(make_crl(pki.root, {}, now_seconds() - std::chrono::seconds(10)));
   const CertificateScheme scheme(std::move(options));
-  CHECK(authenticate(scheme, alice).failure ==
-        "Certificate chain validation failed: RevocationStatusUnknown (CRL has expired: 'CN=alice')");
+  CHECK(
+      authenticate(scheme, alice).failure ==
+      "Certificate chain validation failed: RevocationStatusUnknown: CRL has expired (depth 0, 'CN=alice')");
 }
 
 TEST_CASE("no revocation check happens in NoCheck mode", "[auth][revocation]") {
@@ -152,7 +154,7 @@ TEST_CASE("online mode rejects a certificate that the published CRL revokes", "[
   server.publish("root.crl", make_crl(pki.root, {alice.certificate.get()}).get());
   const CertificateScheme scheme(pki.options(RevocationMode::Online));
   CHECK(authenticate(scheme, alice).failure ==
-        "Certificate chain validation failed: Revoked (certificate revoked: 'CN=alice')");
+        "Certificate chain validation failed: Revoked: certificate revoked (depth 0, 'CN=alice')");
 }
 
 TEST_CASE("online mode keeps a fetched CRL until its nextUpdate", "[auth][revocation][online]") {
@@ -173,7 +175,7 @@ TEST_CASE("online mode keeps a fetched CRL until its nextUpdate", "[auth][revoca
   // Another scheme has its own cache, so it sees the new CRL.
   const CertificateScheme fresh_scheme(pki.options(RevocationMode::Online));
   CHECK(authenticate(fresh_scheme, alice).failure ==
-        "Certificate chain validation failed: Revoked (certificate revoked: 'CN=alice')");
+        "Certificate chain validation failed: Revoked: certificate revoked (depth 0, 'CN=alice')");
   CHECK(server.requests().size() == 2);
 }
 
@@ -190,7 +192,7 @@ TEST_CASE("online mode fetches the CRL again once its nextUpdate has passed", "[
   server.publish("root.crl", make_crl(pki.root, {alice.certificate.get()}).get());
   std::this_thread::sleep_until(next_update + std::chrono::seconds(1));
   CHECK(authenticate(scheme, alice).failure ==
-        "Certificate chain validation failed: Revoked (certificate revoked: 'CN=alice')");
+        "Certificate chain validation failed: Revoked: certificate revoked (depth 0, 'CN=alice')");
   CHECK(server.requests().size() == 2);
 }
 
@@ -199,14 +201,12 @@ TEST_CASE("online mode cannot check a certificate without a distribution point",
   const Pki pki;
   const CertificateScheme scheme(pki.options(RevocationMode::Online));
   CHECK(authenticate(scheme, pki.leaf("alice")).failure ==
-        "Certificate chain validation failed: RevocationStatusUnknown (the certificate names no CRL "
-        "distribution "
-        "point, so revocation mode Online cannot check it)");
+        "Certificate chain validation failed: RevocationStatusUnknown: the certificate names no CRL "
+        "distribution point, so revocation mode Online cannot check it");
   CHECK(authenticate(scheme, pki.leaf("bob", {"ldap://127.0.0.1/cn=CA?certificateRevocationList"})).failure ==
-        "Certificate chain validation failed: RevocationStatusUnknown (the certificate names no http:// CRL "
+        "Certificate chain validation failed: RevocationStatusUnknown: the certificate names no http:// CRL "
         "distribution point, only 'ldap://127.0.0.1/cn=CA?certificateRevocationList', so revocation mode "
-        "Online "
-        "cannot check it)");
+        "Online cannot check it");
 }
 
 TEST_CASE("online mode fails closed when the distribution point refuses connections",
@@ -226,8 +226,8 @@ TEST_CASE("online mode fails closed when the distribution point refuses connecti
   CHECK(SteadyClock::now() - started < std::chrono::seconds(3));
   CHECK(result.outcome == Outcome::Failure);
   CHECK(result.failure ==
-        "Certificate chain validation failed: RevocationStatusUnknown, OfflineRevocation (fetching '" + url +
-            "' failed: could not connect)");
+        "Certificate chain validation failed: RevocationStatusUnknown, OfflineRevocation: fetching '" + url +
+            "' failed: could not connect");
 }
 
 TEST_CASE("online mode fails closed within the timeout when the distribution point never answers",
@@ -246,8 +246,8 @@ TEST_CASE("online mode fails closed within the timeout when the distribution poi
   CHECK(elapsed < std::chrono::seconds(3));
   CHECK_THAT(
       result.failure,
-      Catch::StartsWith("Certificate chain validation failed: RevocationStatusUnknown, OfflineRevocation "
-                        "(fetching '" +
+      Catch::StartsWith("Certificate chain validation failed: RevocationStatusUnknown, OfflineRevocation: "
+                        "fetching '" +
                         url + "' failed: "));
 }
 
@@ -273,7 +273,7 @@ TEST_CASE("online mode reports what each distribution point answered instead of 
   const std::string failure = authenticate(scheme, alice).failure;
   CHECK_THAT(failure,
              Catch::StartsWith("Certificate chain validation failed: RevocationStatusUnknown, "
-                               "OfflineRevocation ('" +
+                               "OfflineRevocation: '" +
                                server.url("missing.crl") + "' answered HTTP 404 instead of a CRL; '" +
                                server.url("garbage.crl") + "' is not a CRL (neither PEM nor DER)"));
 }
@@ -319,8 +319,8 @@ TEST_CASE("authenticate is safe to call from many threads at once", "[auth][thre
         const AuthResult result = authenticate(scheme, use_bob ? revoked_bob : alice);
         const bool right = use_bob
                                ? result.failure ==
-                                     "Certificate chain validation failed: Revoked "
-                                     "(certificate revoked: 'CN=bob')"
+                                     "Certificate chain validation failed: Revoked: "
+                                     "certificate revoked (depth 0, 'CN=bob')"
                                : result.outcome == Outcome::Success && result.principal.name == "CN=alice";
         if (!right) ++wrong[static_cast<size_t>(t)];
       }

@@ -149,7 +149,8 @@ TEST_CASE("a self-signed certificate whose signature was damaged fails the chain
   ossl::UniquePtr<X509> damaged(d2i_X509(nullptr, &cursor, length));
   REQUIRE(damaged != nullptr);
   CHECK(validate(damaged.get()).reason ==
-        "Certificate chain validation failed: certificate signature failure (depth 0: CN=damaged.example)");
+        "Certificate chain validation failed: NotSignatureValid: certificate signature failure (depth 0, "
+        "'CN=damaged.example')");
 }
 
 TEST_CASE("deny-self-signed rejects a self-signed certificate", "[cert][validate][self-signed]") {
@@ -166,7 +167,7 @@ TEST_CASE("deny-self-signed accepts a certificate issued by a CA", "[cert][valid
   ValidationOptions options;
   options.deny_self_signed = true;
   options.chain.push_back(copy_of(pki.intermediate.certificate.get()));
-  options.chain.push_back(copy_of(pki.root.certificate.get()));
+  options.trust_ca.push_back(copy_of(pki.root.certificate.get()));
   const ValidationResult result = validate(pki.leaf.certificate.get(), std::move(options));
   CHECK(result.valid);
   CHECK(result.reason.empty());
@@ -183,14 +184,19 @@ TEST_CASE("validity is checked before the self-signed policy", "[cert][validate]
   CHECK_THAT(result.reason, Catch::StartsWith("Certificate is outside validity period."));
 }
 
-TEST_CASE("a leaf chains through an intermediate to a root given as a chain member",
-          "[cert][validate][chain]") {
+TEST_CASE("a root given as a chain member is not trusted: only trust-ca (or the system store) anchors",
+          "[cert][validate][chain][trust]") {
   const Hierarchy pki;
+  const CertBundle stranger = create_certificate(ca_spec("CN=Unrelated Root CA"));
   ValidationOptions options;
   options.chain.push_back(copy_of(pki.root.certificate.get()));
   options.chain.push_back(copy_of(pki.intermediate.certificate.get()));
+  options.trust_ca.push_back(copy_of(stranger.certificate.get()));
   const ValidationResult result = validate(pki.leaf.certificate.get(), std::move(options));
-  CHECK(result.valid);
+  CHECK_FALSE(result.valid);
+  CHECK(result.reason ==
+        "Certificate chain validation failed: UntrustedRoot: self-signed certificate in certificate chain "
+        "(depth 2, 'CN=Validate Root CA')");
   CHECK(result.chain ==
         std::vector<std::string>{"CN=leaf.example", "CN=Validate Intermediate CA", "CN=Validate Root CA"});
 }
@@ -207,12 +213,12 @@ TEST_CASE("a missing intermediate fails the chain check and names the missing is
           "[cert][validate][chain]") {
   const Hierarchy pki;
   ValidationOptions options;
-  options.chain.push_back(copy_of(pki.root.certificate.get()));
+  options.trust_ca.push_back(copy_of(pki.root.certificate.get()));
   const ValidationResult result = validate(pki.leaf.certificate.get(), std::move(options));
   CHECK_FALSE(result.valid);
   CHECK(result.reason ==
-        "Certificate chain validation failed: unable to get local issuer certificate "
-        "(depth 0: CN=leaf.example, issuer CN=Validate Intermediate CA)");
+        "Certificate chain validation failed: PartialChain: unable to get local issuer certificate "
+        "(depth 0, 'CN=leaf.example', issued by 'CN=Validate Intermediate CA')");
 }
 
 TEST_CASE("a root that did not issue the chain is not trusted", "[cert][validate][chain]") {
@@ -223,9 +229,10 @@ TEST_CASE("a root that did not issue the chain is not trusted", "[cert][validate
   options.chain.push_back(copy_of(pki.intermediate.certificate.get()));
   const ValidationResult result = validate(pki.leaf.certificate.get(), std::move(options));
   CHECK_FALSE(result.valid);
-  CHECK_THAT(result.reason, Catch::StartsWith("Certificate chain validation failed: unable to get"));
   CHECK_THAT(result.reason,
-             Catch::Contains("depth 1: CN=Validate Intermediate CA, issuer CN=Validate Root CA"));
+             Catch::StartsWith("Certificate chain validation failed: PartialChain: unable to get"));
+  CHECK_THAT(result.reason,
+             Catch::Contains("depth 1, 'CN=Validate Intermediate CA', issued by 'CN=Validate Root CA'"));
 }
 
 TEST_CASE("without a root given, the system store decides, which does not know a private CA",
@@ -235,7 +242,7 @@ TEST_CASE("without a root given, the system store decides, which does not know a
   options.chain.push_back(copy_of(pki.intermediate.certificate.get()));
   const ValidationResult result = validate(pki.leaf.certificate.get(), std::move(options));
   CHECK_FALSE(result.valid);
-  CHECK_THAT(result.reason, Catch::Contains("issuer CN=Validate Root CA"));
+  CHECK_THAT(result.reason, Catch::Contains("issued by 'CN=Validate Root CA'"));
   CHECK(result.chain == std::vector<std::string>{"CN=leaf.example", "CN=Validate Intermediate CA"});
 }
 
@@ -251,10 +258,11 @@ TEST_CASE("an expired intermediate fails the chain check at depth 1", "[cert][va
   const CertBundle leaf = create_certificate(fresh, &intermediate);
   ValidationOptions options;
   options.chain.push_back(copy_of(intermediate.certificate.get()));
-  options.chain.push_back(copy_of(root.certificate.get()));
+  options.trust_ca.push_back(copy_of(root.certificate.get()));
   const ValidationResult result = validate(leaf.certificate.get(), std::move(options));
   CHECK(result.reason ==
-        "Certificate chain validation failed: certificate has expired (depth 1: CN=Stale Intermediate CA)");
+        "Certificate chain validation failed: NotTimeValid: certificate has expired (depth 1, 'CN=Stale "
+        "Intermediate CA')");
 }
 
 TEST_CASE("the chain is verified at the validation time, not now", "[cert][validate][chain]") {
@@ -270,13 +278,14 @@ TEST_CASE("the chain is verified at the validation time, not now", "[cert][valid
   const auto options_at = [&](std::optional<TimePoint> at) {
     ValidationOptions options;
     options.chain.push_back(copy_of(intermediate.certificate.get()));
-    options.chain.push_back(copy_of(root.certificate.get()));
+    options.trust_ca.push_back(copy_of(root.certificate.get()));
     options.at = at;
     return options;
   };
-  CHECK(validate(leaf.certificate.get(), options_at(std::nullopt)).reason ==
-        "Certificate chain validation failed: certificate is not yet valid (depth 1: CN=Future Intermediate "
-        "CA)");
+  CHECK(
+      validate(leaf.certificate.get(), options_at(std::nullopt)).reason ==
+      "Certificate chain validation failed: NotTimeValid: certificate is not yet valid (depth 1, 'CN=Future "
+      "Intermediate CA')");
   CHECK(validate(leaf.certificate.get(), options_at(now_seconds() + days(11))).valid);
 }
 
@@ -410,7 +419,7 @@ TEST_CASE("a weak chained certificate is still chain-checked when weak algorithm
   ValidationOptions options;
   options.allow_weak_algorithms = true;  // skips the chain only for self-signed certificates
   CHECK_THAT(validate(work.certificate("leaf.pem").get(), std::move(options)).reason,
-             Catch::Contains("issuer CN=Weak Test CA"));
+             Catch::Contains("issued by 'CN=Weak Test CA'"));
 }
 
 // RevocationFixture is a CA run by `openssl ca` that issued `good` and `revoked`, revoked the latter
@@ -478,7 +487,8 @@ TEST_CASE("check-revocation rejects a revoked leaf and accepts one that is not r
           "[cert][validate][revocation]") {
   const RevocationFixture ca;
   const ValidationResult revoked = ca.check("revoked", ca.options(true));
-  CHECK(revoked.reason == "Certificate chain validation failed: certificate revoked (depth 0: CN=revoked)");
+  CHECK(revoked.reason ==
+        "Certificate chain validation failed: Revoked: certificate revoked (depth 0, 'CN=revoked')");
   CHECK(ca.check("good", ca.options(true)).valid);
 }
 
@@ -495,8 +505,10 @@ TEST_CASE("revocation is not checked unless asked", "[cert][validate][revocation
 
 TEST_CASE("check-revocation without a CRL from the issuer fails closed", "[cert][validate][revocation]") {
   const RevocationFixture ca;
-  CHECK(ca.check("good", ca.options(true, "")).reason ==
-        "Certificate chain validation failed: unable to get certificate CRL (depth 0: CN=good)");
+  CHECK(
+      ca.check("good", ca.options(true, "")).reason ==
+      "Certificate chain validation failed: RevocationStatusUnknown: unable to get certificate CRL (depth 0, "
+      "'CN=good')");
 }
 
 TEST_CASE("load_crls rejects a file that holds no CRL", "[cert][crl]") {

@@ -46,8 +46,8 @@ TEST_CASE("validation code reads a certificate's values as .NET prints them", "[
   const cert::CertificateInfo info = cert::describe(leaf.certificate.get());
   ChainFixture chain({leaf.certificate.get(), ca.certificate.get()},
                      SslPolicyErrors::RemoteCertificateChainErrors,
-                     {tls::ChainProblem{X509_V_ERR_CERT_UNTRUSTED, "UntrustedRoot",
-                                        "certificate not trusted (depth 1, CN=Unit CA, O=krtool)"}});
+                     {cert::ChainProblem{X509_V_ERR_CERT_UNTRUSTED, "UntrustedRoot",
+                                         "certificate not trusted (depth 1, CN=Unit CA, O=krtool)"}});
   unsigned char* der = nullptr;
   const int der_length = i2d_X509(leaf.certificate.get(), &der);
   ossl::UniquePtr<unsigned char> owned(der);
@@ -142,8 +142,8 @@ TEST_CASE("a policy's answer is its own on every call: the same code accepts and
       lab.body("return chain.status().empty() && sslPolicyErrors == SslPolicyErrors::None;");
   ChainFixture clean({leaf.certificate.get()}, SslPolicyErrors::None);
   ChainFixture dirty({leaf.certificate.get()}, SslPolicyErrors::RemoteCertificateChainErrors,
-                     {tls::ChainProblem{X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, "UntrustedRoot",
-                                        "self-signed certificate"}});
+                     {cert::ChainProblem{X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, "UntrustedRoot",
+                                         "self-signed certificate"}});
   for (int round = 0; round < 3; ++round) {
     CHECK(loaded.policy->accepts(leaf.certificate.get(), clean.verdict));
     CHECK_FALSE(loaded.policy->accepts(leaf.certificate.get(), dirty.verdict));

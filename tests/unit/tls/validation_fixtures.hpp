@@ -56,7 +56,7 @@ struct ChainFixture {
   tls::ChainVerdict verdict;
 
   ChainFixture(std::vector<X509*> chain, SslPolicyErrors errors,
-               std::vector<tls::ChainProblem> problems = {}) {
+               std::vector<cert::ChainProblem> problems = {}) {
     REQUIRE(stack != nullptr);
     for (X509* member : chain) {
       ossl::UniquePtr<X509> reference = ossl::up_ref(member);

@@ -21,7 +21,7 @@ Purpose parse_purpose(std::string_view text, std::string_view flag = "--purpose"
 unsigned parse_key_usage(std::string_view text, std::string_view flag = "--key-usage");
 
 struct CertificateSpec {
-  std::vector<std::string> names;  // SAN entries; IP literals become IP SANs; the first gives the CN
+  std::vector<std::string> names;  // SAN entries, each by its kind (alt_names.hpp); the first gives the CN
   std::string subject;             // a DN in .NET order; empty means CN=<first name>
   KeySpec key;
   std::optional<TimePoint> not_before;  // default: now - 5 minutes

@@ -9,7 +9,7 @@
 namespace krtool::cert {
 
 struct CsrSpec {
-  std::vector<std::string> names;  // SAN entries (IP literals become IP SANs)
+  std::vector<std::string> names;  // SAN entries, each by its kind (cert/alt_names.hpp)
   std::string subject;             // a full DN in .NET order; overrides the parts below
   std::string country, organization, organizational_unit, common_name;  // CN defaults to names[0]
   KeySpec key;

@@ -39,4 +39,9 @@ int key_bits(EVP_PKEY* key);
 std::string curve_name(EVP_PKEY* key);
 std::string describe_key(EVP_PKEY* key);  // "RSA 2048", "ECDSA P-256", "Ed25519"
 
+// signing_digest is the hash everything krtool signs with `key` uses (certificates, requests): it
+// pairs the hash with the key's strength, SHA-384 for P-384 and SHA-512 for P-521, else SHA-256; null
+// for Ed25519 and Ed448, which sign without a separate digest (what X509_sign expects then).
+const EVP_MD* signing_digest(EVP_PKEY* key);
+
 }  // namespace krtool::cert

@@ -1,5 +1,6 @@
 // What `krtool test-cert` checks: Test-KrCertificate's checks in its order (validity, self-signed,
 // chain, purpose, weak algorithms), the first failure being the reason; and Get-KrCertificatePurpose.
+// The chain step is the chain engine's (krtool/cert/chain.hpp).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -14,9 +15,11 @@
 namespace krtool::cert {
 
 struct ValidationOptions {
-  // Extra certificates: self-signed ones become trusted roots, the others untrusted intermediates.
+  // Extra certificates (those in the file, --chain): untrusted intermediates, never anchors, even
+  // when self-signed.
   std::vector<ossl::UniquePtr<X509>> chain;
-  // Trusted roots. The system store is used only when neither this nor `chain` gives a root.
+  // The trust anchors; empty means the system store. A self-signed certificate under test is
+  // trusted as itself (Test-KrCertificate; --deny-self-signed refuses it).
   std::vector<ossl::UniquePtr<X509>> trust_ca;
   std::vector<std::string> expected_purposes;  // EKU OIDs (server/client already mapped to OIDs)
   bool strict_purpose = false;                 // the EKU set must equal the expected set

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "krtool/cert/chain.hpp"
 #include "krtool/util/password.hpp"
 
 namespace krtool::client {
@@ -80,7 +81,8 @@ struct TlsReport {
   std::string protocol, cipher;
   std::optional<CertificateSummary> server_certificate;
   bool server_certificate_verified = false;
-  std::string server_verify_error;  // OpenSSL's reason, "" when verified
+  std::string server_verify_error;  // the first chain problem (cert::to_string), "" when verified
+  std::vector<cert::ChainProblem> server_chain_problems;  // every distinct one, as the chain engine maps them
   bool client_certificate_requested = false;
   std::vector<std::string> acceptable_cas;               // DNs the server named in its CertificateRequest
   std::optional<CertificateSummary> client_certificate;  // what we hold

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "krtool/cert/chain.hpp"
 #include "krtool/ossl.hpp"
 #include "krtool/validation.hpp"
 
@@ -20,18 +21,12 @@ std::string to_string(SslPolicyErrors errors);  // "None", "RemoteCertificateCha
 
 namespace krtool::tls {
 
-// ChainProblem is one problem found while building the client's chain (.NET's X509ChainStatus).
-struct ChainProblem {
-  int error = 0;            // X509_V_ERR_*
-  std::string status;       // .NET's X509ChainStatusFlags name, "" when none matches
-  std::string information;  // OpenSSL's reason with depth and subject, as the log shows it
-};
-
-// ChainVerdict is what building the client's chain found, before any policy looked at it.
+// ChainVerdict is the TLS layer's reading of the chain engine's report on the client's chain, before
+// any policy looked at it: the problems as SslPolicyErrors, and the problems themselves.
 struct ChainVerdict {
   SslPolicyErrors errors = SslPolicyErrors::None;
-  std::vector<ChainProblem> problems;  // one per distinct problem, in the order found
-  STACK_OF(X509) * chain = nullptr;    // as built, leaf first; borrowed for the policy's call
+  std::vector<cert::ChainProblem> problems;  // one per distinct problem, in the order found
+  STACK_OF(X509) * chain = nullptr;          // as built, leaf first; borrowed for the policy's call
 };
 
 // ClientCertPolicy is a TLS validation callback: Kestrel's
