@@ -161,6 +161,15 @@ expect_eq "$(krtool_verdict)" "$(openssl_verdict -CAfile root.pem -untrusted dav
 krtool test-cert dave.pem --trust-ca dave-root.pem
 expect_rc 0
 
+it "a self-signed certificate is trusted as itself only until the user names the CAs to trust"
+krtool test-cert fresh.pem
+expect_rc 0
+krtool test-cert fresh.pem --trust-ca root.pem
+expect_rc 1
+expect_out_contains "invalid: Certificate chain validation failed: UntrustedRoot: self-signed certificate (depth 0, 'CN=fresh.test')"
+krtool test-cert fresh.pem --trust-ca fresh.pem --trust-ca root.pem
+expect_rc 0
+
 it "the chain inside a PFX gives the intermediates; its root is trusted only when named with --trust-ca"
 krtool test-cert leaf.pfx --password lpw --trust-ca root.pem
 expect_rc 0

@@ -29,13 +29,6 @@ bool allows(AllowedCertificateTypes allowed, AllowedCertificateTypes type) {
   return (static_cast<int>(allowed) & static_cast<int>(type)) != 0;
 }
 
-// Kestrun compares the Subject and Issuer strings ordinally, so a certificate that another key
-// signed under its own name counts as self-signed here too.
-bool is_self_signed(X509* certificate) {
-  return cert::format_dn(X509_get_subject_name(certificate)) ==
-         cert::format_dn(X509_get_issuer_name(certificate));
-}
-
 bool within_validity_period(X509* certificate) { return !cert::validity_problem(certificate, now_seconds()); }
 
 // Kestrun demands the clientAuth EKU and, stricter than ASP.NET, rejects a certificate without any.
@@ -187,7 +180,7 @@ AuthResult CertificateScheme::authenticate(X509* certificate, STACK_OF(X509) * c
     return result;
   };
   try {
-    const bool self_signed = is_self_signed(certificate);
+    const bool self_signed = cert::self_signed_by_name(certificate);
     if (self_signed && !allows(options_.allowed_types, AllowedCertificateTypes::SelfSigned))
       return fail("Certificate type not allowed: SelfSigned");
     if (!self_signed && !allows(options_.allowed_types, AllowedCertificateTypes::Chained))

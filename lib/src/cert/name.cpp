@@ -207,6 +207,10 @@ ossl::UniquePtr<X509_NAME> parse_dn(std::string_view text, std::string_view flag
   return name;
 }
 
+bool self_signed_by_name(X509* certificate) {
+  return format_dn(X509_get_subject_name(certificate)) == format_dn(X509_get_issuer_name(certificate));
+}
+
 std::string format_dn(const X509_NAME* name) {
   // RDNs most specific (last) first; the attributes of a multi-valued RDN keep their encoded order.
   std::vector<std::vector<const X509_NAME_ENTRY*>> rdns;

@@ -28,12 +28,6 @@ constexpr const char* kDamagedHint = "the certificate is damaged; re-issue it or
 
 std::string subject_of(X509* certificate) { return format_dn(X509_get_subject_name(certificate)); }
 
-// Kestrun compares the Subject and Issuer strings ordinally; comparing the formatted names keeps
-// test-cert's notion of self-signed the same as import's isSelfSigned.
-bool is_self_signed(X509* certificate) {
-  return subject_of(certificate) == format_dn(X509_get_issuer_name(certificate));
-}
-
 std::string oid_text(const ASN1_OBJECT* object) {
   const int length = OBJ_obj2txt(nullptr, 0, object, 1);
   ossl::require(length > 0, "reading an object identifier", Errc::Input);
@@ -122,7 +116,8 @@ struct ChainOutcome {
 
 // check_chain is Test-KrCertificate's chain step, on the chain engine: the anchors are the trust CAs
 // (the system store when none is given), every other certificate given is an untrusted intermediate,
-// and a self-signed certificate under test is trusted as itself.
+// and a self-signed certificate under test is trusted as itself when no trust CA is named (as
+// Test-KrCertificate does); once the user names the CAs to trust, it must be one of them.
 ChainOutcome check_chain(X509* certificate, bool self_signed, const ValidationOptions& options,
                          TimePoint at) {
   ossl::UniquePtr<STACK_OF(X509)> untrusted(sk_X509_new_null());
@@ -137,8 +132,8 @@ ChainOutcome check_chain(X509* certificate, bool self_signed, const ValidationOp
   request.certificate = certificate;
   request.untrusted = untrusted.get();
   request.at = at;
-  request.leaf_is_anchor = self_signed;
-  if (!self_signed) {
+  request.leaf_is_anchor = self_signed && options.trust_ca.empty();
+  if (!request.leaf_is_anchor) {
     anchors = trust_store(options.trust_ca);
     request.trust = anchors.get();
   }
@@ -195,7 +190,7 @@ ValidationResult validate_certificate(X509* certificate, const ValidationOptions
   const std::vector<std::string> oids = eku_oids(certificate);
   result.purposes = friendly_names(oids);
   result.chain = {result.subject};
-  const bool self_signed = is_self_signed(certificate);
+  const bool self_signed = self_signed_by_name(certificate);
   const std::vector<std::string> weaknesses = weak_algorithm_findings(certificate);
 
   const auto invalid = [&result](std::string reason) {

@@ -4,12 +4,12 @@
 #include <cctype>
 #include <numeric>
 
+#include "util/text.hpp"
+
 namespace krtool::server::detail {
 
 size_t edit_distance(std::string_view a, std::string_view b) {
-  const auto same = [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-  };
+  const auto same = [](char x, char y) { return util::lower(x) == util::lower(y); };
   std::vector<size_t> previous(b.size() + 1);
   std::vector<size_t> current(b.size() + 1);
   std::iota(previous.begin(), previous.end(), size_t{0});

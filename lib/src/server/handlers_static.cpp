@@ -14,6 +14,7 @@
 #include "krtool/error.hpp"
 #include "krtool/server/routes.hpp"
 #include "server/response_json.hpp"
+#include "util/text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -25,9 +26,7 @@ namespace {
 constexpr std::uintmax_t kMaxFileBytes = 64 * 1024 * 1024;
 
 std::string content_type_for(const fs::path& path) {
-  std::string extension = path.extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string extension = util::lower(path.extension().string());
   if (extension == ".json") return "application/json";
   if (extension == ".html" || extension == ".htm") return "text/html; charset=utf-8";
   if (extension == ".txt") return "text/plain; charset=utf-8";

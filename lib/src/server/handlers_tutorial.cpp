@@ -1,11 +1,11 @@
 // Kestrun's tutorial 8.8, served when no route is given: public GET /info, and GET /secure/cert/hello
 // and GET /secure/cert/info behind the certificate scheme, with the tutorial's JSON (reference §9).
 #include <fmt/format.h>
-#include <strings.h>
 
 #include "krtool/cert/describe.hpp"
 #include "krtool/server/routes.hpp"
 #include "server/response_json.hpp"
+#include "util/text.hpp"
 
 namespace krtool::server {
 namespace {
@@ -49,7 +49,7 @@ class InfoHandler final : public Handler {
   // (it says :0 with --port 0), and the client may have come through another name.
   std::string url_seen_by(const RequestView& request) const {
     for (const auto& [name, value] : request.headers) {
-      if (strcasecmp(name.c_str(), "Host") == 0 && !value.empty()) {
+      if (util::equals_ignoring_case(name, "Host") && !value.empty()) {
         const size_t scheme_end = base_url_.find("://");
         return fmt::format(
             "{}://{}", scheme_end == std::string::npos ? "https" : base_url_.substr(0, scheme_end), value);

@@ -10,7 +10,6 @@
 // - handlers reach the peer certificate through req.ssl, which the pipeline turns into a RequestView.
 #include <fmt/format.h>
 #include <httplib.h>
-#include <strings.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -30,6 +29,7 @@
 #include "server/access_log.hpp"
 #include "server/httplib_task_queue.hpp"
 #include "server/pipeline.hpp"
+#include "util/text.hpp"
 
 namespace krtool::server {
 namespace {
@@ -60,7 +60,7 @@ thread_local RequestNotes t_notes;
 // forwards) only the client's, and a client's own header of that name is not mistaken for the address.
 bool is_httplib_annotation(const std::string& name) {
   for (const char* annotation : {"REMOTE_ADDR", "REMOTE_PORT", "LOCAL_ADDR", "LOCAL_PORT"}) {
-    if (strcasecmp(name.c_str(), annotation) == 0) return true;
+    if (util::equals_ignoring_case(name, annotation)) return true;
   }
   return false;
 }

@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "krtool/error.hpp"
+#include "util/text.hpp"
 
 namespace krtool::server {
 namespace {
@@ -22,16 +23,8 @@ constexpr const char* kGrammarHint =
 
 bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
 
-std::string upper(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
-}
-
-bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && upper(text.substr(0, prefix.size())) == upper(prefix);
-}
+using util::starts_with_ignoring_case;
+using util::upper;
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && is_space(text.front())) text.remove_prefix(1);

@@ -35,11 +35,6 @@ inline bool starts_with_ignoring_case(std::string_view text, std::string_view pr
   return text.size() >= prefix.size() && equals_ignoring_case(text.substr(0, prefix.size()), prefix);
 }
 
-// escape_controls writes control characters as \xHH, so that text from the network (a certificate's
-// subject, a decoded path) stays on its line and cannot drive the terminal: a line break in a CN must
-// not start a log line or a header of its own. That covers C0 (below 0x20), DEL, and C1 (U+0080 to
-// U+009F, such as CSI, which terminals obey as ESC [): their UTF-8 bytes, or a lone byte 0x80-0x9F
-// that is not part of a UTF-8 sequence, are escaped byte by byte.
 // utf8_sequence_length returns the length of the well-formed UTF-8 sequence at text[i], or 0.
 inline size_t utf8_sequence_length(std::string_view text, size_t i) {
   const auto lead = static_cast<unsigned char>(text[i]);
@@ -55,6 +50,11 @@ inline size_t utf8_sequence_length(std::string_view text, size_t i) {
   return length;
 }
 
+// escape_controls writes control characters as \xHH, so that text from the network (a certificate's
+// subject, a decoded path) stays on its line and cannot drive the terminal: a line break in a CN must
+// not start a log line or a header of its own. That covers C0 (below 0x20), DEL, and C1 (U+0080 to
+// U+009F, such as CSI, which terminals obey as ESC [): their UTF-8 bytes, or a lone byte 0x80-0x9F
+// that is not part of a UTF-8 sequence, are escaped byte by byte.
 inline std::string escape_controls(std::string_view text) {
   constexpr std::string_view kHex = "0123456789ABCDEF";
   std::string out;

@@ -18,6 +18,11 @@ ossl::UniquePtr<X509_NAME> parse_dn(std::string_view text, std::string_view flag
 // format_dn prints a name as .NET's X500DistinguishedName.Name does.
 std::string format_dn(const X509_NAME* name);
 
+// self_signed_by_name tells whether a certificate's subject and issuer print the same. Kestrun compares
+// the two strings ordinally, so a certificate that another key signed under its own name counts as
+// self-signed too; test-cert, import's isSelfSigned and the Certificate scheme all use this one rule.
+bool self_signed_by_name(X509* certificate);
+
 // common_name returns the first CN of a name, or "".
 std::string common_name(const X509_NAME* name);
 
