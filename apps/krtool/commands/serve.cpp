@@ -167,7 +167,8 @@ void setup_serve(CLI::App& parent, Runner& runner) {
   auto options = std::make_shared<ServeOptions>();
   ServeOptions& o = *options;
   server::ServeConfig& f = o.flags;
-  CLI::App* cmd = parent.add_subcommand("serve", "Run a development HTTPS server with client-certificate authentication");
+  CLI::App* cmd =
+      parent.add_subcommand("serve", "Run a development HTTPS server with client-certificate authentication");
   auto add = [&](CLI::Option* option) {
     o.by_name[option->get_name()] = option;
     return option;

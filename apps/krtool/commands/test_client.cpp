@@ -172,7 +172,8 @@ int run_test_client(TestClientFlags& flags) {
 void setup_test_client(CLI::App& parent, Runner& runner) {
   auto flags = std::make_shared<TestClientFlags>();
   CLI::App* command = parent.add_subcommand(
-      "test-client", "Call an HTTPS URL with an optional client certificate and explain what each layer decided");
+      "test-client",
+      "Call an HTTPS URL with an optional client certificate and explain what each layer decided");
   command->add_option("url", flags->options.url, "The URL to call (https:// or http://)")->required();
   command
       ->add_option("--cert", flags->cert_file,
