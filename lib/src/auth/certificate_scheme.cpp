@@ -177,7 +177,8 @@ ossl::UniquePtr<X509_STORE> build_trust_store(const std::vector<ossl::UniquePtr<
 CertificateScheme::CertificateScheme(CertificateSchemeOptions options)
     : options_(std::move(options)),
       trust_store_(build_trust_store(options_.custom_trust_store)),
-      crl_cache_(std::make_unique<CrlCache>(options_.crl_fetch_timeout)) {}
+      crl_cache_(std::make_unique<CrlCache>(options_.crl_fetch_timeout, options_.crl_fetcher,
+                                            options_.crl_cache_clock)) {}
 
 CertificateScheme::~CertificateScheme() = default;
 CertificateScheme::CertificateScheme(CertificateScheme&&) noexcept = default;
