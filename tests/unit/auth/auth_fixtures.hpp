@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -87,16 +88,17 @@ inline ossl::UniquePtr<ASN1_TIME> asn1_time(TimePoint at) {
   return time;
 }
 
-// make_crl is `issuer`'s CRL listing `revoked`, issued a minute ago and due again at `next_update`.
+// make_crl is `issuer`'s CRL listing `revoked`, issued a minute ago and due again at `next_update`
+// (nullopt: a CRL without nextUpdate, which RFC 5280 allows).
 inline ossl::UniquePtr<X509_CRL> make_crl(const cert::CertBundle& issuer, const std::vector<X509*>& revoked,
-                                          TimePoint next_update) {
+                                          std::optional<TimePoint> next_update) {
   const TimePoint issued = now_seconds() - std::chrono::minutes(1);
   ossl::UniquePtr<X509_CRL> crl(X509_CRL_new());
   REQUIRE(crl != nullptr);
   REQUIRE(X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) == 1);
   REQUIRE(X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(issuer.certificate.get())) == 1);
   REQUIRE(X509_CRL_set1_lastUpdate(crl.get(), asn1_time(issued).get()) == 1);
-  REQUIRE(X509_CRL_set1_nextUpdate(crl.get(), asn1_time(next_update).get()) == 1);
+  if (next_update) REQUIRE(X509_CRL_set1_nextUpdate(crl.get(), asn1_time(*next_update).get()) == 1);
   for (X509* certificate : revoked) {
     ossl::UniquePtr<X509_REVOKED> entry(X509_REVOKED_new());
     REQUIRE(entry != nullptr);
