@@ -1,18 +1,35 @@
-// krtool serve --config FILE: the JSON document and every field's checks.
-#include <nlohmann/json.hpp>
+// krtool serve --config FILE: the bytes are written to a file and read by load_serve_config, as
+// serve reads them: the JSON parser (comments allowed), then every field's checks.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
 
 #include "fuzz_input.hpp"
 #include "krtool/server/serve_config.hpp"
 
+namespace {
+
+// The config's own folder, empty, so that relative paths in the document name files that do not exist.
+const std::filesystem::path& config_file() {
+  static const std::filesystem::path file = [] {
+    const char* tmp = std::getenv("TMPDIR");
+    std::filesystem::path folder = std::filesystem::path(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") /
+                                   ("krtool-fuzz-serve-config." + std::to_string(::getpid()));
+    std::filesystem::create_directories(folder);
+    return folder / "serve.json";
+  }();
+  return file;
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  // Parsed as load_serve_config parses a file, comments allowed; bytes that are not JSON never reach
-  // krtool's checks (load_serve_config reports them as an Error with the parser's line and column).
-  const nlohmann::json document =
-      nlohmann::json::parse(data, data + size, nullptr, /*allow_exceptions=*/false, /*ignore_comments=*/true);
-  if (document.is_discarded()) return 0;
-  // Relative paths in the document resolve below a folder that does not exist, so nothing is read.
-  krtool::fuzz::rejecting([&] {
-    (void)krtool::server::serve_config_from_json(document, "config 'fuzz.json'", "/nonexistent/krtool-fuzz");
-  });
+  {
+    std::ofstream out(config_file(), std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  }
+  krtool::fuzz::rejecting([&] { (void)krtool::server::load_serve_config(config_file()); });
   return 0;
 }
