@@ -165,7 +165,8 @@ Failure check_chain(X509* certificate, STACK_OF(X509) * chain, const Certificate
 CertificateScheme::CertificateScheme(CertificateSchemeOptions options)
     : options_(std::move(options)),
       trust_store_(cert::trust_store(options_.custom_trust_store)),
-      crl_cache_(std::make_unique<CrlCache>(options_.crl_fetch_timeout)) {}
+      crl_cache_(std::make_unique<CrlCache>(options_.crl_fetch_timeout, options_.crl_fetcher,
+                                            options_.crl_cache_clock)) {}
 
 CertificateScheme::~CertificateScheme() = default;
 CertificateScheme::CertificateScheme(CertificateScheme&&) noexcept = default;

@@ -17,7 +17,18 @@ namespace {
 // server a download per request, short enough that a new revocation is seen within minutes.
 constexpr std::chrono::minutes kLifetimeWithoutNextUpdate{5};
 
+CrlResponse http_get(const std::string& url, std::chrono::milliseconds timeout) {
+  http::FetchResult fetched = http::fetch(url, timeout);
+  return CrlResponse{fetched.status, std::move(fetched.body)};
+}
+
 }  // namespace
+
+CrlCache::CrlCache(std::chrono::milliseconds fetch_timeout, CrlFetcher fetcher,
+                   std::function<TimePoint()> clock)
+    : fetch_timeout_(fetch_timeout),
+      fetcher_(fetcher ? std::move(fetcher) : CrlFetcher(http_get)),
+      clock_(clock ? std::move(clock) : std::function<TimePoint()>(now_seconds)) {}
 
 struct CrlCache::Entry {
   std::vector<ossl::UniquePtr<X509_CRL>> crls;
@@ -47,7 +58,7 @@ std::vector<ossl::UniquePtr<X509_CRL>> CrlCache::crls(const std::string& url) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto found = entries_.find(url);
-    if (found != entries_.end() && fresh(found->second, now_seconds())) {
+    if (found != entries_.end() && fresh(found->second, clock_())) {
       entry = found->second;
     } else {
       entry = download.get_future().share();
@@ -58,14 +69,14 @@ std::vector<ossl::UniquePtr<X509_CRL>> CrlCache::crls(const std::string& url) {
 
   if (downloading) {
     try {
-      const http::FetchResult fetched = http::fetch(url, fetch_timeout_);
+      const CrlResponse fetched = fetcher_(url, fetch_timeout_);
       if (fetched.status != 200) {
         throw Error(Errc::Network, fmt::format("'{}' answered HTTP {} instead of a CRL", url, fetched.status),
                     "check the certificate's CRL distribution point and the server that publishes it");
       }
       auto downloaded = std::make_shared<Entry>();
       downloaded->crls = cert::load_crls_from_bytes(fetched.body, url);
-      downloaded->fresh_until = now_seconds() + kLifetimeWithoutNextUpdate;
+      downloaded->fresh_until = clock_() + kLifetimeWithoutNextUpdate;
       bool any_next_update = false;
       for (const auto& crl : downloaded->crls) {
         if (const ASN1_TIME* next_update = X509_CRL_get0_nextUpdate(crl.get()); next_update != nullptr) {

@@ -1,8 +1,10 @@
 // CrlCache: the CRLs that Online revocation mode downloads from certificates' distribution points,
-// kept per URL until their nextUpdate so that each request does not fetch them again.
+// kept per URL until their nextUpdate so that each request does not fetch them again. How a CRL is
+// fetched and what time it is are given, so that tests need neither a server nor a wait.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -10,13 +12,17 @@
 #include <string>
 #include <vector>
 
+#include "krtool/auth/certificate_scheme.hpp"
 #include "krtool/ossl.hpp"
+#include "krtool/util/time.hpp"
 
 namespace krtool::auth {
 
 class CrlCache {
  public:
-  explicit CrlCache(std::chrono::milliseconds fetch_timeout) : fetch_timeout_(fetch_timeout) {}
+  // An empty `fetcher` is an HTTP GET (http::fetch); an empty `clock` is the system clock.
+  CrlCache(std::chrono::milliseconds fetch_timeout, CrlFetcher fetcher = {},
+           std::function<TimePoint()> clock = {});
 
   // crls returns the CRLs published at an http:// `url`, downloading them when none are cached or the
   // cached ones are past their nextUpdate. Thread-safe: concurrent callers for one URL share a single
@@ -29,6 +35,8 @@ class CrlCache {
   using SharedEntry = std::shared_future<std::shared_ptr<const Entry>>;
 
   std::chrono::milliseconds fetch_timeout_;
+  CrlFetcher fetcher_;
+  std::function<TimePoint()> clock_;
   std::mutex mutex_;
   std::map<std::string, SharedEntry> entries_;
 };

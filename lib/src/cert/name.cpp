@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 #include <vector>
 
 #include "krtool/error.hpp"
@@ -78,10 +79,27 @@ struct Attribute {
 std::vector<Attribute> split_attributes(std::string_view text, std::string_view flag) {
   std::vector<Attribute> out;
   std::string current;
+  // quoted marks the bytes of `current` that were inside double quotes: trimming stops at them, so
+  // that "CN=\" a \"" keeps its spaces. (A byte value used as a fence would eat that byte in a name.)
+  std::vector<bool> quoted;
   bool in_quotes = false;
   bool joins_next = false;
+  auto push = [&](char c) {
+    current.push_back(c);
+    quoted.push_back(in_quotes);
+  };
+  // trimmed is [begin, end) of `current` without the unquoted white space at either end.
+  auto trimmed = [&](size_t begin, size_t end) {
+    auto blank = [&](size_t i) {
+      return !quoted[i] && std::isspace(static_cast<unsigned char>(current[i])) != 0;
+    };
+    while (begin < end && blank(begin)) ++begin;
+    while (end > begin && blank(end - 1)) --end;
+    return std::pair<size_t, size_t>(begin, end);
+  };
   auto flush = [&](bool plus) {
-    std::string_view item = trim(current);
+    const auto [item_begin, item_end] = trimmed(0, current.size());
+    const std::string_view item = std::string_view(current).substr(item_begin, item_end - item_begin);
     if (item.empty()) {
       throw Error(Errc::Usage, fmt::format("{}: empty component in '{}'", flag, text),
                   "write the name as \"CN=alice, O=Acme, C=US\"");
@@ -93,12 +111,12 @@ std::vector<Attribute> split_attributes(std::string_view text, std::string_view 
     }
     Attribute a;
     a.key = std::string(trim(item.substr(0, eq)));
-    // Quoted spans are fenced by \x01 so that trimming keeps their spaces; the fences go now.
-    a.value = std::string(trim(item.substr(eq + 1)));
-    a.value.erase(std::remove(a.value.begin(), a.value.end(), '\x01'), a.value.end());
+    const auto [value_begin, value_end] = trimmed(item_begin + eq + 1, item_end);
+    a.value = current.substr(value_begin, value_end - value_begin);
     a.joins_previous = joins_next;
     out.push_back(std::move(a));
     current.clear();
+    quoted.clear();
     joins_next = plus;
   };
   for (size_t i = 0; i < text.size(); ++i) {
@@ -106,27 +124,24 @@ std::vector<Attribute> split_attributes(std::string_view text, std::string_view 
     if (in_quotes) {
       if (c == '"') {
         if (i + 1 < text.size() && text[i + 1] == '"') {
-          current.push_back('"');
+          push('"');
           ++i;
         } else {
           in_quotes = false;
-          current.push_back('\x01');  // marks the quoted span's end so that trimming keeps its spaces
         }
       } else {
-        current.push_back(c);
+        push(c);
       }
     } else if (c == '"') {
       in_quotes = true;
-      // Keep text before the quote (the key and '='), then mark the quoted span's start.
-      current.push_back('\x01');
     } else if (c == '\\' && i + 1 < text.size()) {
-      current.push_back(text[++i]);
+      push(text[++i]);
     } else if (c == ',' || c == ';') {
       flush(false);
     } else if (c == '+') {
       flush(true);
     } else {
-      current.push_back(c);
+      push(c);
     }
   }
   if (in_quotes) {
@@ -137,9 +152,12 @@ std::vector<Attribute> split_attributes(std::string_view text, std::string_view 
 }
 
 std::string quote_if_needed(const std::string& value) {
+  // As .NET's X500NameEncoder: quoted when it holds a separator or a quote, or begins or ends with white
+  // space (space, or \t \n \v \f \r), which the parser would otherwise trim away.
+  auto quotable_space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
   const bool special = value.empty() ? false
                                      : value.find_first_of(",+=\"\n<>#;") != std::string::npos ||
-                                           value.front() == ' ' || value.back() == ' ';
+                                           quotable_space(value.front()) || quotable_space(value.back());
   if (!special) return value;
   std::string out = "\"";
   for (char c : value) {

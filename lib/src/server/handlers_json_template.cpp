@@ -243,8 +243,9 @@ std::shared_ptr<const Handler> json_template_handler(std::string_view json_templ
   Json document;
   try {
     document = Json::parse(json_template);
-  } catch (const Json::parse_error& e) {
-    // what() starts with "[json.exception.parse_error.101] ", which says nothing to a user.
+  } catch (const Json::exception& e) {
+    // A syntax error, or a number too large for a double (out_of_range.406). what() starts with
+    // "[json.exception.parse_error.101] ", which says nothing to a user.
     std::string_view reason = e.what();
     if (const size_t end = reason.find("] "); end != std::string_view::npos) reason.remove_prefix(end + 2);
     throw Error(Errc::Usage, fmt::format("the JSON template is not valid JSON: {}", reason),

@@ -490,6 +490,13 @@ ServeConfig load_serve_config(const fs::path& path) {
     document = Json::parse(text, nullptr, true, /*ignore_comments=*/true);
   } catch (const Json::parse_error& e) {
     parse_failure(e, text, name);
+  } catch (const Json::out_of_range& e) {
+    // A number too large for a double: what() reads "[json.exception.out_of_range.406] number overflow
+    // parsing '1e999'", with no position.
+    std::string_view reason = e.what();
+    if (const size_t end = reason.find("] "); end != std::string_view::npos) reason.remove_prefix(end + 2);
+    throw Error(Errc::Input, fmt::format("{} is not valid JSON: {}", name, reason),
+                "write the number within the range of a double (about 1.8e308)");
   }
   return read_document(document, Source{name, path.parent_path(), nullptr});
 }

@@ -1,30 +1,24 @@
 // Fixtures for the certificate-authentication tests: a CA hierarchy made with cert::create_certificate,
-// CRLs signed with OpenSSL's X509_CRL API, and a real HTTP server (python3's http.server on an ephemeral
-// 127.0.0.1 port) that publishes CRLs for Online revocation mode.
+// CRLs signed with OpenSSL's X509_CRL API, and an in-memory publisher that answers Online revocation
+// mode's CRL fetches.
 #pragma once
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
 #include <string>
-#include <thread>
+#include <string_view>
 #include <vector>
 
 #include "krtool/auth/certificate_scheme.hpp"
 #include "krtool/cert/builder.hpp"
 #include "krtool/ossl.hpp"
 #include "krtool/util/time.hpp"
-#include "support/temp_dir.hpp"
-
-extern char** environ;
 
 namespace krtool::test {
 
@@ -94,16 +88,17 @@ inline ossl::UniquePtr<ASN1_TIME> asn1_time(TimePoint at) {
   return time;
 }
 
-// make_crl is `issuer`'s CRL listing `revoked`, issued a minute ago and due again at `next_update`.
+// make_crl is `issuer`'s CRL listing `revoked`, issued a minute ago and due again at `next_update`
+// (nullopt: a CRL without nextUpdate, which RFC 5280 allows).
 inline ossl::UniquePtr<X509_CRL> make_crl(const cert::CertBundle& issuer, const std::vector<X509*>& revoked,
-                                          TimePoint next_update) {
+                                          std::optional<TimePoint> next_update) {
   const TimePoint issued = now_seconds() - std::chrono::minutes(1);
   ossl::UniquePtr<X509_CRL> crl(X509_CRL_new());
   REQUIRE(crl != nullptr);
   REQUIRE(X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) == 1);
   REQUIRE(X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(issuer.certificate.get())) == 1);
   REQUIRE(X509_CRL_set1_lastUpdate(crl.get(), asn1_time(issued).get()) == 1);
-  REQUIRE(X509_CRL_set1_nextUpdate(crl.get(), asn1_time(next_update).get()) == 1);
+  if (next_update) REQUIRE(X509_CRL_set1_nextUpdate(crl.get(), asn1_time(*next_update).get()) == 1);
   for (X509* certificate : revoked) {
     ossl::UniquePtr<X509_REVOKED> entry(X509_REVOKED_new());
     REQUIRE(entry != nullptr);
@@ -128,93 +123,69 @@ inline std::vector<ossl::UniquePtr<X509_CRL>> crl_list(ossl::UniquePtr<X509_CRL>
   return crls;
 }
 
-inline void write_der(const std::filesystem::path& path, X509_CRL* crl) {
-  unsigned char* der = nullptr;
-  const int length = i2d_X509_CRL(crl, &der);
-  REQUIRE(length > 0);
-  ossl::UniquePtr<unsigned char> owned(der);
-  // Replace atomically so that the server never serves half a file.
-  const std::filesystem::path partial = path.string() + ".partial";
-  {
-    std::ofstream out(partial, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(owned.get()), length);
-    REQUIRE(out.good());
-  }
-  std::filesystem::rename(partial, path);
-}
-
-// CrlServer is python3's http.server publishing the files of a folder on 127.0.0.1 at a port the
-// kernel picked; it records the path of every request it answers, so tests can count fetches.
-class CrlServer {
+// CrlPublisher stands in for the web servers at CRL distribution points: the scheme's CrlFetcher asks
+// it, and it answers with what was published under that URL's path (HTTP 404 otherwise), recording
+// every request so that tests can count fetches. The URLs name the discard port on 127.0.0.1, so a
+// scheme that used a real HTTP GET instead would be refused at once, not reach another machine.
+// Thread-safe: a scheme fetches from every thread that authenticates. The real GET over loopback is
+// tested end to end (tests/e2e/serve_revocation_test.py).
+class CrlPublisher {
  public:
-  CrlServer() {
-    std::filesystem::create_directories(dir_ / "www");
-    static constexpr const char* kScript = R"PY(
-import functools, http.server, os, sys
-root = sys.argv[1]
-class Handler(http.server.SimpleHTTPRequestHandler):
-    def log_request(self, code="-", size="-"):
-        with open(os.path.join(root, "requests.log"), "a") as log:
-            log.write(self.path + "\n")
-    def log_message(self, format, *args):
-        pass
-handler = functools.partial(Handler, directory=os.path.join(root, "www"))
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-with open(os.path.join(root, "port.partial"), "w") as out:
-    out.write(str(server.server_address[1]))
-os.rename(os.path.join(root, "port.partial"), os.path.join(root, "port"))
-server.serve_forever()
-)PY";
-    const std::string root = dir_.path().string();
-    std::vector<std::string> arguments = {"python3", "-c", kScript, root};
-    std::vector<char*> argv;
-    for (std::string& argument : arguments) argv.push_back(argument.data());
-    argv.push_back(nullptr);
-    REQUIRE(posix_spawn(&pid_, "/usr/bin/python3", nullptr, nullptr, argv.data(), environ) == 0);
-    try {
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-      while (!std::filesystem::exists(dir_ / "port")) {
-        REQUIRE(std::chrono::steady_clock::now() < deadline);
-        REQUIRE(waitpid(pid_, nullptr, WNOHANG) == 0);  // the server must not have died
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-      std::ifstream(dir_ / "port") >> port_;
-      REQUIRE(port_ > 0);
-    } catch (...) {
-      stop();  // no destructor runs for a half-built object
-      throw;
-    }
-  }
-  ~CrlServer() { stop(); }
-  CrlServer(const CrlServer&) = delete;
-  CrlServer& operator=(const CrlServer&) = delete;
+  CrlPublisher() = default;
+  CrlPublisher(const CrlPublisher&) = delete;
+  CrlPublisher& operator=(const CrlPublisher&) = delete;
 
-  std::string url(const std::string& name) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + "/" + name;
+  static std::string url(const std::string& name) { return std::string(kOrigin) + "/" + name; }
+
+  void publish(const std::string& name, X509_CRL* crl) {
+    unsigned char* der = nullptr;
+    const int length = i2d_X509_CRL(crl, &der);
+    REQUIRE(length > 0);
+    ossl::UniquePtr<unsigned char> owned(der);
+    publish_text(name, std::string(reinterpret_cast<const char*>(owned.get()), static_cast<size_t>(length)));
   }
-  void publish(const std::string& name, X509_CRL* crl) const { write_der(dir_ / "www" / name, crl); }
-  void publish_text(const std::string& name, const std::string& text) const {
-    std::ofstream out(dir_ / "www" / name);
-    out << text;
-    REQUIRE(out.good());
+  void publish_text(const std::string& name, std::string bytes) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    files_["/" + name] = std::move(bytes);
   }
 
+  // requests lists the paths asked for, in order.
   std::vector<std::string> requests() const {
-    std::vector<std::string> paths;
-    std::ifstream log(dir_ / "requests.log");
-    for (std::string line; std::getline(log, line);) paths.push_back(line);
-    return paths;
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return requests_;
+  }
+
+  // fetcher answers for this publisher, which must outlive the scheme that uses it.
+  auth::CrlFetcher fetcher() {
+    return [this](const std::string& url, std::chrono::milliseconds) {
+      // Not REQUIRE: the scheme fetches on whichever thread authenticates, and Catch2 asserts on one.
+      if (url.rfind(kOrigin, 0) != 0) throw std::logic_error("CrlPublisher was asked for " + url);
+      const std::string path = url.substr(std::string_view(kOrigin).size());
+      const std::lock_guard<std::mutex> lock(mutex_);
+      requests_.push_back(path);
+      const auto found = files_.find(path);
+      return found == files_.end() ? auth::CrlResponse{404, "not found"}
+                                   : auth::CrlResponse{200, found->second};
+    };
   }
 
  private:
-  void stop() {
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
+  static constexpr std::string_view kOrigin = "http://127.0.0.1:9";
+  mutable std::mutex mutex_;
+  std::map<std::string, std::string> files_;
+  std::vector<std::string> requests_;
+};
+
+// TestClock is the CRL cache's clock: the system's time moved on by what a test says has passed.
+class TestClock {
+ public:
+  void advance(std::chrono::seconds by) { offset_ += by.count(); }
+  std::function<TimePoint()> clock() const {
+    return [this] { return now_seconds() + std::chrono::seconds(offset_.load()); };
   }
 
-  TempDir dir_;
-  pid_t pid_ = -1;
-  int port_ = 0;
+ private:
+  std::atomic<long long> offset_{0};
 };
 
 }  // namespace krtool::test

@@ -1,6 +1,7 @@
 // Revocation in the certificate scheme's chain check: Offline mode reads the CRLs it was given, Online
-// mode fetches them from the leaf's http:// distribution points (a real python3 server on 127.0.0.1),
-// caches them until nextUpdate, and fails closed when it cannot get one.
+// mode fetches them from the leaf's http:// distribution points (answered here by an in-memory
+// publisher, and by closed and silent sockets on 127.0.0.1 for the failures of a real HTTP GET),
+// caches them until nextUpdate (by a clock the test moves on), and fails closed when it cannot get one.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -40,6 +41,15 @@ struct Pki {
     CertificateSchemeOptions options;
     options.custom_trust_store = trust_only(root.certificate.get());
     options.revocation_mode = mode;
+    return options;
+  }
+
+  // options fetching CRLs from `crls`, with the cache's clock `clock` when given.
+  CertificateSchemeOptions options(RevocationMode mode, CrlPublisher& crls,
+                                   const TestClock* clock = nullptr) const {
+    CertificateSchemeOptions options = this->options(mode);
+    options.crl_fetcher = crls.fetcher();
+    if (clock != nullptr) options.crl_cache_clock = clock->clock();
     return options;
   }
 };
@@ -136,11 +146,11 @@ TEST_CASE("no revocation check happens in NoCheck mode", "[auth][revocation]") {
 TEST_CASE(
     "online mode fetches the CRL from the distribution point and accepts a certificate it does not list",
     "[auth][revocation][online]") {
-  const CrlServer server;
+  CrlPublisher server;
   const Pki pki;
   server.publish("root.crl", make_crl(pki.root).get());
   const CertBundle alice = pki.leaf("alice", {server.url("root.crl")});
-  const CertificateScheme scheme(pki.options(RevocationMode::Online));
+  const CertificateScheme scheme(pki.options(RevocationMode::Online, server));
   const AuthResult result = authenticate(scheme, alice);
   CHECK(result.failure.empty());
   CHECK(result.outcome == Outcome::Success);
@@ -148,22 +158,22 @@ TEST_CASE(
 }
 
 TEST_CASE("online mode rejects a certificate that the published CRL revokes", "[auth][revocation][online]") {
-  const CrlServer server;
+  CrlPublisher server;
   const Pki pki;
   const CertBundle alice = pki.leaf("alice", {server.url("root.crl")});
   server.publish("root.crl", make_crl(pki.root, {alice.certificate.get()}).get());
-  const CertificateScheme scheme(pki.options(RevocationMode::Online));
+  const CertificateScheme scheme(pki.options(RevocationMode::Online, server));
   CHECK(authenticate(scheme, alice).failure ==
         "Certificate chain validation failed: Revoked: certificate revoked (depth 0, 'CN=alice')");
 }
 
 TEST_CASE("online mode keeps a fetched CRL until its nextUpdate", "[auth][revocation][online]") {
-  const CrlServer server;
+  CrlPublisher server;
   const Pki pki;
   const CertBundle alice = pki.leaf("alice", {server.url("root.crl")});
   const CertBundle bob = pki.leaf("bob", {server.url("root.crl")});
   server.publish("root.crl", make_crl(pki.root).get());
-  const CertificateScheme scheme(pki.options(RevocationMode::Online));
+  const CertificateScheme scheme(pki.options(RevocationMode::Online, server));
   REQUIRE(authenticate(scheme, alice).outcome == Outcome::Success);
 
   // The CA revokes alice, but the cached CRL is good for a day yet.
@@ -173,24 +183,46 @@ TEST_CASE("online mode keeps a fetched CRL until its nextUpdate", "[auth][revoca
   CHECK(server.requests().size() == 1);
 
   // Another scheme has its own cache, so it sees the new CRL.
-  const CertificateScheme fresh_scheme(pki.options(RevocationMode::Online));
+  const CertificateScheme fresh_scheme(pki.options(RevocationMode::Online, server));
   CHECK(authenticate(fresh_scheme, alice).failure ==
         "Certificate chain validation failed: Revoked: certificate revoked (depth 0, 'CN=alice')");
   CHECK(server.requests().size() == 2);
 }
 
 TEST_CASE("online mode fetches the CRL again once its nextUpdate has passed", "[auth][revocation][online]") {
-  const CrlServer server;
+  CrlPublisher server;
+  TestClock clock;
   const Pki pki;
   const CertBundle alice = pki.leaf("alice", {server.url("root.crl")});
-  const TimePoint next_update = now_seconds() + std::chrono::seconds(3);
-  server.publish("root.crl", make_crl(pki.root, {}, next_update).get());
-  const CertificateScheme scheme(pki.options(RevocationMode::Online));
+  server.publish("root.crl", make_crl(pki.root, {}, now_seconds() + std::chrono::hours(1)).get());
+  const CertificateScheme scheme(pki.options(RevocationMode::Online, server, &clock));
   REQUIRE(authenticate(scheme, alice).outcome == Outcome::Success);
-  REQUIRE(now_seconds() < next_update);  // else the first answer did not come from a fresh CRL
+
+  // The CA revokes alice and publishes a CRL that is valid now; the cache's copy is good for an hour.
+  server.publish("root.crl", make_crl(pki.root, {alice.certificate.get()}).get());
+  clock.advance(std::chrono::minutes(59));
+  CHECK(authenticate(scheme, alice).outcome == Outcome::Success);
+  CHECK(server.requests().size() == 1);
+
+  clock.advance(std::chrono::minutes(2));  // past the cached CRL's nextUpdate
+  CHECK(authenticate(scheme, alice).failure ==
+        "Certificate chain validation failed: Revoked (certificate revoked: 'CN=alice')");
+  CHECK(server.requests().size() == 2);
+}
+
+TEST_CASE("online mode keeps a CRL without nextUpdate for five minutes", "[auth][revocation][online]") {
+  CrlPublisher server;
+  TestClock clock;
+  const Pki pki;
+  const CertBundle alice = pki.leaf("alice", {server.url("root.crl")});
+  server.publish("root.crl", make_crl(pki.root, {}, std::nullopt).get());
+  const CertificateScheme scheme(pki.options(RevocationMode::Online, server, &clock));
+  REQUIRE(authenticate(scheme, alice).outcome == Outcome::Success);
 
   server.publish("root.crl", make_crl(pki.root, {alice.certificate.get()}).get());
-  std::this_thread::sleep_until(next_update + std::chrono::seconds(1));
+  clock.advance(std::chrono::minutes(4));
+  CHECK(authenticate(scheme, alice).outcome == Outcome::Success);
+  clock.advance(std::chrono::minutes(2));
   CHECK(authenticate(scheme, alice).failure ==
         "Certificate chain validation failed: Revoked: certificate revoked (depth 0, 'CN=alice')");
   CHECK(server.requests().size() == 2);
@@ -252,24 +284,24 @@ TEST_CASE("online mode fails closed within the timeout when the distribution poi
 }
 
 TEST_CASE("online mode tries the next distribution point when one fails", "[auth][revocation][online]") {
-  const CrlServer server;
+  CrlPublisher server;
   const Pki pki;
   server.publish("root.crl", make_crl(pki.root).get());
   const CertBundle alice =
       leaf_with_distribution_points("alice", pki.root, {server.url("missing.crl"), server.url("root.crl")});
-  const CertificateScheme scheme(pki.options(RevocationMode::Online));
+  const CertificateScheme scheme(pki.options(RevocationMode::Online, server));
   CHECK(authenticate(scheme, alice).outcome == Outcome::Success);
   CHECK(server.requests() == std::vector<std::string>{"/missing.crl", "/root.crl"});
 }
 
 TEST_CASE("online mode reports what each distribution point answered instead of a CRL",
           "[auth][revocation][online]") {
-  const CrlServer server;
+  CrlPublisher server;
   const Pki pki;
   server.publish_text("garbage.crl", "this is not a CRL");
   const CertBundle alice = leaf_with_distribution_points(
       "alice", pki.root, {server.url("missing.crl"), server.url("garbage.crl")});
-  const CertificateScheme scheme(pki.options(RevocationMode::Online));
+  const CertificateScheme scheme(pki.options(RevocationMode::Online, server));
   const std::string failure = authenticate(scheme, alice).failure;
   CHECK_THAT(failure,
              Catch::StartsWith("Certificate chain validation failed: RevocationStatusUnknown, "
@@ -280,20 +312,20 @@ TEST_CASE("online mode reports what each distribution point answered instead of 
 
 TEST_CASE("online mode fetches nothing for a certificate that the trust store does not trust",
           "[auth][revocation][online]") {
-  const CrlServer server;
+  CrlPublisher server;
   const Pki pki;
   const CertBundle stranger_ca = create_certificate(ca_spec("CN=Stranger CA"));
   cert::CertificateSpec spec = client_spec("mallory");
   spec.crl_urls = {server.url("root.crl")};
   const CertBundle mallory = create_certificate(spec, &stranger_ca);
-  const CertificateScheme scheme(pki.options(RevocationMode::Online));
+  const CertificateScheme scheme(pki.options(RevocationMode::Online, server));
   const AuthResult result = authenticate(scheme, mallory);
   CHECK_THAT(result.failure, Catch::StartsWith("Certificate chain validation failed: UntrustedRoot"));
   CHECK(server.requests().empty());
 }
 
 TEST_CASE("authenticate is safe to call from many threads at once", "[auth][threads]") {
-  const CrlServer server;
+  CrlPublisher server;
   const Pki pki;
   const CertBundle alice = pki.leaf("alice", {server.url("root.crl")});
   const CertBundle revoked_bob = pki.leaf("bob", {server.url("root.crl")});
@@ -304,8 +336,8 @@ TEST_CASE("authenticate is safe to call from many threads at once", "[auth][thre
   offline.crls = crl_list(std::move(crl));
   const auto mode = GENERATE(RevocationMode::Offline, RevocationMode::Online);
   INFO("revocation mode " << to_string(mode));
-  const CertificateScheme scheme(mode == RevocationMode::Offline ? std::move(offline)
-                                                                 : pki.options(RevocationMode::Online));
+  const CertificateScheme scheme(
+      mode == RevocationMode::Offline ? std::move(offline) : pki.options(RevocationMode::Online, server));
 
   constexpr int kThreads = 8;
   constexpr int kRounds = 50;

@@ -61,3 +61,26 @@ TEST_CASE("malformed names are usage errors that name the flag", "[cert][name]")
   CHECK(code_of("CN=\"open") == krtool::Errc::Usage);
   CHECK(code_of("C=USA") == krtool::Errc::Usage);
 }
+
+// Found by fuzz/dn_fuzz.cpp: the parser fenced quoted spans with \x01 bytes and then deleted every \x01,
+// so a name holding that byte lost it; and a value beginning with a carriage return printed unquoted, so
+// that reading the printed name back trimmed it away.
+TEST_CASE("every byte of a value survives parsing, quoted or not", "[cert][name]") {
+  const std::string value = std::string("a\x01") + "b";
+  auto name = parse_dn("CN=" + value + ", O=\" \x01 \"");
+  CHECK(format_dn(name.get()) == "CN=" + value + ", O=\" \x01 \"");
+}
+
+TEST_CASE("values that begin or end with white space are quoted, as .NET quotes them", "[cert][name]") {
+  for (const std::string space : {" ", "\t", "\n", "\v", "\f", "\r"}) {
+    INFO("white space byte " << static_cast<int>(space[0]));
+    auto name = parse_dn("CN=\"" + space + "lead\", O=\"trail" + space + "\"");
+    const std::string text = format_dn(name.get());
+    CHECK(text == "CN=\"" + space + "lead\", O=\"trail" + space + "\"");
+    CHECK(format_dn(parse_dn(text).get()) == text);
+  }
+  // The fuzzer's input: an O= value that starts with a carriage return after bytes the parser dropped.
+  const std::string found = std::string("CN=a + OU=b, O=\x01\r") + std::string(3, '\0') + " U\x04\bCC";
+  const std::string text = format_dn(parse_dn(found).get());
+  CHECK(format_dn(parse_dn(text).get()) == text);
+}

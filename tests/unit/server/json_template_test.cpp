@@ -137,3 +137,14 @@ TEST_CASE("a template that is not JSON is a usage error carrying the parser's me
              Catch::StartsWith("the JSON template is not valid JSON: parse error at line 1, column 23"));
   CHECK_THAT(e.what(), !Catch::Contains("json.exception"));
 }
+
+// Found by fuzz/json_template_fuzz.cpp: a number too large for a double made nlohmann throw out_of_range,
+// which escaped json_template_handler as an internal error instead of the template's usage error.
+TEST_CASE("a number too large for JSON's doubles is a usage error in the template", "[server][template]") {
+  const Error e =
+      error_from([] { json_template_handler(R"({"a": 99999999999999999999999999e99999999999})"); });
+  CHECK(e.code() == Errc::Usage);
+  CHECK(std::string(e.what()) ==
+        "the JSON template is not valid JSON: number overflow parsing "
+        "'99999999999999999999999999e99999999999'");
+}

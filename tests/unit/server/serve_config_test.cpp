@@ -341,6 +341,19 @@ TEST_CASE("a malformed config is an input error with the line and column", "[ser
   CHECK_THAT(truncated.what(), Catch::Contains("line 2, column 1"));
 }
 
+// Found by fuzz/serve_config_fuzz.cpp: nlohmann reports a number too large for a double as out_of_range,
+// not parse_error, and it escaped as "unexpected failure ... please report this as a bug".
+TEST_CASE("a number too large for JSON's doubles is an input error naming the file",
+          "[server][config][errors]") {
+  const ConfigDir config;
+  const Error e = config_error(config, R"({"maxConnections": 1e99999})");
+  CHECK(e.code() == Errc::Input);
+  CHECK(std::string(e.what()) ==
+        fmt::format("config '{}' is not valid JSON: number overflow parsing '1e99999'",
+                    config.in_folder("serve.json")));
+  CHECK_FALSE(e.hint().empty());
+}
+
 TEST_CASE("a config file that cannot be read is an input error", "[server][config][errors]") {
   const ConfigDir config;
   const Error e = error_from([&] { load_serve_config(config.folder / "absent.json"); });

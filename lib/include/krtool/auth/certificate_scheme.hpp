@@ -4,12 +4,14 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "krtool/ossl.hpp"
+#include "krtool/util/time.hpp"
 
 namespace krtool::auth {
 
@@ -23,6 +25,15 @@ RevocationMode parse_revocation_mode(std::string_view text, std::string_view fla
 std::string to_string(AllowedCertificateTypes types);  // "Chained", "SelfSigned", "All"
 std::string to_string(RevocationMode mode);            // "NoCheck", "Online", "Offline"
 
+// CrlFetcher is how Online mode gets the CRL at a distribution point: the status and body of an HTTP
+// GET of `url` (an http:// URL) within `timeout`, or Error(Network) when no answer came. The default
+// is a plain HTTP GET; the unit tests answer from memory, and an application could read a local mirror.
+struct CrlResponse {
+  int status = 0;
+  std::string body;
+};
+using CrlFetcher = std::function<CrlResponse(const std::string& url, std::chrono::milliseconds timeout)>;
+
 struct CertificateSchemeOptions {
   std::string name = "Certificate";
   AllowedCertificateTypes allowed_types = AllowedCertificateTypes::Chained;
@@ -32,6 +43,10 @@ struct CertificateSchemeOptions {
   std::vector<ossl::UniquePtr<X509>> custom_trust_store;  // empty: the system store
   std::vector<ossl::UniquePtr<X509_CRL>> crls;            // used in Offline mode
   std::chrono::milliseconds crl_fetch_timeout{5000};      // Online mode, per distribution point
+  CrlFetcher crl_fetcher;                                 // Online mode; empty: an HTTP GET
+  // What time it is for the CRL cache, which keeps a fetched CRL until its nextUpdate; empty: the
+  // system clock. The chain itself is always checked at the system's time.
+  std::function<TimePoint()> crl_cache_clock;
 };
 
 struct Claim {
