@@ -87,7 +87,7 @@ def test_online_revocation_fetches_the_crl_over_http():
                 response, _ = https_get(server, "/secure/cert/hello", client_context(bob, ca.pem))
                 suite.eq(getattr(response, "status", response), 401, f"bob, revoked, round {round_}: 401")
                 suite.contains(getattr(response, "headers", {}).get("krtool-auth-failure"),
-                               "Revoked (certificate revoked: 'CN=bob')", f"bob, round {round_}: the reason")
+                               "Revoked: certificate revoked (depth 0, 'CN=bob')", f"bob, round {round_}: the reason")
         suite.eq(publisher.requests, ["/ca.crl"], "one GET of the CRL, cached until its nextUpdate")
     finally:
         publisher.close()

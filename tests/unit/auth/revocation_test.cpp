@@ -206,7 +206,7 @@ TEST_CASE("online mode fetches the CRL again once its nextUpdate has passed", "[
 
   clock.advance(std::chrono::minutes(2));  // past the cached CRL's nextUpdate
   CHECK(authenticate(scheme, alice).failure ==
-        "Certificate chain validation failed: Revoked (certificate revoked: 'CN=alice')");
+        "Certificate chain validation failed: Revoked: certificate revoked (depth 0, 'CN=alice')");
   CHECK(server.requests().size() == 2);
 }
 
