@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -339,6 +340,58 @@ std::vector<std::string> check_exposure(const ServeConfig& config, const std::ve
   return warnings;
 }
 
+namespace {
+
+// names_revocation_source tells whether a certificate names where to ask about revocation: a CRL
+// distribution point or an OCSP responder.
+bool names_revocation_source(X509* certificate) {
+  if (X509_get_ext_by_NID(certificate, NID_crl_distribution_points, -1) >= 0) return true;
+  STACK_OF(OPENSSL_STRING)* ocsp = X509_get1_ocsp(certificate);
+  const bool has_ocsp = ocsp != nullptr && sk_OPENSSL_STRING_num(ocsp) > 0;
+  X509_email_free(ocsp);
+  return has_ocsp;
+}
+
+}  // namespace
+
+std::vector<std::string> warn_about_doomed_setups(const DevServerOptions& options,
+                                                  const ServeConfig& config) {
+  std::vector<std::string> warnings;
+  const auto protected_route = std::find_if(options.routes.begin(), options.routes.end(),
+                                            [](const Route& route) { return !route.scheme.empty(); });
+  const bool no_client_certificates =
+      !options.tls || options.tls->options().mode == tls::ClientCertMode::None;
+  if (protected_route != options.routes.end() && no_client_certificates) {
+    warnings.push_back(fmt::format(
+        "every call to a protected route ({} {}, auth={}) will be 401: {}, so no client sends a certificate; "
+        "set {} allow or require",
+        protected_route->method, protected_route->path, protected_route->scheme,
+        options.tls ? fmt::format("{} is none", config.name_of(field::kClientCertMode))
+                    : "the server speaks plain HTTP",
+        options.tls ? config.name_of(field::kClientCertMode) : config.name_of(field::kCert)));
+  }
+  for (size_t i = 0; i < options.schemes.size(); ++i) {
+    const auth::CertificateSchemeOptions& scheme = options.schemes[i]->options();
+    if (scheme.revocation_mode != auth::RevocationMode::Online) continue;
+    // The CAs this scheme trusts: its own list, else the TLS layer's; the system store is not judged.
+    const std::vector<ossl::UniquePtr<X509>>& trusted = !scheme.custom_trust_store.empty() || !options.tls
+                                                            ? scheme.custom_trust_store
+                                                            : options.tls->options().trust_ca;
+    if (trusted.empty()) continue;
+    if (std::none_of(trusted.begin(), trusted.end(),
+                     [](const ossl::UniquePtr<X509>& ca) { return names_revocation_source(ca.get()); })) {
+      const std::string mode_field = config.name_of(field::scheme(i, field::kRevocationMode));
+      warnings.push_back(fmt::format(
+          "scheme '{}': {} is online, but none of its {} trusted CA certificate{} names a CRL distribution "
+          "point or an OCSP responder, so certificates they issue likely name none either and will fail as "
+          "RevocationStatusUnknown; set {} nocheck for development, or offline with {}",
+          scheme.name, mode_field, trusted.size(), trusted.size() == 1 ? "" : "s", mode_field,
+          config.name_of(field::kCrl)));
+    }
+  }
+  return warnings;
+}
+
 BuiltServer build_server_options(const ServeConfig& config, const PasswordPrompt& prompt, LogSink log) {
   BuiltServer built;
   BuildNotes notes;
@@ -385,6 +438,7 @@ BuiltServer build_server_options(const ServeConfig& config, const PasswordPrompt
 
   built.description = std::move(notes.description);
   built.warnings = std::move(notes.warnings);
+  append(built.warnings, warn_about_doomed_setups(options, config));
   append(built.warnings, check_exposure(config, notes.relaxed));
   return built;
 }

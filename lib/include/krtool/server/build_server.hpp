@@ -77,6 +77,12 @@ ServerLimits build_limits(const ServeConfig& config);
 // is_loopback reports whether an address to bind is loopback only (127.0.0.0/8, ::1, localhost).
 bool is_loopback(const std::string& address);
 
+// warn_about_doomed_setups names set-ups that start but cannot succeed, one warning each with the field
+// that fixes it: protected routes while no client sends a certificate (no TLS, or client certificate
+// mode none: every call is 401), and a scheme in online revocation mode whose trusted CAs name no CRL
+// distribution point or OCSP responder (every certificate would be RevocationStatusUnknown).
+std::vector<std::string> warn_about_doomed_setups(const DevServerOptions& options, const ServeConfig& config);
+
 // check_exposure is the loopback rule: relaxed settings bind to a loopback address, or need
 // allow_insecure_public. It returns one warning per relaxed setting, or throws Error(Usage).
 std::vector<std::string> check_exposure(const ServeConfig& config, const std::vector<std::string>& relaxed);
