@@ -161,9 +161,10 @@ TimePoint from_asn1_time(const ASN1_TIME* time, std::string_view what) {
   return from_time_t(timegm(&parts));
 }
 
-TimePoint from_time_t(std::time_t t) {
-  return std::chrono::time_point_cast<std::chrono::seconds>(Clock::from_time_t(t));
-}
-std::time_t to_time_t(TimePoint t) { return Clock::to_time_t(t); }
+// Straight to seconds: system_clock's own from_time_t and to_time_t go through nanoseconds, which
+// overflow after the year 2262, and certificates may end in 9999 (system_clock counts from the Unix
+// epoch since C++20).
+TimePoint from_time_t(std::time_t t) { return TimePoint(std::chrono::seconds(t)); }
+std::time_t to_time_t(TimePoint t) { return static_cast<std::time_t>(t.time_since_epoch().count()); }
 
 }  // namespace krtool

@@ -43,3 +43,12 @@ TEST_CASE("anything else is a usage error that names the flag", "[util][time]") 
     }
   }
 }
+
+TEST_CASE("times up to the end of year 9999 convert without overflow, as certificates may end then",
+          "[util][time]") {
+  const std::time_t last_second = 253402300799;  // 9999-12-31T23:59:59Z
+  CHECK(krtool::to_time_t(krtool::from_time_t(last_second)) == last_second);
+  CHECK(krtool::format_rfc3339(krtool::from_time_t(last_second)) == "9999-12-31T23:59:59Z");
+  CHECK_NOTHROW(krtool::require_certificate_time(krtool::from_time_t(last_second), "--not-after"));
+  CHECK_THROWS(krtool::require_certificate_time(krtool::from_time_t(last_second + 1), "--not-after"));
+}
