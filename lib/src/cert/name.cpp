@@ -44,28 +44,47 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-int nid_for_key(std::string_view key) {
+// is_dotted_oid accepts what X.660 allows and nothing looser: two or more arcs of digits without
+// leading zeros, the first 0, 1 or 2, the second below 40 under 0 and 1. OpenSSL's parser reads "1..2"
+// as 1.0.2, which would print back as a different name.
+bool is_dotted_oid(std::string_view oid) {
+  constexpr size_t kLongestOid = 128;  // far beyond any registered OID; keeps a typo from growing without end
+  if (oid.empty() || oid.size() > kLongestOid) return false;
+  std::vector<std::string_view> arcs;
+  for (size_t start = 0;;) {
+    const size_t dot = oid.find('.', start);
+    arcs.push_back(oid.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  if (arcs.size() < 2) return false;
+  for (std::string_view arc : arcs) {
+    if (arc.empty() || (arc.size() > 1 && arc.front() == '0')) return false;
+    if (!std::all_of(arc.begin(), arc.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+  }
+  if (arcs[0].size() != 1 || arcs[0][0] > '2') return false;
+  return arcs[0][0] == '2' || arcs[1].size() == 1 || (arcs[1].size() == 2 && arcs[1][0] < '4');
+}
+
+// object_for_key maps a .NET key (CN, OU, ...) or a dotted OID to its object. An OID OpenSSL has no
+// name for is encoded as it is, without registering it in OpenSSL's global table.
+ossl::UniquePtr<ASN1_OBJECT> object_for_key(std::string_view key) {
   const std::string k = upper(key);
+  int nid = NID_undef;
   for (const KeyName& entry : kKeys) {
-    if (k == entry.dotnet) return entry.nid;
+    if (k == entry.dotnet) nid = entry.nid;
   }
-  if (k == "ST") return NID_stateOrProvinceName;
-  if (k == "EMAIL" || k == "EMAILADDRESS") return NID_pkcs9_emailAddress;
-  if (k == "GN" || k == "GIVENNAME") return NID_givenName;
-  if (k == "TITLE") return NID_title;
+  if (k == "ST") nid = NID_stateOrProvinceName;
+  if (k == "EMAIL" || k == "EMAILADDRESS") nid = NID_pkcs9_emailAddress;
+  if (k == "GN" || k == "GIVENNAME") nid = NID_givenName;
+  if (k == "TITLE") nid = NID_title;
+  if (nid != NID_undef) return ossl::UniquePtr<ASN1_OBJECT>(OBJ_nid2obj(nid));
   std::string oid(key);
-  if (upper(oid).rfind("OID.", 0) == 0) oid = oid.substr(4);
-  if (!oid.empty() && std::all_of(oid.begin(), oid.end(), [](char c) {
-        return std::isdigit(static_cast<unsigned char>(c)) || c == '.';
-      })) {
-    const int nid = OBJ_txt2nid(oid.c_str());
-    if (nid != NID_undef) return nid;
-    // An OID OpenSSL does not know: register it so that it can be encoded.
-    const int created = OBJ_create(oid.c_str(), nullptr, nullptr);
-    if (created != NID_undef) return created;
-    ossl::drain_errors();
-  }
-  return NID_undef;
+  if (k.rfind("OID.", 0) == 0) oid = oid.substr(4);
+  if (!is_dotted_oid(oid)) return nullptr;
+  ossl::UniquePtr<ASN1_OBJECT> object(OBJ_txt2obj(oid.c_str(), 1));
+  if (object == nullptr) ossl::drain_errors();
+  return object;
 }
 
 struct Attribute {
@@ -173,9 +192,17 @@ std::string key_for_nid(const ASN1_OBJECT* object) {
   for (const KeyName& entry : kKeys) {
     if (nid == entry.nid) return entry.dotnet;
   }
-  char oid[128] = {};
-  OBJ_obj2txt(oid, sizeof oid, object, 1);
-  return fmt::format("OID.{}", oid);
+  // Asked for its length first: a fixed buffer would cut a long OID short, and the name would print
+  // as one that is not in the certificate.
+  const int length = OBJ_obj2txt(nullptr, 0, object, 1);
+  if (length <= 0) {
+    ossl::drain_errors();
+    return "OID.?";
+  }
+  std::string oid(static_cast<size_t>(length) + 1, '\0');
+  OBJ_obj2txt(oid.data(), length + 1, object, 1);
+  oid.resize(static_cast<size_t>(length));
+  return "OID." + oid;
 }
 
 std::string entry_value(const X509_NAME_ENTRY* entry) {
@@ -207,17 +234,19 @@ ossl::UniquePtr<X509_NAME> parse_dn(std::string_view text, std::string_view flag
   for (auto rdn = rdns.rbegin(); rdn != rdns.rend(); ++rdn) {
     bool first = true;
     for (const Attribute* a : *rdn) {
-      const int nid = nid_for_key(a->key);
-      if (nid == NID_undef) {
+      const ossl::UniquePtr<ASN1_OBJECT> object = object_for_key(a->key);
+      if (object == nullptr) {
         throw Error(Errc::Usage, fmt::format("{}: unknown name key '{}' in '{}'", flag, a->key, text),
                     "use CN, OU, O, L, S, C, E, STREET, DC, SERIALNUMBER, T, G, SN, I or a dotted OID");
       }
       const int set = first ? 0 : -1;  // -1 joins the RDN just added: a multi-valued RDN
-      if (X509_NAME_add_entry_by_NID(name.get(), nid, MBSTRING_UTF8,
+      if (X509_NAME_add_entry_by_OBJ(name.get(), object.get(), MBSTRING_UTF8,
                                      reinterpret_cast<const unsigned char*>(a->value.data()),
                                      static_cast<int>(a->value.size()), -1, set) != 1) {
         ossl::fail(Errc::Usage, fmt::format("{}: cannot encode {}={}", flag, a->key, a->value),
-                   nid == NID_countryName ? "C takes a two-letter country code such as US" : "");
+                   OBJ_obj2nid(object.get()) == NID_countryName
+                       ? "C takes a two-letter country code such as US"
+                       : "");
       }
       first = false;
     }

@@ -84,3 +84,27 @@ TEST_CASE("values that begin or end with white space are quoted, as .NET quotes 
   const std::string text = format_dn(parse_dn(found).get());
   CHECK(format_dn(parse_dn(text).get()) == text);
 }
+
+// Found by fuzz/dn_fuzz.cpp in CI: OpenSSL reads "2.7..5" as 2.7.0.5, and the printer cut OIDs longer
+// than 127 characters, so a name printed differently from what was encoded.
+TEST_CASE("dotted OIDs are read strictly and printed whole", "[cert][name]") {
+  const auto code_of = [](const std::string& text) {
+    try {
+      (void)parse_dn(text);
+    } catch (const krtool::Error& e) {
+      return e.code();
+    }
+    return krtool::Errc::Internal;
+  };
+  for (const char* bad : {"2.7..5=x", "2.7.5.=x", ".2.7=x", "2=x", "3.1=x", "1.40=x", "1.05=x", "OID.=x"}) {
+    INFO(bad);
+    CHECK(code_of(bad) == krtool::Errc::Usage);
+  }
+  CHECK(format_dn(parse_dn("OID.1.39=x, 2.999.1=y").get()) == "OID.1.39=x, OID.2.999.1=y");
+
+  std::string long_oid = "1.3.6.1.4.1";
+  while (long_oid.size() < 120) long_oid += ".123456";
+  const std::string text = "OID." + long_oid + "=z";
+  CHECK(format_dn(parse_dn(text).get()) == text);
+  CHECK(code_of("OID." + long_oid + ".12345=z") == krtool::Errc::Usage);  // past 128 characters
+}
