@@ -14,3 +14,12 @@ find_library(HTTP_PARSER_LIBRARY http_parser REQUIRED)
 add_library(http_parser::http_parser UNKNOWN IMPORTED)
 set_target_properties(http_parser::http_parser PROPERTIES
   IMPORTED_LOCATION ${HTTP_PARSER_LIBRARY} INTERFACE_INCLUDE_DIRECTORIES ${HTTP_PARSER_INCLUDE_DIR})
+
+# Standalone Asio (libasio-dev, header-only) runs the development server's event loops: sockets,
+# timers and C++20 coroutines. clang 14 has coroutines but Asio 1.22 only detects them in GCC, so the
+# detection is stated here; ASIO_NO_DEPRECATED keeps the old io_service names out.
+find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
+add_library(asio::asio INTERFACE IMPORTED)
+set_target_properties(asio::asio PROPERTIES
+  INTERFACE_INCLUDE_DIRECTORIES ${ASIO_INCLUDE_DIR}
+  INTERFACE_COMPILE_DEFINITIONS "ASIO_STANDALONE;ASIO_NO_DEPRECATED;ASIO_HAS_CO_AWAIT;ASIO_HAS_STD_COROUTINE")

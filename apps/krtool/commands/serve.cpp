@@ -96,7 +96,7 @@ const std::vector<FieldFlag>& field_flags() {
       config_flag("--ssl-protocols", field::kSslProtocols, &ServeConfig::ssl_protocols,
                   "tls12, tls13 or tls12,tls13 (default)", "tls12|tls13|tls12,tls13"),
       config_flag("--handshake-timeout", field::kHandshakeTimeout, &ServeConfig::handshake_timeout_seconds,
-                  "Seconds a client has to finish the handshake and send a request (default 10)"),
+                  "Seconds a client has from connecting to the end of the TLS handshake (default 10)"),
       config_flag("--check-certificate-revocation", field::kCheckRevocation,
                   &ServeConfig::check_certificate_revocation,
                   "Check client certificates against --crl during the handshake"),

@@ -262,6 +262,7 @@ class ProxyHandler final : public Handler {
   }
 
   std::string describe() const override { return fmt::format("proxy to {}", upstream_); }
+  bool may_block() const override { return true; }
 
  private:
   std::string upstream_;

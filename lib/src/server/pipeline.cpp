@@ -72,6 +72,16 @@ const Route* RequestPipeline::find_route(const std::string& method, const std::s
   return nullptr;
 }
 
+bool RequestPipeline::may_block(const std::string& method, const std::string& path) const {
+  bool path_matched = false;
+  const Route* route = find_route(method, path, path_matched);
+  if (route == nullptr) return false;
+  if (route->handler->may_block()) return true;
+  if (route->scheme.empty()) return false;
+  const auth::CertificateScheme* scheme = find_scheme(route->scheme);
+  return scheme != nullptr && scheme->options().revocation_mode == auth::RevocationMode::Online;
+}
+
 PipelineOutcome RequestPipeline::handle(RequestView& request, STACK_OF(X509) * chain) const {
   PipelineOutcome outcome;
   bool path_matched = false;

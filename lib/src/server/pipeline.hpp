@@ -23,6 +23,9 @@ class RequestPipeline {
                   std::vector<std::shared_ptr<const auth::CertificateScheme>> schemes, bool diagnostics);
   // handle is thread-safe. `chain` is the chain the client sent, or null.
   PipelineOutcome handle(RequestView& request, STACK_OF(X509) * chain) const;
+  // may_block says whether handle() may wait on the network for this request: its handler calls an
+  // upstream, or its scheme fetches CRLs (revocation mode Online).
+  bool may_block(const std::string& method, const std::string& path) const;
 
  private:
   const Route* find_route(const std::string& method, const std::string& path, bool& path_matched) const;

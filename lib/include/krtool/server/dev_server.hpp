@@ -1,6 +1,6 @@
 // DevServer is krtool's development HTTPS server, usable from C++ as well as through `krtool serve`:
 // TLS with a client-certificate mode and policy, certificate authentication per route, and an access
-// log that shows what each layer decided. The HTTP library behind it is an implementation detail.
+// log that shows what each layer decided. How it reads HTTP is an implementation detail.
 #pragma once
 
 #include <chrono>
@@ -17,13 +17,15 @@ namespace krtool::server {
 
 enum class LogFormat { Text, Json };
 
-// ServerLimits keep idle or slow clients from starving others.
+// ServerLimits keep idle, slow or hostile clients from starving others. Every timeout bounds a whole
+// phase, not one read: a client that sends a byte at a time is cut off all the same.
 struct ServerLimits {
-  int max_connections = 512;                   // worker threads, one per open connection
-  std::chrono::seconds handshake_timeout{10};  // each wait for the client during the TLS handshake
-  std::chrono::seconds read_timeout{30};       // each wait for a request's line, headers and body
+  int max_connections = 512;  // open at once; past it the kernel's backlog waits
+  int threads = 0;            // event-loop threads serving every connection; 0 = one per core
+  std::chrono::seconds handshake_timeout{10};  // from accept to the end of the TLS handshake
+  std::chrono::seconds read_timeout{30};       // for a request's line and headers, then for its body
   std::chrono::seconds keep_alive_timeout{5};  // an idle keep-alive connection is closed after this
-  std::chrono::seconds write_timeout{10};      // each wait for the client to take more of a response
+  std::chrono::seconds write_timeout{10};      // for writing one response
   int keep_alive_max_requests = 100000;        // requests per connection before it is closed
   int listen_backlog = 1024;                   // pending connections the kernel holds in a burst
 };
@@ -61,6 +63,10 @@ class DevServer {
   // start binds and runs on a background thread; for tests and embedding.
   void start();
   void stop();
+  // reload_tls gives new connections `tls` (a new server certificate, trusted CAs, CRLs); connections
+  // already open keep what they started with. Error, keeping the old configuration, when `tls` cannot
+  // make a context; Error(Usage) on a plain HTTP server.
+  void reload_tls(std::shared_ptr<const tls::TlsServerConfig> tls);
 
   int port() const;
   std::string url() const;  // "https://127.0.0.1:PORT", "http://[::1]:PORT"

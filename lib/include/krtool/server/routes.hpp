@@ -41,6 +41,9 @@ class Handler {
   // handle must be thread-safe: requests on several connections run at once.
   virtual HandlerResponse handle(const RequestView& request) const = 0;
   virtual std::string describe() const = 0;  // for the start-up listing: "json template", "file ./a.txt"
+  // may_block() says that handle() may wait on something slow (an upstream): the server then calls it
+  // off its event loop.
+  virtual bool may_block() const { return false; }
 };
 
 struct Route {

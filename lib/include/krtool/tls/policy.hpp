@@ -30,8 +30,8 @@ struct ChainVerdict {
 };
 
 // ClientCertPolicy is a TLS validation callback: Kestrel's
-// Func<X509Certificate2, X509Chain, SslPolicyErrors, bool>. It runs on the TLS threads once per
-// handshake; implementations must be thread-safe and must not block.
+// Func<X509Certificate2, X509Chain, SslPolicyErrors, bool>. It runs once per handshake, inside it;
+// implementations must be thread-safe.
 class ClientCertPolicy {
  public:
   virtual ~ClientCertPolicy() = default;
@@ -39,6 +39,9 @@ class ClientCertPolicy {
   virtual std::string name() const = 0;
   // is_relaxed() says whether the policy accepts what strict validation would not (warned, loopback only).
   virtual bool is_relaxed() const = 0;
+  // may_block() says that accepts() may take long (user code): the server then runs the handshake's
+  // steps off its event loop, so that one slow verdict never stalls the other connections.
+  virtual bool may_block() const { return false; }
   // accepts() decides; `certificate` is null only when none was presented. A policy that throws
   // rejects the handshake; the exception's text is logged.
   virtual bool accepts(X509* certificate, const ChainVerdict& chain) const = 0;

@@ -1,0 +1,320 @@
+// DevServer on krtool's own connection layer: standalone Asio (Debian's libasio-dev) for the event
+// loops, timers and sockets, OpenSSL on the socket itself, and http1::RequestParser for HTTP/1.1.
+// nginx's model: a few event-loop threads (one per core by default) serve every connection, each
+// connection stays on one loop, and work that may block (validation code, a proxy call, a CRL fetch)
+// runs on a separate pool so that it never stalls a loop.
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/thread_pool.hpp>
+#include <asio/use_awaitable.hpp>
+#include <atomic>
+#include <condition_variable>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_set>
+#include <utility>
+
+#include "krtool/error.hpp"
+#include "krtool/server/dev_server.hpp"
+#include "server/connection.hpp"
+#include "server/pipeline.hpp"
+
+namespace krtool::server {
+namespace {
+
+std::string host_for_url(const std::string& address) {
+  return address.find(':') != std::string::npos ? fmt::format("[{}]", address) : address;
+}
+
+// kStopGrace bounds how long stop() lets requests in flight finish before it closes them too.
+constexpr std::chrono::seconds kStopGrace{10};
+// kBlockingThreads serve the work that may block; a proxy call or a CRL fetch waits on the network,
+// not the CPU, so there are more of them than cores.
+constexpr std::size_t kBlockingThreads = 16;
+
+std::shared_ptr<const LiveTls> make_live_tls(std::shared_ptr<const tls::TlsServerConfig> config) {
+  auto live = std::make_shared<LiveTls>();
+  live->ctx = config->make_context();
+  const auto& policy = config->options().policy;
+  live->handshake_may_block = policy != nullptr && policy->may_block();
+  live->config = std::move(config);
+  return live;
+}
+
+// ignore_broken_pipes keeps a client that hangs up mid-answer from killing the process: OpenSSL writes
+// to the socket with write(2), which raises SIGPIPE. Only the default action is replaced, so that an
+// embedding program's own handler stays in place.
+void ignore_broken_pipes() {
+  struct sigaction current {};
+  if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+    signal(SIGPIPE, SIG_IGN);
+  }
+}
+
+}  // namespace
+
+std::function<void(const std::string& line)> stderr_log() {
+  return [](const std::string& line) {
+    static std::mutex mutex;
+    std::lock_guard<std::mutex> lock(mutex);
+    // One write per line: std::cerr is unbuffered, and other threads (serve's "stopping" message) write
+    // too, so a separate write for the line break could land after someone else's text.
+    std::cerr << (line + '\n') << std::flush;
+  };
+}
+
+class DevServer::Impl {
+ public:
+  explicit Impl(DevServerOptions options)
+      : options_(std::move(options)), pipeline_(options_.routes, options_.schemes, options_.diagnostics) {
+    if (!options_.log) options_.log = stderr_log();
+    ignore_broken_pipes();
+    if (options_.tls) {
+      try {
+        live_tls_ = make_live_tls(options_.tls);
+      } catch (const Error& e) {
+        throw Error(Errc::Input, fmt::format("cannot set up TLS: {}", e.what()), e.hint());
+      }
+    }
+    const int threads = options_.limits.threads > 0
+                            ? options_.limits.threads
+                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    for (int i = 0; i < threads; ++i) loops_.push_back(std::make_unique<Loop>());
+    shared_.options = &options_;
+    shared_.pipeline = &pipeline_;
+    shared_.offload = [this](std::function<void()> work) { return offload(std::move(work)); };
+  }
+
+  ~Impl() {
+    stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  int bind() {
+    using asio::ip::tcp;
+    std::error_code error;
+    const auto address = asio::ip::make_address(options_.address, error);
+    if (error) {
+      throw Error(Errc::Usage, fmt::format("cannot listen on '{}': not an IP address", options_.address),
+                  "use an address such as 127.0.0.1 or ::1");
+    }
+    acceptor_.emplace(loops_[0]->io);
+    const tcp::endpoint endpoint(address, static_cast<unsigned short>(options_.port));
+    acceptor_->open(endpoint.protocol(), error);
+    if (!error) acceptor_->set_option(tcp::acceptor::reuse_address(true), error);
+    if (!error) acceptor_->bind(endpoint, error);
+    if (!error) acceptor_->listen(options_.limits.listen_backlog, error);
+    if (error) {
+      acceptor_.reset();
+      throw Error(Errc::Network,
+                  fmt::format("cannot listen on {}:{}: {}", options_.address, options_.port, error.message()),
+                  "is another server using the port? choose another with --port, or --port 0 for a free one");
+    }
+    port_ = acceptor_->local_endpoint().port();
+    return port_;
+  }
+
+  // run serves until stop(). A stop() that came before it is carried out as soon as the loops run.
+  void run() {
+    if (!acceptor_) bind();
+    for (auto& loop : loops_) loop->guard.emplace(loop->io.get_executor());
+    asio::co_spawn(loops_[0]->io, accept_loop(), asio::detached);
+    {
+      std::lock_guard<std::mutex> lock(state_mutex_);
+      running_ = true;
+    }
+    if (stop_requested_) request_stop();
+    std::vector<std::thread> threads;
+    for (std::size_t i = 1; i < loops_.size(); ++i) {
+      threads.emplace_back([loop = loops_[i].get()] { loop->io.run(); });
+    }
+    loops_[0]->io.run();
+    for (auto& thread : threads) thread.join();
+    if (blocking_) blocking_->join();
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    running_ = false;
+    acceptor_closed_.notify_all();
+  }
+
+  void start() {
+    bind();
+    thread_ = std::thread([this] { run(); });
+  }
+
+  // stop returns once the listening socket is closed (unless called from a handler, which cannot wait
+  // for its own loop): a caller may bind the port again at once.
+  void stop() {
+    stop_requested_ = true;
+    {
+      std::lock_guard<std::mutex> lock(state_mutex_);
+      if (!running_) return;
+      request_stop();
+    }
+    for (const auto& loop : loops_) {
+      if (loop->io.get_executor().running_in_this_thread()) return;
+    }
+    std::unique_lock<std::mutex> lock(state_mutex_);
+    acceptor_closed_.wait_for(lock, std::chrono::seconds(5), [this] { return listener_closed_ || !running_; });
+  }
+
+  void reload_tls(std::shared_ptr<const tls::TlsServerConfig> config) {
+    if (!live_tls_) throw Error(Errc::Usage, "cannot reload TLS: the server speaks plain HTTP");
+    auto live = make_live_tls(std::move(config));
+    std::lock_guard<std::mutex> lock(tls_mutex_);
+    live_tls_ = std::move(live);
+  }
+
+  int port() const { return port_; }
+  std::string url() const {
+    return fmt::format("{}://{}:{}", options_.tls ? "https" : "http", host_for_url(options_.address), port_);
+  }
+
+ private:
+  struct Loop {
+    asio::io_context io{1};  // one thread runs it: Asio may leave out its locks
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
+    std::unordered_set<Connection*> connections;  // touched only on this loop's thread
+  };
+
+  std::shared_ptr<const LiveTls> current_tls() const {
+    std::lock_guard<std::mutex> lock(tls_mutex_);
+    return live_tls_;
+  }
+
+  asio::awaitable<void> accept_loop() {
+    std::size_t next = 0;
+    asio::steady_timer wait_for_slot(loops_[0]->io);
+    while (acceptor_ && acceptor_->is_open()) {
+      // At the connection limit, stop accepting: the kernel's backlog holds the next clients, as
+      // nginx's worker_connections does, instead of accepting and dropping them.
+      while (active_ >= options_.limits.max_connections && !shared_.stopping) {
+        wait_for_slot.expires_after(std::chrono::milliseconds(5));
+        std::error_code ignored;
+        co_await wait_for_slot.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      }
+      Loop& loop = *loops_[next];
+      next = (next + 1) % loops_.size();
+      std::error_code error;
+      asio::ip::tcp::socket socket =
+          co_await acceptor_->async_accept(loop.io, asio::redirect_error(asio::use_awaitable, error));
+      if (error) {
+        if (shared_.stopping || error == asio::error::operation_aborted) break;
+        continue;  // a client that went away before accept, or descriptors exhausted for a moment
+      }
+      ++active_;
+      asio::co_spawn(loop.io, serve(loop, std::move(socket)), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> serve(Loop& loop, asio::ip::tcp::socket socket) {
+    auto connection = std::make_shared<Connection>(shared_, std::move(socket), current_tls());
+    loop.connections.insert(connection.get());
+    if (shared_.stopping) connection->stop();
+    co_await connection->run();
+    loop.connections.erase(connection.get());
+    if (--active_ == 0 && shared_.stopping) release_loops();
+  }
+
+  // offload runs `work` on the blocking pool and resumes the caller on its own loop.
+  asio::awaitable<void> offload(std::function<void()> work) {
+    {
+      std::lock_guard<std::mutex> lock(blocking_mutex_);
+      if (!blocking_) blocking_.emplace(kBlockingThreads);
+    }
+    std::exception_ptr failure;
+    co_await asio::co_spawn(
+        blocking_->get_executor(),
+        [&]() -> asio::awaitable<void> {
+          try {
+            work();
+          } catch (...) {
+            failure = std::current_exception();
+          }
+          co_return;
+        },
+        asio::use_awaitable);
+    if (failure) std::rethrow_exception(failure);
+  }
+
+  // request_stop closes the listening socket, ends every connection that is not answering a request,
+  // and lets the loops return when the last connection is gone (or kStopGrace has passed).
+  void request_stop() {
+    if (stop_started_.exchange(true)) return;
+    asio::post(loops_[0]->io, [this] {
+      shared_.stopping = true;
+      std::error_code ignored;
+      if (acceptor_) acceptor_->close(ignored);
+      {
+        std::lock_guard<std::mutex> lock(state_mutex_);
+        listener_closed_ = true;
+      }
+      acceptor_closed_.notify_all();
+      for (auto& loop : loops_) {
+        asio::post(loop->io, [loop = loop.get()] {
+          for (Connection* connection : loop->connections) connection->stop();
+        });
+      }
+      if (active_ == 0) release_loops();
+      grace_timer_.emplace(loops_[0]->io, kStopGrace);
+      grace_timer_->async_wait([this](const std::error_code& error) {
+        if (!error) force_stop();
+      });
+    });
+  }
+
+  void release_loops() {
+    for (auto& loop : loops_) {
+      asio::post(loop->io, [loop = loop.get()] { loop->guard.reset(); });
+    }
+    asio::post(loops_[0]->io, [this] {
+      if (grace_timer_) grace_timer_->cancel();
+    });
+  }
+
+  void force_stop() {
+    for (auto& loop : loops_) loop->io.stop();
+  }
+
+  DevServerOptions options_;
+  RequestPipeline pipeline_;
+  ConnectionShared shared_;
+  mutable std::mutex tls_mutex_;
+  std::shared_ptr<const LiveTls> live_tls_;
+  std::vector<std::unique_ptr<Loop>> loops_;
+  std::optional<asio::ip::tcp::acceptor> acceptor_;
+  std::optional<asio::steady_timer> grace_timer_;
+  std::mutex blocking_mutex_;
+  std::optional<asio::thread_pool> blocking_;
+  std::atomic<int> active_{0};
+  std::atomic<int> port_{0};
+  std::thread thread_;
+  std::mutex state_mutex_;
+  std::condition_variable acceptor_closed_;
+  bool running_ = false;
+  bool listener_closed_ = false;
+  std::atomic<bool> stop_requested_{false}, stop_started_{false};
+};
+
+DevServer::DevServer(DevServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+DevServer::~DevServer() = default;
+int DevServer::bind() { return impl_->bind(); }
+void DevServer::run() { impl_->run(); }
+void DevServer::start() { impl_->start(); }
+void DevServer::stop() { impl_->stop(); }
+void DevServer::reload_tls(std::shared_ptr<const tls::TlsServerConfig> tls) { impl_->reload_tls(std::move(tls)); }
+int DevServer::port() const { return impl_->port(); }
+std::string DevServer::url() const { return impl_->url(); }
+
+}  // namespace krtool::server
