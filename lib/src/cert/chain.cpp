@@ -99,13 +99,33 @@ std::optional<ChainProblem> validity_problem(X509* certificate, TimePoint at) {
   return std::nullopt;
 }
 
+namespace {
+
+// system_anchors parses the system's CA bundle once per process: it is ~140 certificates and most of
+// serve's start-up time, and the TLS layer and each authentication scheme each need a store of them.
+// The certificates are shared (up-referenced) by every store made from them, and never changed.
+const std::vector<ossl::UniquePtr<X509>>& system_anchors() {
+  static const std::vector<ossl::UniquePtr<X509>> anchors = [] {
+    ossl::UniquePtr<X509_STORE> loaded(X509_STORE_new());
+    ossl::require(loaded != nullptr, "allocating a trust store");
+    ossl::require(X509_STORE_set_default_paths(loaded.get()) == 1, "loading the system trust store");
+    ossl::UniquePtr<STACK_OF(X509)> certificates(X509_STORE_get1_all_certs(loaded.get()));
+    ossl::require(certificates != nullptr, "listing the system trust store");
+    std::vector<ossl::UniquePtr<X509>> out;
+    for (int i = 0; i < sk_X509_num(certificates.get()); ++i) {
+      out.push_back(ossl::up_ref(sk_X509_value(certificates.get(), i)));
+    }
+    return out;
+  }();
+  return anchors;
+}
+
+}  // namespace
+
 ossl::UniquePtr<X509_STORE> trust_store(const std::vector<ossl::UniquePtr<X509>>& trusted) {
   ossl::UniquePtr<X509_STORE> store(X509_STORE_new());
   ossl::require(store != nullptr, "allocating a trust store");
-  if (trusted.empty()) {
-    ossl::require(X509_STORE_set_default_paths(store.get()) == 1, "loading the system trust store");
-  }
-  for (const auto& certificate : trusted) {
+  for (const auto& certificate : trusted.empty() ? system_anchors() : trusted) {
     ossl::require(X509_STORE_add_cert(store.get(), certificate.get()) == 1,
                   "adding a trusted certificate to the store");
   }

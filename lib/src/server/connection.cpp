@@ -98,8 +98,9 @@ asio::awaitable<bool> Connection::handshake() {
 }
 
 void Connection::log_handshake_timeout() const {
-  call_logger(*shared_.options, fmt::format("closed the connection from {}: the TLS handshake did not finish within {} s",
-                                            remote_, shared_.options->limits.handshake_timeout.count()));
+  call_logger(*shared_.options,
+              fmt::format("closed the connection from {}: the TLS handshake did not finish within {} s",
+                          remote_, shared_.options->limits.handshake_timeout.count()));
 }
 
 asio::awaitable<void> Connection::serve_requests() {
@@ -171,9 +172,9 @@ asio::awaitable<bool> Connection::answer(const http1::Request& request) {
   }
   PipelineOutcome outcome;
   if (shared_.pipeline->may_block(request.method, request.path)) {
-    co_await shared_.offload([&] { outcome = shared_.pipeline->handle(view, chain); });
+    co_await shared_.offload([&] { outcome = shared_.pipeline->handle(view, chain, &auth_memo_); });
   } else {
-    outcome = shared_.pipeline->handle(view, chain);
+    outcome = shared_.pipeline->handle(view, chain, &auth_memo_);
   }
 
   ++requests_served_;
@@ -226,7 +227,7 @@ asio::awaitable<void> Connection::answer_timeout() {
 }
 
 void Connection::log_access(const std::string& method, const std::string& path, int status,
-                            const std::string& auth_verdict) const {
+                            const std::string& auth_verdict) {
   AccessRecord record;
   record.method = method;
   record.path = path;
@@ -238,12 +239,19 @@ void Connection::log_access(const std::string& method, const std::string& path, 
   record.protocol = "HTTP";
   record.tls_verdict = "-";
   if (SSL* ssl = stream_->ssl()) {
-    record.protocol = SSL_get_version(ssl);
-    if (X509* peer = SSL_get0_peer_certificate(ssl)) {
-      record.client_subject = cert::format_dn(X509_get_subject_name(peer));
-      record.client_thumbprint = cert::thumbprint(peer);
+    // What the handshake settled is the same for every request of the connection: worked out once.
+    if (!peer_described_) {
+      if (X509* peer = SSL_get0_peer_certificate(ssl)) {
+        client_subject_ = cert::format_dn(X509_get_subject_name(peer));
+        client_thumbprint_ = cert::thumbprint(peer);
+      }
+      tls_verdict_ = tls::access_log_verdict(ssl);
+      peer_described_ = true;
     }
-    record.tls_verdict = tls::access_log_verdict(ssl);
+    record.protocol = SSL_get_version(ssl);
+    record.client_subject = client_subject_;
+    record.client_thumbprint = client_thumbprint_;
+    record.tls_verdict = tls_verdict_;
   }
   call_logger(*shared_.options, format_access_line(record, shared_.options->log_format));
 }

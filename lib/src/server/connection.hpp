@@ -44,7 +44,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   enum class Phase { Handshake, Idle, Head, Body, Handling, Writing, Closing };
 
-  Connection(const ConnectionShared& shared, asio::ip::tcp::socket socket, std::shared_ptr<const LiveTls> tls);
+  Connection(const ConnectionShared& shared, asio::ip::tcp::socket socket,
+             std::shared_ptr<const LiveTls> tls);
   // run serves the connection to its end; it never throws.
   asio::awaitable<void> run();
   // stop asks the connection to end: at once when no request is being answered, else after the answer.
@@ -61,7 +62,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::awaitable<void> answer_failure(const http1::RequestParser& parser);
   asio::awaitable<void> answer_timeout();
   void log_access(const std::string& method, const std::string& path, int status,
-                  const std::string& auth_verdict) const;
+                  const std::string& auth_verdict);
   void log_handshake_timeout() const;
   void set_phase(Phase phase, std::chrono::seconds limit);
 
@@ -74,7 +75,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::chrono::steady_clock::time_point request_started_;
   bool keep_alive_ = true;
   int requests_served_ = 0;
-  // pending_ holds bytes read but not yet parsed: the next pipelined request.
+  AuthMemo auth_memo_;
+  bool peer_described_ = false;
+  std::string client_subject_, client_thumbprint_, tls_verdict_;
+  // buffer_[pending_begin_, pending_end_) was read but not parsed yet: the next pipelined request.
   std::string buffer_;
   std::size_t pending_begin_ = 0, pending_end_ = 0;
 };

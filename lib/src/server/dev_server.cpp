@@ -3,6 +3,8 @@
 // nginx's model: a few event-loop threads (one per core by default) serve every connection, each
 // connection stays on one loop, and work that may block (validation code, a proxy call, a CRL fetch)
 // runs on a separate pool so that it never stalls a loop.
+#include "krtool/server/dev_server.hpp"
+
 #include <fmt/format.h>
 #include <signal.h>
 
@@ -27,7 +29,6 @@
 #include <utility>
 
 #include "krtool/error.hpp"
-#include "krtool/server/dev_server.hpp"
 #include "server/connection.hpp"
 #include "server/pipeline.hpp"
 
@@ -166,7 +167,8 @@ class DevServer::Impl {
       if (loop->io.get_executor().running_in_this_thread()) return;
     }
     std::unique_lock<std::mutex> lock(state_mutex_);
-    acceptor_closed_.wait_for(lock, std::chrono::seconds(5), [this] { return listener_closed_ || !running_; });
+    acceptor_closed_.wait_for(lock, std::chrono::seconds(5),
+                              [this] { return listener_closed_ || !running_; });
   }
 
   void reload_tls(std::shared_ptr<const tls::TlsServerConfig> config) {
@@ -313,7 +315,9 @@ int DevServer::bind() { return impl_->bind(); }
 void DevServer::run() { impl_->run(); }
 void DevServer::start() { impl_->start(); }
 void DevServer::stop() { impl_->stop(); }
-void DevServer::reload_tls(std::shared_ptr<const tls::TlsServerConfig> tls) { impl_->reload_tls(std::move(tls)); }
+void DevServer::reload_tls(std::shared_ptr<const tls::TlsServerConfig> tls) {
+  impl_->reload_tls(std::move(tls));
+}
 int DevServer::port() const { return impl_->port(); }
 std::string DevServer::url() const { return impl_->url(); }
 

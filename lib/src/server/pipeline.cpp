@@ -1,7 +1,9 @@
 #include "server/pipeline.hpp"
 
 #include <fmt/format.h>
+#include <openssl/x509.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "krtool/error.hpp"
@@ -82,7 +84,31 @@ bool RequestPipeline::may_block(const std::string& method, const std::string& pa
   return scheme != nullptr && scheme->options().revocation_mode == auth::RevocationMode::Online;
 }
 
-PipelineOutcome RequestPipeline::handle(RequestView& request, STACK_OF(X509) * chain) const {
+const auth::AuthResult* AuthMemo::find(const std::string& scheme,
+                                       std::chrono::steady_clock::time_point now) const {
+  for (const Entry& entry : entries_) {
+    if (entry.scheme == scheme && now < entry.expires) return entry.result.get();
+  }
+  return nullptr;
+}
+
+const auth::AuthResult& AuthMemo::keep(const std::string& scheme, auth::AuthResult result, X509* certificate,
+                                       std::chrono::steady_clock::time_point now) {
+  auto expires = now + kLifetime;
+  if (certificate != nullptr) {
+    // Until notAfter at the latest, so that a certificate expiring mid-connection is refused from then on.
+    int days = 0, seconds = 0;
+    if (ASN1_TIME_diff(&days, &seconds, nullptr, X509_get0_notAfter(certificate)) == 1) {
+      const auto left = std::chrono::seconds(static_cast<long long>(days) * 86400 + seconds);
+      expires = std::min(expires, now + std::max(left, std::chrono::seconds(0)));
+    }
+  }
+  std::erase_if(entries_, [&](const Entry& entry) { return entry.scheme == scheme; });
+  entries_.push_back(Entry{scheme, std::make_unique<auth::AuthResult>(std::move(result)), expires});
+  return *entries_.back().result;
+}
+
+PipelineOutcome RequestPipeline::handle(RequestView& request, STACK_OF(X509) * chain, AuthMemo* memo) const {
   PipelineOutcome outcome;
   bool path_matched = false;
   const Route* route = find_route(request.method, request.path, path_matched);
@@ -94,12 +120,20 @@ PipelineOutcome RequestPipeline::handle(RequestView& request, STACK_OF(X509) * c
             : json_error(404, fmt::format("no route for {} {}", request.method, request.path));
     return outcome;
   }
-  auth::AuthResult result;
+  auth::AuthResult fresh;
+  const auth::AuthResult* found = nullptr;
   if (route->scheme.empty()) {
     outcome.auth_verdict = "public";
   } else {
     const auth::CertificateScheme* scheme = find_scheme(route->scheme);
-    result = scheme->authenticate(request.certificate, chain);
+    const auto now = std::chrono::steady_clock::now();
+    found = memo != nullptr ? memo->find(route->scheme, now) : nullptr;
+    if (found == nullptr) {
+      fresh = scheme->authenticate(request.certificate, chain);
+      found =
+          memo != nullptr ? &memo->keep(route->scheme, std::move(fresh), request.certificate, now) : &fresh;
+    }
+    const auth::AuthResult& result = *found;
     switch (result.outcome) {
       case auth::AuthResult::Outcome::NoResult:
         outcome.auth_verdict = fmt::format("{}: no certificate (401)", route->scheme);
@@ -121,7 +155,7 @@ PipelineOutcome RequestPipeline::handle(RequestView& request, STACK_OF(X509) * c
     outcome.response = json_error(500, "the handler failed; see the server log");
     outcome.auth_verdict += fmt::format("; handler error: {}", e.what());
   }
-  request.principal = nullptr;  // it pointed into `result`, which ends here
+  request.principal = nullptr;  // it may point into `fresh`, which ends here
   return outcome;
 }
 

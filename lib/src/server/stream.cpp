@@ -25,8 +25,8 @@ Stream::Stream(asio::ip::tcp::socket socket, ossl::UniquePtr<SSL> ssl)
     SSL_set_fd(ssl_.get(), static_cast<int>(socket_.native_handle()));
     // Partial writes let a large answer go out as the socket takes it; the buffer may move between
     // retries because write_all's position advances; idle connections give their buffers back.
-    SSL_set_mode(ssl_.get(),
-                 SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+    SSL_set_mode(ssl_.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                                 SSL_MODE_RELEASE_BUFFERS);
     SSL_set_accept_state(ssl_.get());
   }
 }
@@ -110,8 +110,9 @@ asio::awaitable<bool> Stream::wait_for(Want want) {
   if (want == Want::Done) co_return true;
   if (want == Want::Failed || timed_out()) co_return false;
   std::error_code error;
-  co_await socket_.async_wait(want == Want::Read ? asio::socket_base::wait_read : asio::socket_base::wait_write,
-                              asio::redirect_error(asio::use_awaitable, error));
+  co_await socket_.async_wait(
+      want == Want::Read ? asio::socket_base::wait_read : asio::socket_base::wait_write,
+      asio::redirect_error(asio::use_awaitable, error));
   if (timed_out()) {
     failure_ = expired_ ? "the server is stopping" : "the deadline passed";
     co_return false;

@@ -160,3 +160,32 @@ TEST_CASE("relaxed settings bind only to loopback unless --allow-insecure-public
 }
 
 }  // namespace krtool::test
+
+namespace krtool::test {
+
+// A keep-alive client is verified once per connection, not on every request; the memo forgets after
+// its lifetime, and at the certificate's notAfter at the latest.
+TEST_CASE("a connection's memo keeps a scheme's result for its lifetime and never past notAfter",
+          "[server][pipeline][memo]") {
+  using std::chrono::seconds;
+  const auto now = std::chrono::steady_clock::now();
+  server::AuthMemo memo;
+  auth::AuthResult success;
+  success.outcome = auth::AuthResult::Outcome::Success;
+  success.principal.name = "alice";
+  const auth::AuthResult& kept =
+      memo.keep("Certificate", success, pki().client(ClientKind::Valid)->certificate.get(), now);
+  CHECK(memo.find("Certificate", now + seconds(60)) == &kept);
+  CHECK(memo.find("Other", now) == nullptr);
+  CHECK(memo.find("Certificate", now + server::AuthMemo::kLifetime) == nullptr);
+
+  cert::CertificateSpec spec = ecdsa_spec("CN=short-lived", cert::Purpose::Client);
+  spec.not_after = std::chrono::time_point_cast<seconds>(std::chrono::system_clock::now() + seconds(30));
+  const cert::CertBundle short_lived = cert::create_certificate(spec, &pki().client_ca);
+  server::AuthMemo expiring;
+  expiring.keep("Certificate", success, short_lived.certificate.get(), now);
+  CHECK(expiring.find("Certificate", now + seconds(20)) != nullptr);
+  CHECK(expiring.find("Certificate", now + seconds(31)) == nullptr);
+}
+
+}  // namespace krtool::test
