@@ -167,6 +167,17 @@ TEST_CASE("requests fed one byte at a time are the same as fed at once", "[http1
   CHECK(at_once.requests[2].body == "hello!");
 }
 
+TEST_CASE("an Upgrade request is an ordinary request: krtool upgrades to nothing", "[http1]") {
+  const Parsed parsed = parse_all(
+      "GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+      "POST /p HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\nUpgrade: h2c\r\nContent-Length: 2\r\n\r\nok"
+      "GET /next HTTP/1.1\r\nHost: h\r\n\r\n",
+      1);
+  REQUIRE(parsed.requests.size() == 3);
+  CHECK(parsed.requests[1].body == "ok");
+  CHECK(parsed.requests[2].path == "/next");
+}
+
 TEST_CASE("a chunked body is de-chunked; its trailers are read but not made headers", "[http1]") {
   const Request request = parse_one(
       "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n"
