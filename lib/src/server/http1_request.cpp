@@ -96,7 +96,6 @@ class FrameScanner {
   void reset() { *this = FrameScanner(limits_); }
   bool idle() const { return phase_ == Phase::Start || phase_ == Phase::StartLF; }
   bool in_body() const { return phase_ >= Phase::Length || in_trailers_; }
-  int version_major() const { return version_[5] - '0'; }
   int version_minor() const { return version_[7] - '0'; }
   const RequestError& error() const { return error_; }
 
