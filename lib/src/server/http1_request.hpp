@@ -71,8 +71,10 @@ class RequestParser {
 };
 
 // Response is what the connection layer writes; serialize_response adds Content-Length (or none for
-// 1xx, 204 and 304), "Connection: close" when `keep_alive` is false, and leaves out the body of an
-// answer to HEAD.
+// 1xx, 204 and 304), "Connection: close" when `keep_alive` is false, a Date (unless the handler gave
+// one), and leaves out the body of an answer to HEAD. It drops a header whose name is not a token or
+// whose value holds CR, LF or another control character, and the handler's own Content-Length,
+// Transfer-Encoding and Connection: the framing is the writer's.
 struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;  // Content-Type included when there is one
