@@ -57,7 +57,7 @@ krtool=$(realpath "${KRTOOL_BIN:-$root/build/bin/krtool}")
 loadgen=${KRTOOL_LOADGEN:-$root/build/bin/krtool_loadgen}
 nginx=${NGINX_BIN:-/usr/sbin/nginx}
 if [ ! -x "$loadgen" ]; then
-  cmake -S "$root" -B "$root/build" >/dev/null
+  cmake -S "$root" -B "$root/build" -DKRTOOL_BENCH=ON >/dev/null
   cmake --build "$root/build" -j2 --target krtool_loadgen >/dev/null
 fi
 loadgen=$(realpath "$loadgen")
