@@ -53,6 +53,13 @@ while [ $# -gt 0 ]; do
   shift
 done
 
+for name in ${only//,/ }; do
+  case "$name" in
+    full13|full12|rsa13|resumed|ka16|ka256|claims|code) ;;
+    *) echo "serve-vs-nginx.sh: unknown scenario '$name' in --only (see --help)" >&2; exit 2 ;;
+  esac
+done
+
 krtool=$(realpath "${KRTOOL_BIN:-$root/build/bin/krtool}")
 loadgen=${KRTOOL_LOADGEN:-$root/build/bin/krtool_loadgen}
 nginx=${NGINX_BIN:-/usr/sbin/nginx}
