@@ -238,7 +238,7 @@ class Diagnoser {
                        local.summary.issuer, self_signed, quoted_list(tls_.acceptable_cas)),
            fmt::format("present a certificate issued by {}, or make the server trust '{}' ({})",
                        quoted_list(tls_.acceptable_cas), local.summary.issuer, kServerTrustSettings)});
-    } else if (!tls_.issuer_acceptable && local.summary.self_signed) {
+    } else if (!tls_.issuer_acceptable.has_value() && local.summary.self_signed) {  // the server named no CA
       problems.push_back(
           {"it is self-signed, which a server accepts only when it trusts that very certificate",
            fmt::format("trust the certificate on the server ({}), or present one issued by a CA the server "
@@ -347,7 +347,7 @@ class Diagnoser {
     std::string why = fmt::format(
         "nothing test-client can see is wrong with it (it is valid now{}, and allows client authentication), "
         "so a check of the server's own said no ({})",
-        tls_.issuer_acceptable ? ", its issuer is among the CAs the server named" : "", said);
+        tls_.issuer_acceptable == true ? ", its issuer is among the CAs the server named" : "", said);
     std::string fix;
     if (code == 42) {
       why +=
