@@ -109,6 +109,56 @@ def run_krtool(args, cwd, timeout=60, env=None):
                           env=env, stdin=subprocess.DEVNULL)
 
 
+class TestClientRun:
+    """One `krtool test-client ARGS --json` run in `cwd`: its exit code, its JSON document and its stderr."""
+
+    def __init__(self, args, cwd, timeout=60, json_output=True, env=None):
+        argv = ["test-client", *args] + (["--json"] if json_output else [])
+        self.args = args
+        self.result = run_krtool(argv, cwd, timeout=timeout, env=env)
+        self.rc = self.result.returncode
+        self.stdout = self.result.stdout
+        self.stderr = self.result.stderr
+        self.doc = None
+        if json_output:
+            try:
+                self.doc = json.loads(self.stdout)
+            except ValueError:
+                self.doc = None
+
+    def get(self, *path):
+        node = self.doc
+        for key in path:
+            if node is None:
+                return None
+            node = node.get(key) if isinstance(node, dict) else None
+        return node
+
+    def describe(self):
+        return f"rc={self.rc} stdout={shorten(self.stdout, 1500)} stderr={shorten(self.stderr)}"
+
+
+def check_outcome(suite, call, outcome, rc, what):
+    """Checks a TestClientRun's outcome, its exit code and that the document is the contract's shape."""
+    ok = suite.check(call.doc is not None, f"{what}: one JSON document on stdout", call.describe())
+    if not ok:
+        return False
+    suite.eq(call.get("outcome"), outcome, f"{what}: outcome")
+    suite.eq(call.rc, rc, f"{what}: exit code")
+    for field in ("url", "outcome", "status", "body", "headers", "diagnosis", "tls"):
+        suite.check(field in call.doc, f"{what}: JSON field '{field}'", call.describe())
+    if outcome != "ok":
+        suite.check(bool(call.get("diagnosis", "cause")), f"{what}: a cause", call.describe())
+    return True
+
+
+def free_port():
+    """A loopback port that was free a moment ago (bound, then closed), for servers that cannot take port 0."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        return probe.getsockname()[1]
+
+
 class Server:
     """One `krtool serve --port 0 ...` process.
 
@@ -256,6 +306,67 @@ class Server:
         peer = f"{LOOPBACK}:{local_port}"
         return self.wait_for_log(lambda line: line.startswith("tls: ") and peer in line and fragment in line,
                                  timeout)
+
+
+class ForeignServer:
+    """A server nobody here wrote (nginx, Go, Caddy, HAProxy, Apache, stunnel, Node, Java), run in the
+    foreground on LOOPBACK:port. start() waits (bounded) until the port accepts a TCP connection, or raises
+    with the process's output when it exits first; stop() terminates it, then kills it if it lingers. The
+    output goes to a log file in `folder`, read back for error messages."""
+
+    def __init__(self, name, argv, port, folder, env=None, start_timeout=30.0):
+        self.name = name
+        self.argv = argv
+        self.port = port
+        self.folder = folder
+        self.env = env
+        self.start_timeout = start_timeout
+        self.process = None
+        self.log_path = os.path.join(folder, f"{name}.out")
+
+    def start(self):
+        os.makedirs(self.folder, exist_ok=True)
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(self.argv, cwd=self.folder, env=self.env, stdin=subprocess.DEVNULL,
+                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}: {shorten(self.output())}")
+            try:
+                with socket.create_connection((LOOPBACK, self.port), timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not listen on {self.port} within {self.start_timeout}s: "
+                           f"{shorten(self.output())}")
+
+    def output(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def url(self, path="/", host="localhost"):
+        return f"https://{host}:{self.port}{path}"
 
 
 def start_failure(args, cwd, timeout=30.0, env=None, port_args=("--port", "0")):

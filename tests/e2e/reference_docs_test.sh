@@ -2,6 +2,8 @@
 # krtool(1) and the bash completion script, generated at build time from the commands' own CLI11
 # definitions (apps/krtool/reference_docs.cpp): the page renders cleanly, documents every flag that
 # each command's --help lists, and the completion completes commands, flags, choices and file names.
+# Also the hand-written reference of test-client (docs/troubleshooting.md, README.md): every outcome the
+# code can produce, with its exit code, and every field of its --json document.
 source "$(dirname "$0")/lib.sh"
 
 BUILD=$(dirname "$KRTOOL")/..
@@ -100,5 +102,60 @@ for command in "${COMMANDS[@]}"; do
     grep -qF -- " $flag " <<<" $offered" && pass || fail "completion of krtool $command -- lacks $flag"
   done < <(help_flags "$command")
 done
+
+it "documents every outcome test-client can produce, with its exit code"
+# The outcome table in the code (lib/src/client/report_json.cpp): {Outcome::Name, "name", exit},
+# and the enumeration it names (a value without an entry would be a crash, not an outcome).
+outcomes=$(grep -oE '\{Outcome::[A-Za-z]+, "[a-z-]+", [0-9]+\}' "$SOURCE_DIR/lib/src/client/report_json.cpp" |
+  sed -E 's/\{Outcome::([A-Za-z]+), "([a-z-]+)", ([0-9]+)\}/\1 \2 \3/')
+enumerators=$(sed -n '/^enum class Outcome {/,/^};/p' "$SOURCE_DIR/lib/include/krtool/client/test_client.hpp" |
+  grep -oE '^ +[A-Za-z]+' | tr -d ' ')
+[ "$(wc -l <<<"$enumerators")" -ge 9 ] && pass || fail "could not read enum class Outcome: $enumerators"
+while read -r enumerator; do
+  grep -q "^$enumerator " <<<"$outcomes" && pass || fail "Outcome::$enumerator has no name in report_json.cpp"
+done <<<"$enumerators"
+while read -r _ name code; do
+  grep -qE "^\| \`$name\` \|.*\| $code \|\$" "$SOURCE_DIR/docs/troubleshooting.md" && pass ||
+    fail "docs/troubleshooting.md's outcome table has no row '| \`$name\` | ... | $code |'"
+  grep -qF "\`$name\`" "$SOURCE_DIR/README.md" && pass || fail "README.md's test-client paragraph lacks \`$name\`"
+done <<<"$outcomes"
+
+it "documents every field of test-client's --json document"
+# Two runs against openssl s_server -Verify: one refused (alert, chain problems of the server's
+# self-signed certificate under -k), one answered (status, headers), so that every object is filled in.
+"$KRTOOL" new-selfsigned --key-type ecdsa --dns localhost --out srv.pem >/dev/null 2>&1
+"$KRTOOL" new-selfsigned --key-type ecdsa --subject CN=client --purpose client --out client.pem >/dev/null 2>&1
+"$KRTOOL" new-selfsigned --key-type ecdsa --subject CN=other --purpose client --out other.pem >/dev/null 2>&1
+coproc SERVER { exec openssl s_server -accept 127.0.0.1:0 -cert srv.pem -key srv.key -CAfile client.pem \
+  -Verify 1 -verify_return_error -www -naccept 2 2>&1; }
+port=""
+for _ in $(seq 50); do
+  read -r -t 10 line <&"${SERVER[0]}" || break
+  case $line in ACCEPT*) port=${line##*:}; break ;; esac
+done
+[ -n "$port" ] && pass || fail "openssl s_server did not start"
+fields=$(for cert in other.pem client.pem; do
+  "$KRTOOL" test-client "https://localhost:$port/" -k --cert "$cert" --timeout 10 --json
+done | /usr/bin/python3 -c '
+import json, sys
+def walk(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            print(key)
+            if key != "headers":  # header names come from the server: not fields of the document
+                walk(value)
+    elif isinstance(node, list):
+        for item in node:
+            walk(item)
+for text in sys.stdin.read().replace("}\n{", "}\0{").split("\0"):
+    walk(json.loads(text))' | sort -u)
+[ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null  # gone already after its two connections
+[ "$(wc -l <<<"$fields")" -gt 30 ] && pass || fail "too few JSON fields read: $fields"
+json_reference=$(awk '/^`--json` prints/ {on = 1} on && /^$/ {exit} on' "$SOURCE_DIR/docs/troubleshooting.md")
+[ -n "$json_reference" ] && pass || fail "docs/troubleshooting.md has no paragraph starting '\`--json\` prints'"
+while read -r field; do
+  grep -qF "\`$field\`" <<<"$json_reference" && pass ||
+    fail "docs/troubleshooting.md's --json reference does not name the field '$field'"
+done <<<"$fields"
 
 finish

@@ -17,7 +17,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from krtool_e2e import KRTOOL, LOOPBACK, CertSet, Server, Suite, run_krtool, shorten  # noqa: E402
+from krtool_e2e import (KRTOOL, LOOPBACK, CertSet, ForeignServer, Server, Suite, TestClientRun,  # noqa: E402
+                        check_outcome, free_port, run_krtool, shorten)
 
 suite = Suite("test_client")
 certs = None  # made once in main()
@@ -28,47 +29,12 @@ CLAIM_HELLO = "Hello"
 # Running test-client
 
 
-class Call:
-    """One `krtool test-client ... --json` run: its exit code, its JSON document and its stderr."""
-
-    def __init__(self, args, timeout=60, json_output=True, env=None):
-        argv = ["test-client", *args] + (["--json"] if json_output else [])
-        self.args = args
-        self.result = run_krtool(argv, certs.dir, timeout=timeout, env=env)
-        self.rc = self.result.returncode
-        self.stdout = self.result.stdout
-        self.stderr = self.result.stderr
-        self.doc = None
-        if json_output:
-            try:
-                self.doc = json.loads(self.stdout)
-            except ValueError:
-                self.doc = None
-
-    def get(self, *path):
-        node = self.doc
-        for key in path:
-            if node is None:
-                return None
-            node = node.get(key) if isinstance(node, dict) else None
-        return node
-
-    def describe(self):
-        return f"rc={self.rc} stdout={shorten(self.stdout, 1500)} stderr={shorten(self.stderr)}"
+def Call(args, **kwargs):
+    return TestClientRun(args, certs.dir, **kwargs)
 
 
 def expect_outcome(call, outcome, rc, what):
-    """Checks the outcome, the exit code and that the document is the contract's shape."""
-    ok = suite.check(call.doc is not None, f"{what}: one JSON document on stdout", call.describe())
-    if not ok:
-        return False
-    suite.eq(call.get("outcome"), outcome, f"{what}: outcome")
-    suite.eq(call.rc, rc, f"{what}: exit code")
-    for field in ("url", "outcome", "status", "body", "headers", "diagnosis", "tls"):
-        suite.check(field in call.doc, f"{what}: JSON field '{field}'", call.describe())
-    if outcome != "ok":
-        suite.check(bool(call.get("diagnosis", "cause")), f"{what}: a cause", call.describe())
-    return True
+    return check_outcome(suite, call, outcome, rc, what)
 
 
 def expect_in(text, fragment, what):
@@ -77,12 +43,6 @@ def expect_in(text, fragment, what):
 
 # ---------------------------------------------------------------------------------------------------
 # Servers besides krtool serve
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        return probe.getsockname()[1]
 
 
 class OpensslServer:
@@ -124,68 +84,38 @@ class OpensslServer:
         return f"https://localhost:{self.port}{path}"
 
 
-class NginxServer:
+def nginx_server(verify):
     """Debian's nginx (installed by scripts/bootstrap) with ssl_verify_client VERIFY, in the foreground,
     its files and logs in a folder of its own."""
-
-    def __init__(self, verify):
-        self.verify = verify
-        self.dir = os.path.join(suite.work, f"nginx-{verify}")
-        self.port = None
-        self.process = None
-
-    def __enter__(self):
-        os.makedirs(self.dir, exist_ok=True)
-        self.port = free_port()
-        conf = os.path.join(self.dir, "nginx.conf")
-        with open(conf, "w") as f:
-            f.write(f"""
+    home = os.path.join(suite.work, f"nginx-{verify}")
+    os.makedirs(home, exist_ok=True)
+    port = free_port()
+    conf = os.path.join(home, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""
 daemon off;
 master_process off;
-pid {self.dir}/nginx.pid;
-error_log {self.dir}/error.log info;
+pid {home}/nginx.pid;
+error_log {home}/error.log info;
 events {{ worker_connections 64; }}
 http {{
-  access_log {self.dir}/access.log;
-  client_body_temp_path {self.dir}/body;
-  proxy_temp_path {self.dir}/proxy;
-  fastcgi_temp_path {self.dir}/fastcgi;
-  uwsgi_temp_path {self.dir}/uwsgi;
-  scgi_temp_path {self.dir}/scgi;
+  access_log {home}/access.log;
+  client_body_temp_path {home}/body;
+  proxy_temp_path {home}/proxy;
+  fastcgi_temp_path {home}/fastcgi;
+  uwsgi_temp_path {home}/uwsgi;
+  scgi_temp_path {home}/scgi;
   server {{
-    listen {LOOPBACK}:{self.port} ssl;
+    listen {LOOPBACK}:{port} ssl;
     ssl_certificate {certs.server.pem};
     ssl_certificate_key {certs.server.key};
     ssl_client_certificate {certs.ca.pem};
-    ssl_verify_client {self.verify};
+    ssl_verify_client {verify};
     location / {{ return 200 "hello $ssl_client_s_dn\\n"; }}
   }}
 }}
 """)
-        self.process = subprocess.Popen(["nginx", "-p", self.dir, "-c", conf], stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"nginx exited: {self.process.stderr.read()}")
-            try:
-                with socket.create_connection((LOOPBACK, self.port), timeout=1):
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        self.process.kill()
-        raise RuntimeError("nginx did not start listening")
-
-    def __exit__(self, *exc):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-    def url(self, path="/"):
-        return f"https://localhost:{self.port}{path}"
+    return ForeignServer(f"nginx-{verify}", ["nginx", "-p", home, "-c", conf], port, home)
 
 
 class ScriptedHttpServer:
@@ -573,7 +503,7 @@ def test_openssl_s_server(tls_max):
 
 
 def test_nginx_verify_on():
-    with NginxServer("on") as server:
+    with nginx_server("on") as server:
         none = Call([server.url(), "--cacert", certs.ca.pem])
         if expect_outcome(none, "client-cert-required", 4, "nginx on: no certificate"):
             suite.eq(none.get("status"), 400, "nginx on: nginx answers 400")
@@ -590,7 +520,7 @@ def test_nginx_verify_on():
 
 
 def test_nginx_verify_optional():
-    with NginxServer("optional") as server:
+    with nginx_server("optional") as server:
         none = Call([server.url(), "--cacert", certs.ca.pem])
         if expect_outcome(none, "ok", 0, "nginx optional: no certificate is fine"):
             suite.eq(none.get("tls", "clientCertificateRequested"), True, "nginx optional: requested anyway")

@@ -21,6 +21,11 @@ std::string quoted_list(const std::vector<std::string>& names) {
 
 using util::lower;
 
+// Where each server keeps the CAs it trusts for client certificates, for a fix that names them all.
+constexpr const char* kServerTrustSettings =
+    "krtool serve --trust-ca FILE; Go tls.Config.ClientCAs; Caddy client_auth trusted_ca_cert_file; nginx "
+    "ssl_client_certificate; Apache SSLCACertificateFile; HAProxy ca-file; stunnel CAfile";
+
 const std::string* find_header(const HttpReport& http, std::string_view name) {
   for (const auto& [field, value] : http.headers) {
     if (lower(field) == lower(std::string(name))) return &value;
@@ -67,13 +72,13 @@ class Diagnoser {
                        tls_.server_verify_error));
     }
     if (local && report_.outcome != Outcome::ClientCertUnusable) {
-      const int alert = tls_.alert ? tls_.alert->code : 0;  // 45 and 43 already say what the notes would
-      if (local->expired && alert != 45)
+      // A cause that named the validity or the usage already says what these notes would.
+      if (local->expired && !named_validity_)
         note(fmt::format("your certificate '{}' expired on {}", local->summary.subject,
                          local->summary.not_after));
-      if (local->not_yet_valid)
+      if (local->not_yet_valid && !named_validity_)
         note(fmt::format("your certificate '{}' is not valid yet", local->summary.subject));
-      if (!local->client_auth_usable && alert != 43) {
+      if (!local->client_auth_usable && !named_usage_) {
         note(fmt::format("your certificate '{}' cannot authenticate a client: its extended key usage is {}",
                          local->summary.subject, quoted_list(local->purposes)));
       }
@@ -118,12 +123,7 @@ class Diagnoser {
   bool looks_like_plain_http() const {
     return facts_.first_bytes.rfind("HTTP/", 0) == 0 || !facts_.plain_http_answer.empty();
   }
-  // A TLS record starts with a content type 20-23 and major version 3; anything else is another protocol.
-  bool looks_like_other_protocol() const {
-    if (facts_.first_bytes.size() < 2) return false;
-    const auto type = static_cast<unsigned char>(facts_.first_bytes[0]);
-    return type < 20 || type > 24 || facts_.first_bytes[1] != 3;
-  }
+  bool looks_like_other_protocol() const { return !looks_like_tls_record(facts_.first_bytes); }
 
   void handshake_failed() {
     const std::optional<Alert>& alert = tls_.alert;
@@ -134,8 +134,8 @@ class Diagnoser {
                              tls_.failure),
                  "run with -v to see the handshake, and compare the server's TLS settings with --tls-max");
     }
-    if (!alert && (looks_like_plain_http() || looks_like_other_protocol() ||
-                   (facts_.bytes_received == 0 && !facts_.handshake_timed_out))) {
+    if (!alert && (looks_like_plain_http() || looks_like_other_protocol() || facts_.bytes_received == 0) &&
+        !(facts_.handshake_timed_out && facts_.bytes_received == 0 && facts_.plain_http_answer.empty())) {
       return not_tls();
     }
     if (facts_.handshake_timed_out) {
@@ -160,8 +160,14 @@ class Diagnoser {
                             ? ""
                             : "; a plain HTTP request gets '" + facts_.plain_http_answer + "'");
     } else if (!facts_.plain_http_answer.empty()) {
-      how = fmt::format("it closed the connection on the TLS ClientHello, and a plain HTTP request gets '{}'",
-                        facts_.plain_http_answer);
+      const std::string answered =
+          facts_.bytes_received > 0
+              ? fmt::format("its answer to the TLS ClientHello is not a TLS record ({})",
+                            "'" + util::escape_controls(facts_.first_bytes.substr(0, 16)) + "'")
+          : facts_.handshake_timed_out
+              ? "it never answered the TLS ClientHello (as a plain HTTP server that waits for a line end)"
+              : "it closed the connection on the TLS ClientHello";
+      how = fmt::format("{}, and a plain HTTP request gets '{}'", answered, facts_.plain_http_answer);
     } else if (facts_.bytes_received > 0) {
       how = "its first bytes are not a TLS record";
     } else {
@@ -214,12 +220,56 @@ class Diagnoser {
     handshake_refused();
   }
 
+  // A problem test-client can see itself in the certificate it sent, without the server's word: against
+  // the CertificateRequest's CA names, the clock and the extended key usage.
+  struct VisibleProblem {
+    std::string what;
+    std::string fix;
+  };
+
+  std::vector<VisibleProblem> visible_problems() {
+    std::vector<VisibleProblem> problems;
+    if (!facts_.local) return problems;
+    const LocalCertificate& local = *facts_.local;
+    const std::string self_signed = local.summary.self_signed ? " (self-signed)" : "";
+    if (tls_.issuer_acceptable == false) {
+      problems.push_back(
+          {fmt::format("its issuer '{}'{} is not among the CAs the server named as acceptable ({})",
+                       local.summary.issuer, self_signed, quoted_list(tls_.acceptable_cas)),
+           fmt::format("present a certificate issued by {}, or make the server trust '{}' ({})",
+                       quoted_list(tls_.acceptable_cas), local.summary.issuer, kServerTrustSettings)});
+    } else if (!tls_.issuer_acceptable.has_value() && local.summary.self_signed) {  // the server named no CA
+      problems.push_back(
+          {"it is self-signed, which a server accepts only when it trusts that very certificate",
+           fmt::format("trust the certificate on the server ({}), or present one issued by a CA the server "
+                       "trusts",
+                       kServerTrustSettings)});
+    }
+    if (local.expired || local.not_yet_valid) {
+      named_validity_ = true;
+      problems.push_back(
+          {local.expired ? fmt::format("it expired on {}", local.summary.not_after) : "it is not valid yet",
+           "make a new certificate (krtool new-selfsigned --purpose client ...), or check the "
+           "clocks"});
+    }
+    if (!local.client_auth_usable) {
+      named_usage_ = true;
+      problems.push_back(
+          {fmt::format("its extended key usage is {}, without Client Authentication",
+                       quoted_list(local.purposes)),
+           "make it with the clientAuth extended key usage (krtool new-selfsigned --purpose client)"});
+    }
+    return problems;
+  }
+
   void certificate_rejected(const std::string& when) {
     const LocalCertificate* local = facts_.local ? &*facts_.local : nullptr;
     const std::string issuer = local ? local->summary.issuer : std::string("?");
     const bool self_signed = local && local->summary.self_signed;
     const int code = tls_.alert ? tls_.alert->code : 0;
     std::string why, fix;
+    // The alerts an OpenSSL-based server (krtool serve, nginx, Apache, HAProxy, stunnel, s_server) sends
+    // name the reason; they are taken at their word.
     switch (code) {
       case 48:  // unknown_ca
         why = fmt::format("it does not trust the issuer '{}'{}", issuer, self_signed ? " (self-signed)" : "");
@@ -235,6 +285,7 @@ class Diagnoser {
                       issuer, quoted_list(tls_.acceptable_cas));
         break;
       case 45:  // certificate_expired
+        named_validity_ = true;
         why = local && local->not_yet_valid
                   ? "the certificate is not valid yet"
                   : fmt::format("the certificate or its chain is outside its validity period{}",
@@ -246,34 +297,69 @@ class Diagnoser {
         fix = "use a certificate that is not revoked, or check that the server's --crl is the current one";
         break;
       case 43:  // unsupported_certificate
+        named_usage_ = true;
         why = fmt::format("the certificate is not meant for client authentication (extended key usage {})",
                           local ? quoted_list(local->purposes) : std::string("unknown"));
         fix = "make it with the clientAuth extended key usage (krtool new-selfsigned --purpose client)";
-        break;
-      case 42:  // bad_certificate
-        why =
-            "its validation callback refused the certificate, even though it may chain correctly (krtool "
-            "serve "
-            "answers bad_certificate when --client-cert-validation or validation code says no)";
-        fix =
-            "see which policy rejected it, and why, in the server's log ('tls: rejected client certificate "
-            "... by "
-            "POLICY'), then change the certificate or the policy";
         break;
       case 51:  // decrypt_error
         why = "the signature that proves possession of the key did not verify";
         fix = "check that --key belongs to --cert";
         break;
       default:
-        why = code == 0 ? "it closed the connection without saying why"
-                        : fmt::format("the server gave no more detail than the alert");
-        fix = "look at the server's log for the reason; run with -v to see the handshake";
+        // bad_certificate (Go, Caddy, and krtool serve's validation callbacks), certificate_unknown (Java)
+        // or no alert at all (Node) say only "no": what test-client sees wrong comes first.
+        return unspecific_rejection(when);
     }
-    set(Outcome::ClientCertRejected, "tls",
-        fmt::format("the server's TLS layer rejected the certificate '{}' ({}){}: {}", subject(),
-                    tls_.alert ? fmt::format("alert {} {}", tls_.alert->code, tls_.alert->name) : "no alert",
-                    when, why),
-        fix);
+    set(Outcome::ClientCertRejected, "tls", rejection_cause(when, why), fix);
+  }
+
+  std::string rejection_cause(const std::string& when, const std::string& why) const {
+    return fmt::format(
+        "the server's TLS layer rejected the certificate '{}' ({}){}: {}", subject(),
+        tls_.alert ? fmt::format("alert {} {}", tls_.alert->code, tls_.alert->name) : "no alert", when, why);
+  }
+
+  void unspecific_rejection(const std::string& when) {
+    const int code = tls_.alert ? tls_.alert->code : 0;
+    std::string said;
+    if (code == 42) {
+      said =
+          "bad_certificate is what Go and Caddy answer for any certificate they cannot verify, and what "
+          "krtool serve answers when its validation callback says no";
+    } else if (code == 46) {
+      said = "certificate_unknown is what Java answers for any certificate it cannot verify";
+    } else if (code == 0) {
+      said = "servers such as Node close the connection without an alert when they refuse a certificate";
+    } else {
+      said = "the alert gives no more detail";
+    }
+    const std::vector<VisibleProblem> problems = visible_problems();
+    if (!problems.empty()) {
+      std::string why, fix;
+      for (const VisibleProblem& problem : problems) {
+        why += (why.empty() ? "" : "; and ") + problem.what;
+        fix += (fix.empty() ? "" : "; also ") + problem.fix;
+      }
+      return set(Outcome::ClientCertRejected, "tls", rejection_cause(when, fmt::format("{} ({})", why, said)),
+                 fix);
+    }
+    std::string why = fmt::format(
+        "nothing test-client can see is wrong with it (it is valid now{}, and allows client authentication), "
+        "so a check of the server's own said no ({})",
+        tls_.issuer_acceptable == true ? ", its issuer is among the CAs the server named" : "", said);
+    std::string fix;
+    if (code == 42) {
+      why +=
+          "; under krtool serve, its validation callback refused the certificate, even though it may chain "
+          "correctly (--client-cert-validation or validation code)";
+      fix =
+          "read the reason in the server's log (krtool serve: the 'tls: rejected client certificate ... by "
+          "POLICY' line), then change the certificate or the server's policy";
+    } else {
+      fix = "read the reason in the server's log; run with -v to see the handshake";
+    }
+    set(Outcome::ClientCertRejected, "tls", rejection_cause(when, why), fix);
   }
 
   void certificate_required(const std::string& when) {
@@ -520,9 +606,17 @@ class Diagnoser {
   const Facts& facts_;
   TestClientReport& report_;
   const TlsReport& tls_;
+  bool named_validity_ = false;  // the cause already says the certificate is outside its validity
+  bool named_usage_ = false;     // the cause already says it lacks clientAuth
 };
 
 }  // namespace
+
+bool looks_like_tls_record(std::string_view first_bytes) {
+  if (first_bytes.size() < 2) return true;
+  const auto type = static_cast<unsigned char>(first_bytes[0]);
+  return type >= 20 && type <= 24 && first_bytes[1] == 3;
+}
 
 void diagnose(const Facts& facts, TestClientReport& report) {
   Diagnoser diagnoser(facts, report);

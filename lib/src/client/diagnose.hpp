@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "client/connection.hpp"
@@ -42,6 +43,10 @@ struct Facts {
   std::string plain_http_answer;  // the status line a plain-HTTP probe got, "" when none
   std::optional<ExchangeResult> exchange;
 };
+
+// looks_like_tls_record: whether a server's first bytes can start a TLS record (a content type 20-24,
+// major version 3); fewer than two bytes are given the benefit of the doubt.
+bool looks_like_tls_record(std::string_view first_bytes);
 
 // diagnose sets report.outcome, report.diagnosis and report.notes.
 void diagnose(const Facts& facts, TestClientReport& report);
