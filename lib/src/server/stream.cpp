@@ -22,7 +22,21 @@ Stream::Stream(asio::ip::tcp::socket socket, ossl::UniquePtr<SSL> ssl)
   // the client's delayed ACK.
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   if (ssl_) {
-    SSL_set_fd(ssl_.get(), static_cast<int>(socket_.native_handle()));
+    // OpenSSL writes to the socket itself; what it reads comes through a memory BIO that Asio fills
+    // (fill()). Asio's reads try the socket before they wait and then wait without another system
+    // call, where waiting for readiness alone costs an epoll_ctl each time: one call per request.
+    BIO* incoming = BIO_new(BIO_s_mem());
+    BIO* outgoing = BIO_new_socket(static_cast<int>(socket_.native_handle()), BIO_NOCLOSE);
+    if (incoming == nullptr || outgoing == nullptr) {
+      BIO_free(incoming);
+      BIO_free(outgoing);
+      ossl::drain_errors();
+      ssl_.reset();  // the handshake fails and the connection closes
+      return;
+    }
+    BIO_set_mem_eof_return(incoming, -1);  // empty means "wait for more", not end of stream
+    SSL_set_bio(ssl_.get(), incoming, outgoing);
+    incoming_ = incoming;
     // Partial writes let a large answer go out as the socket takes it; the buffer may move between
     // retries because write_all's position advances; idle connections give their buffers back.
     SSL_set_mode(ssl_.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
@@ -106,9 +120,32 @@ Stream::Want Stream::handshake_step() {
   return after_ssl_call(result, "TLS handshake");
 }
 
+asio::awaitable<bool> Stream::fill() {
+  std::array<char, 16 * 1024> chunk;
+  std::error_code error;
+  const std::size_t count =
+      co_await socket_.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, error));
+  if (timed_out()) {
+    failure_ = expired_ ? "the server is stopping" : "the deadline passed";
+    co_return false;
+  }
+  if (error) {
+    failure_ = error == asio::error::eof ? "the client closed the connection" : error.message();
+    if (error != asio::error::eof) broken_ = true;
+    co_return false;
+  }
+  if (BIO_write(incoming_, chunk.data(), static_cast<int>(count)) != static_cast<int>(count)) {
+    failure_ = "buffering what the client sent: " + ossl::drain_errors();
+    broken_ = true;
+    co_return false;
+  }
+  co_return true;
+}
+
 asio::awaitable<bool> Stream::wait_for(Want want) {
   if (want == Want::Done) co_return true;
   if (want == Want::Failed || timed_out()) co_return false;
+  if (want == Want::Read && ssl_) co_return co_await fill();
   std::error_code error;
   co_await socket_.async_wait(
       want == Want::Read ? asio::socket_base::wait_read : asio::socket_base::wait_write,
@@ -136,13 +173,13 @@ asio::awaitable<std::size_t> Stream::read_some(char* data, std::size_t size) {
       want = after_ssl_call(result, "reading the request");
     } else {
       std::error_code error;
-      const std::size_t count = socket_.read_some(asio::buffer(data, size), error);
+      const std::size_t count = co_await socket_.async_read_some(
+          asio::buffer(data, size), asio::redirect_error(asio::use_awaitable, error));
+      if (timed_out()) co_return 0;
       if (!error) co_return count;
-      if (error != asio::error::would_block && error != asio::error::try_again) {
-        failure_ = error == asio::error::eof ? "the client closed the connection" : error.message();
-        if (error != asio::error::eof) broken_ = true;
-        co_return 0;
-      }
+      failure_ = error == asio::error::eof ? "the client closed the connection" : error.message();
+      if (error != asio::error::eof) broken_ = true;
+      co_return 0;
     }
     if (!co_await wait_for(want)) co_return 0;
   }

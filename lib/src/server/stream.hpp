@@ -1,7 +1,7 @@
-// A server connection's byte stream: a TCP socket on an Asio event loop, with non-blocking OpenSSL
-// reading and writing the socket itself (SSL_set_fd), or plain. OpenSSL works on the descriptor directly
-// and Asio only says when it is ready, so a record is never copied through a second buffer, and the
-// SSL_CTX and verdict code of tls/ stay as they are.
+// A server connection's byte stream: a TCP socket on an Asio event loop, with non-blocking OpenSSL, or
+// plain. OpenSSL writes records to the socket itself; what the client sends is read by Asio into a
+// memory BIO that OpenSSL reads from (see the constructor for why). The SSL_CTX and verdict code of tls/
+// stay as they are.
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -70,6 +70,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // after_ssl_call turns SSL_get_error's answer into what to wait for, recording a failure.
   Want after_ssl_call(int result, const char* action);
   void arm(Clock::time_point when);
+  // fill reads what the socket has (waiting when it has nothing) into OpenSSL's incoming BIO.
+  asio::awaitable<bool> fill();
   void on_timer(const std::error_code& error);
 
   asio::ip::tcp::socket socket_;
@@ -80,6 +82,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   bool timed_out_ = false;
   bool expired_ = false;
   ossl::UniquePtr<SSL> ssl_;
+  BIO* incoming_ = nullptr;  // owned by ssl_
   std::string failure_;
   bool handshake_done_ = false;
   bool broken_ = false;  // a fatal TLS error or a reset: no close_notify, no more I/O but the drain

@@ -10,7 +10,8 @@
 namespace krtool::tls {
 
 std::string peer_address(const SSL* ssl) {
-  const int fd = ssl != nullptr ? SSL_get_fd(ssl) : -1;
+  // The write side: the server reads through a memory BIO, and only its writes go to the socket.
+  const int fd = ssl != nullptr ? SSL_get_wfd(ssl) : -1;
   sockaddr_storage address{};
   socklen_t length = sizeof address;
   if (fd < 0 || getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "?";
