@@ -42,6 +42,9 @@ class ClientCertPolicy {
   // accepts() decides; `certificate` is null only when none was presented. A policy that throws
   // rejects the handshake; the exception's text is logged.
   virtual bool accepts(X509* certificate, const ChainVerdict& chain) const = 0;
+  // is_validation_code() says whether accepts() runs code krtool does not control, which the TLS layer
+  // then calls on a worker thread and waits for at most ServerTlsOptions::validation_deadline.
+  virtual bool is_validation_code() const { return false; }
 };
 
 // builtin_policy returns AllowAny, AllowSelfSignedForDevelopment or AllowMissingOrSelfSignedForDevelopment
