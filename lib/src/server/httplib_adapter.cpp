@@ -71,16 +71,6 @@ std::string host_for_url(const std::string& address) {
 
 }  // namespace
 
-std::function<void(const std::string& line)> stderr_log() {
-  return [](const std::string& line) {
-    static std::mutex mutex;
-    std::lock_guard<std::mutex> lock(mutex);
-    // One write per line: std::cerr is unbuffered, and other threads (serve's "stopping" message) write
-    // too, so a separate write for the line break could land after someone else's text.
-    std::cerr << (line + '\n') << std::flush;
-  };
-}
-
 class DevServer::Impl {
  public:
   explicit Impl(DevServerOptions options)
@@ -284,6 +274,11 @@ int DevServer::bind() { return impl_->bind(); }
 void DevServer::run() { impl_->run(); }
 void DevServer::start() { impl_->start(); }
 void DevServer::stop() { impl_->stop(); }
+void DevServer::reload_tls(std::shared_ptr<const tls::TlsServerConfig>) {
+  // cpp-httplib makes its SSL_CTX once, inside the server; the connection layer that replaces it takes
+  // a tls::ReloadableContext.
+  throw Error(Errc::Internal, "reload needs the new connection layer");
+}
 int DevServer::port() const { return impl_->port(); }
 std::string DevServer::url() const { return impl_->url(); }
 

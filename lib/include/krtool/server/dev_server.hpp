@@ -26,6 +26,9 @@ struct ServerLimits {
   std::chrono::seconds write_timeout{10};      // each wait for the client to take more of a response
   int keep_alive_max_requests = 100000;        // requests per connection before it is closed
   int listen_backlog = 1024;                   // pending connections the kernel holds in a burst
+  // threads is the number of event-loop threads that serve all connections; 0: one per core (the
+  // hardware concurrency).
+  int threads = 0;
 };
 
 struct DevServerOptions {
@@ -41,7 +44,8 @@ struct DevServerOptions {
   std::function<void(const std::string& line)> log;
 };
 
-// stderr_log writes whole lines to standard error, one at a time.
+// stderr_log writes whole lines to standard error through stderr_writer() (log_writer.hpp): buffered,
+// written at least every 100 ms and at exit, never cut by another line.
 std::function<void(const std::string& line)> stderr_log();
 
 class DevServer {
@@ -61,6 +65,10 @@ class DevServer {
   // start binds and runs on a background thread; for tests and embedding.
   void start();
   void stop();
+  // reload_tls makes `config` the TLS layer of every connection accepted from now on; connections open
+  // now finish on the previous one. Error when its context cannot be made (the previous one stays), or
+  // when the server speaks plain HTTP.
+  void reload_tls(std::shared_ptr<const tls::TlsServerConfig> config);
 
   int port() const;
   std::string url() const;  // "https://127.0.0.1:PORT", "http://[::1]:PORT"
