@@ -75,6 +75,7 @@ echo
 grep -E '^(  tls|  http|outcome)' test-client.out
 
 say "What the server logged (each line: the TLS verdict and the authentication verdict)"
+sleep 0.2  # serve writes its log every 100 ms
 grep -E '^[0-9]{4}-' server.log
 echo
 echo "tutorial: done"

@@ -46,6 +46,7 @@ fi
 echo "curl: $(head -1 err.txt)"
 
 step "6. The server's log: one line per request with the TLS and the authentication verdicts"
+sleep 0.2  # serve writes its log every 100 ms
 grep -E '^[0-9]{4}-|tls: ' server.log
 echo
 echo "quickstart: done"

@@ -10,8 +10,10 @@ the first start of each code compiles it.
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from krtool_e2e import (  # noqa: E402
@@ -236,6 +238,63 @@ def test_throwing_policy():
         suite.check(server.process.poll() is None, "the server is still running after two exceptions")
 
 
+ENDLESS_FILE = """#include <krtool/validation.hpp>
+#include <thread>
+
+// Never returns (asleep, so that it costs no CPU while the suite runs on).
+bool validate(const krtool::Certificate*, const krtool::Chain&, krtool::SslPolicyErrors) {
+  for (;;) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+"""
+SHUTDOWN_GRACE = 5
+
+
+def test_endless_loop():
+    """Validation code that never returns: the handshake fails at the handshake timeout, logged; other
+    clients are served; SIGTERM ends the process after the grace period, naming the code."""
+    write("endless.cpp", ENDLESS_FILE)
+    name = "validation code 'endless.cpp'"
+    timeout = 2
+    server = Server([*TRUST_CA, "--client-cert-validation-code-path", "endless.cpp", "--handshake-timeout",
+                     str(timeout)], W, None, "endless loop", env=ENV)
+    if not suite.check(server.start(), "endless loop: serve starts", shorten(server.stderr_text())):
+        return
+    try:
+        started = time.monotonic()
+        got, port = hello(server, certs.valid)
+        took = time.monotonic() - started
+        suite.check(isinstance(got, TlsFailure), "endless loop: the handshake fails", repr(got))
+        suite.check(took < timeout + 8, f"endless loop: it fails at the deadline ({timeout} s), not later",
+                    f"{took:.1f} s")
+        line = server.tls_line(port, f"rejected client certificate '{certs.valid.subject}'")
+        suite.check(line is not None, "endless loop: a 'tls: rejected' line", shorten(server.stderr_text()))
+        suite.contains(line, f"by {name}", "endless loop: the line names the code")
+        suite.contains(line, f"validation code did not return within {timeout} s",
+                       "endless loop: the line gives the reason")
+        with TlsConnection(server.host, server.port, client_context(None)) as connection:
+            info = connection.get("/info")
+        suite.check(isinstance(info, Response) and info.status == 200,
+                    "endless loop: another client (no certificate, no callback) is served", repr(info))
+
+        stopped = time.monotonic()
+        server.process.send_signal(signal.SIGTERM)
+        try:
+            code = server.process.wait(timeout=timeout + SHUTDOWN_GRACE + 15)
+        except subprocess.TimeoutExpired:
+            code = "hung"
+        took = time.monotonic() - stopped
+        suite.eq(code, 1, "endless loop: SIGTERM ends serve with the exit code of a failure")
+        suite.check(SHUTDOWN_GRACE - 1 <= took < timeout + SHUTDOWN_GRACE + 10,
+                    "endless loop: it exits after the grace period, within slack", f"{took:.1f} s")
+        for reader in server._readers:
+            reader.join(timeout=5)
+        suite.contains(server.stderr_text(),
+                       f"krtool: error: validation code still running after {SHUTDOWN_GRACE} s: {name}",
+                       "endless loop: the last line names the code still running")
+    finally:
+        server._kill()
+
+
 def test_samples():
     env = dict(ENV, KRTOOL_BIN=KRTOOL, TMPDIR=W)
     result = subprocess.run(["bash", os.path.join(SOURCE_DIR, "samples/validation/run.sh")], capture_output=True,
@@ -255,5 +314,6 @@ sys.exit(suite.run([
     ("compile errors", test_compile_errors),
     ("usage errors", test_usage_errors),
     ("throwing policy", test_throwing_policy),
+    ("endless loop", test_endless_loop),
     ("samples", test_samples),
 ], only=sys.argv[1:]))

@@ -33,6 +33,8 @@ struct HandshakeOutcome {
   std::optional<tls::HandshakeVerdict> verdict;  // what the TLS layer recorded on the server's SSL
   std::string access_log_tls;                    // the access log's tls= field for this connection
   std::vector<std::string> client_ca_names;      // the issuers the CertificateRequest names, .NET order
+  std::string server_subject;  // of the certificate the server presented, "" when none arrived
+  int tickets = 0;             // TLS 1.3 session tickets the client received before the server's greeting
 
   // alert_name is the alert as OpenSSL's client reports it ("unknown CA", "certificate required").
   std::string alert_name() const {
@@ -50,6 +52,12 @@ inline void record_received_alert(const SSL* ssl, int where, int value) {
   const int description = value & 0xFF;
   if (outcome != nullptr && description != SSL_AD_CLOSE_NOTIFY && outcome->alert == 0)
     outcome->alert = description;
+}
+
+// count_ticket sees each session the client learns of: with TLS 1.3, one per NewSessionTicket.
+inline int count_ticket(SSL* ssl, SSL_SESSION*) {
+  if (auto* outcome = static_cast<HandshakeOutcome*>(SSL_get_app_data(ssl))) ++outcome->tickets;
+  return 0;  // not kept: the session is freed by OpenSSL
 }
 
 // Step is one call on one side: true while the side may still make progress.
@@ -71,6 +79,8 @@ inline HandshakeOutcome run_handshake(SSL_CTX* server_context, const ClientHello
   REQUIRE(SSL_CTX_set_min_proto_version(client_context.get(), hello.version) == 1);
   REQUIRE(SSL_CTX_set_max_proto_version(client_context.get(), hello.version) == 1);
   SSL_CTX_set_verify(client_context.get(), SSL_VERIFY_NONE, nullptr);  // the server side is under test
+  SSL_CTX_set_session_cache_mode(client_context.get(), SSL_SESS_CACHE_CLIENT);
+  SSL_CTX_sess_set_new_cb(client_context.get(), detail::count_ticket);
   if (hello.certificate != nullptr) {
     REQUIRE(SSL_CTX_use_certificate(client_context.get(), hello.certificate->certificate.get()) == 1);
     REQUIRE(SSL_CTX_use_PrivateKey(client_context.get(), hello.certificate->key.get()) == 1);
@@ -116,6 +126,8 @@ inline HandshakeOutcome run_handshake(SSL_CTX* server_context, const ClientHello
       outcome.client_ca_names.push_back(cert::format_dn(sk_X509_NAME_value(names, i)));
   }
   if (outcome.completed) outcome.protocol = SSL_get_version(server.get());
+  if (X509* presented = SSL_get0_peer_certificate(client.get()))
+    outcome.server_subject = cert::format_dn(X509_get_subject_name(presented));
   if (const tls::HandshakeVerdict* verdict = tls::handshake_verdict(server.get())) outcome.verdict = *verdict;
   outcome.access_log_tls = tls::access_log_verdict(server.get());
   return outcome;

@@ -3,10 +3,14 @@
 #include <fmt/format.h>
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -20,7 +24,9 @@
 #include "krtool/formats/encode.hpp"
 #include "krtool/server/build_server.hpp"
 #include "krtool/server/dev_server.hpp"
+#include "krtool/server/log_writer.hpp"
 #include "krtool/server/serve_config.hpp"
+#include "krtool/tls/validation_calls.hpp"
 #include "krtool/util/files.hpp"
 
 namespace krtool::app {
@@ -97,6 +103,9 @@ const std::vector<FieldFlag>& field_flags() {
                   "tls12, tls13 or tls12,tls13 (default)", "tls12|tls13|tls12,tls13"),
       config_flag("--handshake-timeout", field::kHandshakeTimeout, &ServeConfig::handshake_timeout_seconds,
                   "Seconds a client has from connecting to the end of the TLS handshake (default 10)"),
+      config_flag(
+          "--tls-tickets", field::kTlsTickets, &ServeConfig::tls_tickets,
+          "TLS 1.3 session tickets sent per full handshake, 0 to 16 (default 1; 0 disables resumption)"),
       config_flag("--check-certificate-revocation", field::kCheckRevocation,
                   &ServeConfig::check_certificate_revocation,
                   "Check client certificates against --crl during the handshake"),
@@ -138,6 +147,8 @@ const std::vector<FieldFlag>& field_flags() {
                   "Allow relaxed settings on a non-loopback address"),
       config_flag("--max-connections", field::kMaxConnections, &ServeConfig::max_connections,
                   "Connections served at once (default 512)"),
+      config_flag("--threads", field::kThreads, &ServeConfig::threads,
+                  "Event-loop threads that serve all connections, 1 to 256 (default one per core)"),
       config_flag("--keep-alive-timeout", field::kKeepAliveTimeout, &ServeConfig::keep_alive_timeout_seconds,
                   "Seconds an idle keep-alive connection stays open (default 5)"),
   };
@@ -173,34 +184,52 @@ server::ServeConfig merged_config(const ServeOptions& o) {
   return c;
 }
 
-// stop_signals are SIGINT and SIGTERM. They are blocked in every thread (block_stop_signals runs before the
-// server starts any, and its threads inherit the mask) so that only the SignalWaiter's thread sees them.
-sigset_t stop_signals() {
+// say writes one of serve's own lines to standard error through the access log's writer, so that it
+// never lands in the middle of a log line.
+void say(const std::string& line) { server::stderr_writer().write_line("krtool: " + line); }
+
+// kShutdownGrace is how long a stopped server waits for validation code that is still running (calls
+// abandoned at their deadline) before the process exits without it.
+constexpr std::chrono::seconds kShutdownGrace{5};
+
+// handled_signals are SIGINT and SIGTERM (stop) and SIGHUP (reload the TLS files). They are blocked in
+// every thread (block_handled_signals runs before the server starts any, and its threads inherit the
+// mask) so that only the SignalWaiter's thread sees them, in sigwait: nothing runs in a signal handler.
+sigset_t handled_signals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   return signals;
 }
 
-void block_stop_signals() {
-  const sigset_t signals = stop_signals();
+void block_handled_signals() {
+  const sigset_t signals = handled_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 }
 
-// SignalWaiter turns SIGINT or SIGTERM into a clean stop of `server`. It must be destroyed before the
-// server: its destructor wakes and joins the thread that would otherwise call stop() on it.
+// SignalWaiter turns SIGINT or SIGTERM into a clean stop of `server`, and each SIGHUP into a call of
+// `reload`. It must be destroyed before the server: its destructor wakes and joins the thread that would
+// otherwise call stop() on it.
 class SignalWaiter {
  public:
-  explicit SignalWaiter(server::DevServer& server) : signals_(stop_signals()) {
-    thread_ = std::thread([this, &server] {
-      int signal = 0;
-      sigwait(&signals_, &signal);
-      if (!stopping_)
-        std::cerr << fmt::format("krtool: stopping ({}), finishing requests in flight\n",
-                                 signal == SIGINT ? "SIGINT" : "SIGTERM")
-                  << std::flush;
-      server.stop();
+  SignalWaiter(server::DevServer& server, std::function<void()> reload) : signals_(handled_signals()) {
+    thread_ = std::thread([this, &server, reload = std::move(reload)] {
+      for (;;) {
+        int signal = 0;
+        sigwait(&signals_, &signal);
+        if (stopping_) return;
+        if (signal == SIGHUP) {
+          reload();
+          continue;
+        }
+        say(fmt::format("stopping ({}), finishing requests in flight",
+                        signal == SIGINT ? "SIGINT" : "SIGTERM"));
+        server::stderr_writer().flush();
+        server.stop();
+        return;
+      }
     });
   }
   SignalWaiter(const SignalWaiter&) = delete;
@@ -217,36 +246,94 @@ class SignalWaiter {
   std::thread thread_;
 };
 
+// TlsReloader re-reads the TLS files on SIGHUP and hands the new configuration to the server; a reload
+// that fails leaves the server as it was and says why.
+class TlsReloader {
+ public:
+  TlsReloader(const server::ServeConfig& config, server::DevServer& server,
+              std::shared_ptr<const tls::TlsServerConfig> current)
+      : config_(config), server_(server), current_(std::move(current)) {}
+
+  void operator()() {
+    if (current_ == nullptr) {
+      say("SIGHUP: nothing to reload, the server speaks plain HTTP");
+      return;
+    }
+    try {
+      // No one is at the terminal to ask for a password now: it comes from the flags, a file or the
+      // environment, as it did at start-up, or the reload fails.
+      const PasswordPrompt no_prompt = [](std::string_view, bool) { return std::optional<std::string>(); };
+      std::shared_ptr<const tls::TlsServerConfig> next =
+          server::reload_tls_layer(config_, no_prompt, nullptr, *current_);
+      server_.reload_tls(next);
+      current_ = std::move(next);
+      X509* certificate = current_->options().identity.certificate.get();
+      say(fmt::format("reloaded the TLS configuration: server certificate '{}' thumbprint {}",
+                      cert::format_dn(X509_get_subject_name(certificate)), cert::thumbprint(certificate)));
+    } catch (const std::exception& e) {
+      say(fmt::format("reload failed, keeping the previous TLS configuration: {}", e.what()));
+    }
+  }
+
+ private:
+  const server::ServeConfig& config_;
+  server::DevServer& server_;
+  std::shared_ptr<const tls::TlsServerConfig> current_;  // only the signal thread touches it
+};
+
+// exit_if_validation_code_runs ends the process when validation code abandoned at its deadline is still
+// running a grace period after the server stopped: nothing can stop such a call, and returning from main
+// would run static destructors under its feet.
+void exit_if_validation_code_runs() {
+  if (tls::validation_calls_running() == 0 || tls::wait_for_validation_calls(kShutdownGrace)) return;
+  const std::vector<std::string> running = tls::validation_code_running();
+  say(fmt::format("error: validation code still running after {} s: {}", kShutdownGrace.count(),
+                  fmt::join(running, ", ")));
+  server::stderr_writer().flush();
+  std::cout << std::flush;
+  _exit(exit_code(Errc::Internal));
+}
+
+// FlushAtEnd writes serve's buffered lines before an error message from main could overtake them.
+struct FlushAtEnd {
+  ~FlushAtEnd() { server::stderr_writer().flush(); }
+};
+
 int run_serve(const ServeOptions& o) {
+  const FlushAtEnd flush_at_end;
   const server::ServeConfig config = merged_config(o);
   server::BuiltServer built = server::build_server_options(config, terminal_prompt, nullptr);
-  for (const std::string& w : built.warnings) warn(w);
+  for (const std::string& w : built.warnings) say("warning: " + w);
   if (built.development_root) {
     const cert::CertBundle& root = *built.development_root;
-    std::cerr << "krtool: " << config.name_of(field::kSelfSigned) << ": development root '"
-              << cert::format_dn(X509_get_subject_name(root.certificate.get())) << "' thumbprint "
-              << cert::thumbprint(root.certificate.get()) << '\n';
+    say(fmt::format("{}: development root '{}' thumbprint {}", config.name_of(field::kSelfSigned),
+                    cert::format_dn(X509_get_subject_name(root.certificate.get())),
+                    cert::thumbprint(root.certificate.get())));
     if (!o.export_root.empty()) {
       files::write_file(o.export_root, formats::encode_pem_certificate(root.certificate.get()),
                         files::FileMode::Public, o.force, "development root certificate");
-      std::cerr << "krtool: wrote the development root to " << o.export_root << " (curl --cacert "
-                << o.export_root << ")\n";
+      say(fmt::format("wrote the development root to {} (curl --cacert {})", o.export_root, o.export_root));
     } else {
-      std::cerr
-          << "krtool: clients must skip verification (-k) or trust the root: add --export-root root.pem\n";
+      say("clients must skip verification (-k) or trust the root: add --export-root root.pem");
     }
   } else if (!o.export_root.empty()) {
     throw Error(Errc::Usage, fmt::format("--export-root needs {}", config.name_of(field::kSelfSigned)),
                 "only the in-memory development root can be exported");
   }
-  for (const std::string& line : built.description) std::cerr << "krtool: " << line << '\n';
+  for (const std::string& line : built.description) say(line);
 
-  block_stop_signals();
-  server::DevServer server(std::move(built.options));
-  server.bind();
-  std::cout << "Now listening on: " << server.url() << std::endl;
-  const SignalWaiter signals(server);  // declared after the server, so destroyed (joined) before it
-  server.run();
+  // Blocked only now: until the server exists, SIGINT at a password prompt ends krtool as usual.
+  block_handled_signals();
+  const std::shared_ptr<const tls::TlsServerConfig> tls_config = built.options.tls;
+  {
+    server::DevServer server(std::move(built.options));
+    server.bind();
+    server::stderr_writer().flush();  // the start-up lines come before the listening line
+    std::cout << "Now listening on: " << server.url() << std::endl;
+    const SignalWaiter signals(server, TlsReloader(config, server, tls_config));  // joined before the server
+    server.run();
+  }
+  exit_if_validation_code_runs();
   return 0;
 }
 

@@ -80,6 +80,17 @@ std::vector<ossl::UniquePtr<X509_CRL>> load_crl_list(const std::vector<std::stri
   return out;
 }
 
+// within returns `value` when it lies in [min, max], and throws Error(Usage) naming the field otherwise.
+int within(const ServeConfig& config, std::string_view key, int value, int min, int max,
+           std::string_view meaning) {
+  if (value < min || value > max) {
+    throw Error(Errc::Usage,
+                fmt::format("{} is {}; it must be between {} and {}", config.name_of(key), value, min, max),
+                fmt::format("{}: {}", config.name_of(key), meaning));
+  }
+  return value;
+}
+
 // check_validation_fields runs before anything is loaded, so that conflicting settings are reported as
 // such whatever else is wrong.
 void check_validation_fields(const ServeConfig& config) {
@@ -194,9 +205,17 @@ std::shared_ptr<const auth::CertificateScheme> make_scheme(const ServeConfig& co
   return std::make_shared<const auth::CertificateScheme>(std::move(options));
 }
 
-}  // namespace
+cert::CertBundle copy_identity(const cert::CertBundle& identity) {
+  cert::CertBundle copy;
+  copy.certificate = ossl::up_ref(identity.certificate.get());
+  copy.key = ossl::up_ref(identity.key.get());
+  for (const auto& member : identity.chain) copy.chain.push_back(ossl::up_ref(member.get()));
+  return copy;
+}
 
-TlsLayer build_tls_layer(const ServeConfig& config, const PasswordPrompt& prompt, LogSink log) {
+// tls_layer is build_tls_layer, and with `previous` reload_tls_layer.
+TlsLayer tls_layer(const ServeConfig& config, const PasswordPrompt& prompt, LogSink log,
+                   const tls::TlsServerConfig* previous) {
   const tls::ClientCertMode mode =
       tls::parse_client_cert_mode(config.client_cert_mode, config.name_of(field::kClientCertMode));
   check_validation_fields(config);
@@ -232,7 +251,9 @@ TlsLayer build_tls_layer(const ServeConfig& config, const PasswordPrompt& prompt
   }
 
   tls::ServerTlsOptions options;
-  if (config.self_signed) {
+  if (config.self_signed && previous != nullptr) {
+    options.identity = copy_identity(previous->options().identity);  // no file to re-read
+  } else if (config.self_signed) {
     cert::DevelopmentPair pair = cert::create_development_pair(cert::DevelopmentSpec{});
     options.identity = std::move(pair.leaf);
     layer.development_root = std::move(pair.root);
@@ -244,7 +265,13 @@ TlsLayer build_tls_layer(const ServeConfig& config, const PasswordPrompt& prompt
   options.check_certificate_revocation = config.check_certificate_revocation;
   options.crls = load_crl_list(config.crl_files);
   options.ssl_protocols = config.ssl_protocols;
-  MadePolicy policy = make_policy(config);
+  options.tls13_tickets =
+      within(config, field::kTlsTickets, config.tls_tickets, kMinTlsTickets, kMaxTlsTickets,
+             "TLS 1.3 session tickets per full handshake; 0 disables them");
+  // The handshake timeout is the client's whole budget; the validation code's call is part of it.
+  options.validation_deadline = std::chrono::seconds(config.handshake_timeout_seconds);
+  // A reload keeps the policy: validation code is compiled once, at start-up.
+  MadePolicy policy = previous != nullptr ? MadePolicy{previous->options().policy, ""} : make_policy(config);
   options.policy = std::move(policy.policy);
   if (options.policy && options.policy->is_relaxed()) {
     layer.notes.relaxed.push_back(fmt::format("TLS validation callback {}", options.policy->name()));
@@ -258,8 +285,24 @@ TlsLayer build_tls_layer(const ServeConfig& config, const PasswordPrompt& prompt
   options.log = [sink = std::move(log), json = config.log_format == "json"](const std::string& line) {
     sink(json ? log_json(nlohmann::json{{"event", "tls"}, {"message", line}}) : util::escape_controls(line));
   };
+  if (previous != nullptr) {
+    options.log = previous->options().log;
+    options.now = previous->options().now;
+  }
   layer.config = std::make_shared<const tls::TlsServerConfig>(std::move(options));
   return layer;
+}
+
+}  // namespace
+
+TlsLayer build_tls_layer(const ServeConfig& config, const PasswordPrompt& prompt, LogSink log) {
+  return tls_layer(config, prompt, std::move(log), nullptr);
+}
+
+std::shared_ptr<const tls::TlsServerConfig> reload_tls_layer(const ServeConfig& config,
+                                                             const PasswordPrompt& prompt, LogSink log,
+                                                             const tls::TlsServerConfig& previous) {
+  return tls_layer(config, prompt, std::move(log), &previous).config;
 }
 
 AuthLayer build_auth_schemes(const ServeConfig& config) {
@@ -311,6 +354,10 @@ ServerLimits build_limits(const ServeConfig& config) {
   limits.handshake_timeout =
       std::chrono::seconds(at_least_one(config.handshake_timeout_seconds, field::kHandshakeTimeout));
   limits.read_timeout = std::chrono::seconds(at_least_one(config.read_timeout_seconds, field::kReadTimeout));
+  if (config.threads) {
+    limits.threads = within(config, field::kThreads, *config.threads, kMinThreads, kMaxThreads,
+                            "event-loop threads that serve all connections; leave it out for one per core");
+  }
   return limits;
 }
 

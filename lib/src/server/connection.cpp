@@ -35,7 +35,7 @@ void call_logger(const DevServerOptions& options, const std::string& line) {
 }  // namespace
 
 Connection::Connection(const ConnectionShared& shared, asio::ip::tcp::socket socket,
-                       std::shared_ptr<const LiveTls> tls)
+                       std::shared_ptr<const tls::ReloadableContext::Live> tls)
     : shared_(shared), tls_(std::move(tls)) {
   std::error_code error;
   const auto peer = socket.remote_endpoint(error);
@@ -47,6 +47,8 @@ Connection::Connection(const ConnectionShared& shared, asio::ip::tcp::socket soc
   }
   ossl::UniquePtr<SSL> ssl;
   if (tls_) {
+    const auto& policy = tls_->config->options().policy;
+    handshake_may_block_ = policy != nullptr && policy->is_validation_code();
     ssl.reset(SSL_new(tls_->ctx.get()));
     if (ssl == nullptr) ossl::drain_errors();  // the handshake below fails and closes the connection
   }
@@ -82,7 +84,7 @@ asio::awaitable<bool> Connection::handshake() {
   if (stream_->ssl() == nullptr) co_return false;
   for (;;) {
     Stream::Want want = Stream::Want::Failed;
-    if (tls_->handshake_may_block) {
+    if (handshake_may_block_) {
       // Validation code runs inside SSL_do_handshake: the call goes to a thread of its own, and the
       // connection comes back to its loop to wait for the socket.
       co_await shared_.offload([&] { want = stream_->handshake_step(); });

@@ -13,20 +13,12 @@
 #include <string>
 
 #include "krtool/server/dev_server.hpp"
-#include "krtool/tls/server_context.hpp"
+#include "krtool/tls/reloadable_context.hpp"
 #include "server/http1_request.hpp"
 #include "server/pipeline.hpp"
 #include "server/stream.hpp"
 
 namespace krtool::server {
-
-// LiveTls is the TLS configuration new connections get; a reload replaces it, and connections already
-// open keep the one they started with (the SSL_CTX's callbacks point into the config).
-struct LiveTls {
-  std::shared_ptr<const tls::TlsServerConfig> config;
-  ossl::UniquePtr<SSL_CTX> ctx;
-  bool handshake_may_block = false;  // validation code runs inside the handshake
-};
 
 // ConnectionShared is what every connection reads; it outlives them all.
 struct ConnectionShared {
@@ -44,8 +36,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   enum class Phase { Handshake, Idle, Head, Body, Handling, Writing, Closing };
 
+  // `tls` is the TLS layer current when the connection was accepted (null: plain HTTP); the
+  // connection keeps it to its end, whatever a reload makes current.
   Connection(const ConnectionShared& shared, asio::ip::tcp::socket socket,
-             std::shared_ptr<const LiveTls> tls);
+             std::shared_ptr<const tls::ReloadableContext::Live> tls);
   // run serves the connection to its end; it never throws.
   asio::awaitable<void> run();
   // stop asks the connection to end: at once when no request is being answered, else after the answer.
@@ -67,7 +61,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void set_phase(Phase phase, std::chrono::seconds limit);
 
   const ConnectionShared& shared_;
-  std::shared_ptr<const LiveTls> tls_;
+  std::shared_ptr<const tls::ReloadableContext::Live> tls_;
+  bool handshake_may_block_ = false;  // validation code runs inside the handshake
   std::shared_ptr<Stream> stream_;
   std::string remote_;          // "127.0.0.1:50432", "[::1]:50432"
   std::string remote_address_;  // "127.0.0.1"

@@ -21,7 +21,6 @@
 #include <asio/use_awaitable.hpp>
 #include <atomic>
 #include <condition_variable>
-#include <iostream>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -29,6 +28,7 @@
 #include <utility>
 
 #include "krtool/error.hpp"
+#include "krtool/tls/reloadable_context.hpp"
 #include "server/connection.hpp"
 #include "server/pipeline.hpp"
 
@@ -45,15 +45,6 @@ constexpr std::chrono::seconds kStopGrace{10};
 // not the CPU, so there are more of them than cores.
 constexpr std::size_t kBlockingThreads = 16;
 
-std::shared_ptr<const LiveTls> make_live_tls(std::shared_ptr<const tls::TlsServerConfig> config) {
-  auto live = std::make_shared<LiveTls>();
-  live->ctx = config->make_context();
-  const auto& policy = config->options().policy;
-  live->handshake_may_block = policy != nullptr && policy->may_block();
-  live->config = std::move(config);
-  return live;
-}
-
 // ignore_broken_pipes keeps a client that hangs up mid-answer from killing the process: OpenSSL writes
 // to the socket with write(2), which raises SIGPIPE. Only the default action is replaced, so that an
 // embedding program's own handler stays in place.
@@ -66,16 +57,6 @@ void ignore_broken_pipes() {
 
 }  // namespace
 
-std::function<void(const std::string& line)> stderr_log() {
-  return [](const std::string& line) {
-    static std::mutex mutex;
-    std::lock_guard<std::mutex> lock(mutex);
-    // One write per line: std::cerr is unbuffered, and other threads (serve's "stopping" message) write
-    // too, so a separate write for the line break could land after someone else's text.
-    std::cerr << (line + '\n') << std::flush;
-  };
-}
-
 class DevServer::Impl {
  public:
   explicit Impl(DevServerOptions options)
@@ -84,7 +65,7 @@ class DevServer::Impl {
     ignore_broken_pipes();
     if (options_.tls) {
       try {
-        live_tls_ = make_live_tls(options_.tls);
+        tls_.emplace(options_.tls);
       } catch (const Error& e) {
         throw Error(Errc::Input, fmt::format("cannot set up TLS: {}", e.what()), e.hint());
       }
@@ -172,10 +153,8 @@ class DevServer::Impl {
   }
 
   void reload_tls(std::shared_ptr<const tls::TlsServerConfig> config) {
-    if (!live_tls_) throw Error(Errc::Usage, "cannot reload TLS: the server speaks plain HTTP");
-    auto live = make_live_tls(std::move(config));
-    std::lock_guard<std::mutex> lock(tls_mutex_);
-    live_tls_ = std::move(live);
+    if (!tls_) throw Error(Errc::Usage, "cannot reload TLS: the server speaks plain HTTP");
+    tls_->replace(std::move(config));
   }
 
   int port() const { return port_; }
@@ -190,9 +169,8 @@ class DevServer::Impl {
     std::unordered_set<Connection*> connections;  // touched only on this loop's thread
   };
 
-  std::shared_ptr<const LiveTls> current_tls() const {
-    std::lock_guard<std::mutex> lock(tls_mutex_);
-    return live_tls_;
+  std::shared_ptr<const tls::ReloadableContext::Live> current_tls() const {
+    return tls_ ? tls_->current() : nullptr;
   }
 
   asio::awaitable<void> accept_loop() {
@@ -292,8 +270,7 @@ class DevServer::Impl {
   DevServerOptions options_;
   RequestPipeline pipeline_;
   ConnectionShared shared_;
-  mutable std::mutex tls_mutex_;
-  std::shared_ptr<const LiveTls> live_tls_;
+  std::optional<tls::ReloadableContext> tls_;
   std::vector<std::unique_ptr<Loop>> loops_;
   std::optional<asio::ip::tcp::acceptor> acceptor_;
   std::optional<asio::steady_timer> grace_timer_;

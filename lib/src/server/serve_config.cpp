@@ -39,6 +39,7 @@ const Keys kTopLevelKeys = {"endpoint",
                             "diagnostics",
                             "allowInsecurePublic",
                             "maxConnections",
+                            "threads",
                             "keepAliveTimeout",
                             "readTimeout"};
 const Keys kEndpointKeys = {"address",  "port",         "cert",        "key",
@@ -47,6 +48,7 @@ const Keys kHttpsKeys = {"clientCertificateMode",
                          "trustCa",
                          "sslProtocols",
                          "handshakeTimeout",
+                         "tlsTickets",
                          "checkCertificateRevocation",
                          "crl",
                          "clientCertificateValidation",
@@ -297,6 +299,7 @@ void read_https(const Json& value, const Source& source, ServeConfig& config) {
     config.ssl_protocols = protocols->get<std::string>();
   }
   https.read("handshakeTimeout", config.handshake_timeout_seconds, 1, 3600, "10");
+  https.read("tlsTickets", config.tls_tickets, kMinTlsTickets, kMaxTlsTickets, "1");
   https.read("checkCertificateRevocation", config.check_certificate_revocation);
   https.read_paths("crl", config.crl_files, "[\"dev-ca.crl\"]");
 
@@ -434,6 +437,8 @@ ServeConfig read_document(const Json& document, Source source) {
   top.read("diagnostics", config.diagnostics);
   top.read("allowInsecurePublic", config.allow_insecure_public);
   top.read("maxConnections", config.max_connections, 1, 1000000, "512");
+  if (const std::optional<int> threads = top.read_integer("threads", kMinThreads, kMaxThreads, "4"))
+    config.threads = *threads;
   top.read("keepAliveTimeout", config.keep_alive_timeout_seconds, 1, 3600, "5");
   top.read("readTimeout", config.read_timeout_seconds, 1, 3600, "30");
   return config;

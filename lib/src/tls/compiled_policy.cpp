@@ -172,7 +172,7 @@ class CompiledPolicy final : public ClientCertPolicy {
   // Code can accept anything, but krtool cannot tell what it does; as in Kestrun, compiled code is
   // not flagged as relaxed. serve's start-up lines name the code in force instead.
   bool is_relaxed() const override { return false; }
-  bool may_block() const override { return true; }  // user code: it may loop, sleep or call out
+  bool is_validation_code() const override { return true; }
 
   bool accepts(X509* certificate, const ChainVerdict& verdict) const override {
     krtool_chain_handle chain;

@@ -6,11 +6,13 @@
 #include <algorithm>
 #include <cctype>
 #include <mutex>
+#include <optional>
 
 #include "krtool/cert/chain.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
 #include "tls/callback_guard.hpp"
+#include "tls/validation_calls.hpp"
 #include "util/text.hpp"
 
 namespace krtool::tls {
@@ -43,6 +45,28 @@ const LogSink* log_of(const TlsServerConfig* config) {
 
 SSL* ssl_of(X509_STORE_CTX* context) {
   return static_cast<SSL*>(X509_STORE_CTX_get_ex_data(context, SSL_get_ex_data_X509_STORE_CTX_idx()));
+}
+
+// call_validation_code asks a policy that is validation code on a worker thread, waiting at most the
+// deadline; nullopt when it did not answer in time. The call gets its own references to the policy and
+// the certificates, and copies of the problems: an abandoned call outlives this handshake.
+std::optional<bool> call_validation_code(const ServerTlsOptions& options, X509* leaf,
+                                         const ChainVerdict& chain) {
+  std::shared_ptr<const ClientCertPolicy> policy = options.policy;
+  std::shared_ptr<X509> certificate(ossl::up_ref(leaf).release(), [](X509* x) { X509_free(x); });
+  std::shared_ptr<STACK_OF(X509)> built(chain.chain != nullptr ? X509_chain_up_ref(chain.chain) : nullptr,
+                                        [](STACK_OF(X509) * s) { ossl::Deleter<STACK_OF(X509)>()(s); });
+  ossl::require(chain.chain == nullptr || built != nullptr, "copying the chain for the validation code");
+  auto problems = std::make_shared<const std::vector<cert::ChainProblem>>(chain.problems);
+  const SslPolicyErrors errors = chain.errors;
+  return call_with_deadline(policy->name(), options.validation_deadline,
+                            [policy, certificate, built, problems, errors] {
+                              ChainVerdict own;
+                              own.errors = errors;
+                              own.problems = *problems;
+                              own.chain = built.get();
+                              return policy->accepts(certificate.get(), own);
+                            });
 }
 
 // decide_client_certificate replaces OpenSSL's chain verification for the whole handshake, so the
@@ -79,7 +103,16 @@ int decide_client_certificate(X509_STORE_CTX* context, const TlsServerConfig* co
   } else {
     verdict->decided_by = policy->name();
     try {
-      verdict->accepted = policy->accepts(leaf, chain);
+      if (policy->is_validation_code()) {
+        const std::optional<bool> answer = call_validation_code(config->options(), leaf, chain);
+        verdict->accepted = answer.value_or(false);
+        if (!answer) {
+          policy_failure = fmt::format(" (validation code did not return within {})",
+                                       format_deadline(config->options().validation_deadline));
+        }
+      } else {
+        verdict->accepted = policy->accepts(leaf, chain);
+      }
     } catch (const std::exception& e) {
       verdict->accepted = false;
       policy_failure = fmt::format(" (the policy threw: {})", e.what());
@@ -267,6 +300,9 @@ void TlsServerConfig::configure(SSL_CTX* ctx) const {
   // Browsers and HTTP clients often drop a finished keep-alive connection without close_notify; that is
   // an ordinary end of a connection, not an error to answer with an alert.
   SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+  ossl::require(options_.tls13_tickets >= 0 &&
+                    SSL_CTX_set_num_tickets(ctx, static_cast<size_t>(options_.tls13_tickets)) == 1,
+                "setting the number of TLS 1.3 session tickets");
 
   switch (options_.mode) {
     case ClientCertMode::None:

@@ -294,6 +294,55 @@ TEST_CASE("a limit below 1 is an error naming its field", "[server][build][limit
   CHECK_THAT(e.what(), Contains("--keep-alive-timeout is -1"));
 }
 
+TEST_CASE("threads defaults to one per core and is bounded 1 to 256, naming its field",
+          "[server][build][limits]") {
+  ServeConfig config;
+  CHECK(build_limits(config).threads == 0);  // 0: the connection layer takes the hardware concurrency
+  config.threads = 4;
+  CHECK(build_limits(config).threads == 4);
+  for (const int wrong : {0, 257}) {
+    config.threads = wrong;
+    config.origins["threads"] = "--threads";
+    const Error e = error_from([&] { build_limits(config); });
+    CHECK(e.code() == Errc::Usage);
+    CHECK_THAT(e.what(), Contains(fmt::format("--threads is {}; it must be between 1 and 256", wrong)));
+  }
+}
+
+TEST_CASE("the TLS layer gets the ticket count and the handshake timeout as the validation deadline",
+          "[server][build][tls]") {
+  ServeConfig config;
+  config.self_signed = true;
+  config.tls_tickets = 2;
+  config.handshake_timeout_seconds = 7;
+  const TlsLayer layer = build_tls_layer(config, kNoPrompt, kNoLog);
+  CHECK(layer.config->options().tls13_tickets == 2);
+  CHECK(layer.config->options().validation_deadline == std::chrono::seconds(7));
+  config.tls_tickets = 17;
+  config.origins["https.tlsTickets"] = "--tls-tickets";
+  const Error e = error_from([&] { build_tls_layer(config, kNoPrompt, kNoLog); });
+  CHECK(e.code() == Errc::Usage);
+  CHECK_THAT(e.what(), Contains("--tls-tickets is 17; it must be between 0 and 16"));
+}
+
+TEST_CASE("a reload re-reads the certificate files and keeps the development pair and the policy",
+          "[server][build][tls][reload]") {
+  ServeConfig config;
+  config.self_signed = true;
+  config.client_cert_mode = "allow";
+  config.validation_builtin = "AllowAny";
+  const TlsLayer first = build_tls_layer(config, kNoPrompt, kNoLog);
+  const auto reloaded = reload_tls_layer(config, kNoPrompt, kNoLog, *first.config);
+  CHECK(X509_cmp(reloaded->options().identity.certificate.get(),
+                 first.config->options().identity.certificate.get()) == 0);
+  CHECK(reloaded->options().policy == first.config->options().policy);
+
+  config.self_signed = false;
+  config.cert_file = "/nonexistent/server.pem";
+  const Error e = error_from([&] { reload_tls_layer(config, kNoPrompt, kNoLog, *first.config); });
+  CHECK_THAT(e.what(), Contains("/nonexistent/server.pem"));
+}
+
 // ---- the exposure check: the loopback rule for relaxed settings ------------------------------------------
 
 TEST_CASE("relaxed settings on a loopback address are warned about", "[server][build][exposure]") {

@@ -270,6 +270,10 @@ TEST_CASE("values out of range or not among the choices are usage errors naming 
                 "'endpoint.port' is 18446744073709551615; it must be between 0 and 65535"},
            Case{R"({"readTimeout": 0})", "'readTimeout' is 0; it must be between 1 and 3600"},
            Case{R"({"keepAliveTimeout": 0})", "'keepAliveTimeout' is 0; it must be between 1 and 3600"},
+           Case{R"({"threads": 0})", "'threads' is 0; it must be between 1 and 256"},
+           Case{R"({"threads": 257})", "'threads' is 257; it must be between 1 and 256"},
+           Case{R"({"https": {"tlsTickets": 17}})", "'https.tlsTickets' is 17; it must be between 0 and 16"},
+           Case{R"({"https": {"tlsTickets": -1}})", "'https.tlsTickets' is -1; it must be between 0 and 16"},
            Case{R"({"https": {"clientCertificateMode": "maybe"}})",
                 "'https.clientCertificateMode' is 'maybe', which is not one of none, allow, require, "
                 "NoCertificate, "
@@ -288,6 +292,10 @@ TEST_CASE("values out of range or not among the choices are usage errors naming 
   }
   CHECK(load_serve_config(config.write(R"({"https": {"clientCertificateValidation": "allowany"}})"))
             .validation_builtin == "allowany");
+  const ServeConfig threads =
+      load_serve_config(config.write(R"({"threads": 3, "https": {"tlsTickets": 0}})"));
+  CHECK(threads.threads == 3);
+  CHECK(threads.tls_tickets == 0);
   CHECK_THAT(config_error(config, R"({"https": {"clientCertificateValidation": "AllowAll"}})").what(),
              Catch::Contains("AllowSelfSignedForDevelopment"));
 }

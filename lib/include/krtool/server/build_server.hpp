@@ -55,6 +55,14 @@ struct TlsLayer {
 // plain HTTP, and any TLS setting given is an error.
 TlsLayer build_tls_layer(const ServeConfig& config, const PasswordPrompt& prompt, LogSink log);
 
+// reload_tls_layer is build_tls_layer for a running server's reload (serve's SIGHUP): it re-reads the
+// server certificate and key, the trusted CAs and the CRLs, and keeps from `previous` what has no file
+// to re-read (the development pair of selfSigned) and the validation policy (compiled code is built
+// once). Error when a file cannot be used; the caller keeps `previous` then.
+std::shared_ptr<const tls::TlsServerConfig> reload_tls_layer(const ServeConfig& config,
+                                                             const PasswordPrompt& prompt, LogSink log,
+                                                             const tls::TlsServerConfig& previous);
+
 struct AuthLayer {
   std::vector<std::shared_ptr<const auth::CertificateScheme>> schemes;  // never empty
   BuildNotes notes;

@@ -43,7 +43,8 @@ struct DevServerOptions {
   std::function<void(const std::string& line)> log;
 };
 
-// stderr_log writes whole lines to standard error, one at a time.
+// stderr_log writes whole lines to standard error through stderr_writer() (log_writer.hpp): buffered,
+// written at least every 100 ms and at exit, never cut by another line.
 std::function<void(const std::string& line)> stderr_log();
 
 class DevServer {

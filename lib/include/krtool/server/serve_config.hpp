@@ -30,6 +30,7 @@ inline constexpr std::string_view kClientCertMode = "https.clientCertificateMode
 inline constexpr std::string_view kTrustCa = "https.trustCa";
 inline constexpr std::string_view kSslProtocols = "https.sslProtocols";
 inline constexpr std::string_view kHandshakeTimeout = "https.handshakeTimeout";
+inline constexpr std::string_view kTlsTickets = "https.tlsTickets";
 inline constexpr std::string_view kCheckRevocation = "https.checkCertificateRevocation";
 inline constexpr std::string_view kCrl = "https.crl";
 inline constexpr std::string_view kValidation = "https.clientCertificateValidation";
@@ -41,6 +42,7 @@ inline constexpr std::string_view kLogFormat = "logFormat";
 inline constexpr std::string_view kDiagnostics = "diagnostics";
 inline constexpr std::string_view kAllowInsecurePublic = "allowInsecurePublic";
 inline constexpr std::string_view kMaxConnections = "maxConnections";
+inline constexpr std::string_view kThreads = "threads";
 inline constexpr std::string_view kKeepAliveTimeout = "keepAliveTimeout";
 inline constexpr std::string_view kReadTimeout = "readTimeout";
 // A scheme's fields are keyed per scheme: scheme(0, kSchemeName) is "schemes[0].name".
@@ -53,6 +55,10 @@ inline constexpr std::string_view kSchemeCrl = "crl";
 inline constexpr std::string_view kSchemeTrustCa = "trustCa";
 std::string scheme(std::size_t index, std::string_view key);
 }  // namespace field
+
+// Bounds of the numeric settings that the file and the flags share.
+inline constexpr int kMinTlsTickets = 0, kMaxTlsTickets = 16;
+inline constexpr int kMinThreads = 1, kMaxThreads = 256;
 
 struct SchemeConfig {
   std::string name = "Certificate";
@@ -76,6 +82,7 @@ struct ServeConfig {
   std::vector<std::string> trust_ca_files;
   std::string ssl_protocols = "tls12,tls13";
   int handshake_timeout_seconds = 10;
+  int tls_tickets = 1;  // TLS 1.3 session tickets per full handshake, 0 to 16
   bool check_certificate_revocation = false;
   std::vector<std::string> crl_files;  // --crl feeds both layers
   // TLS validation: at most one
@@ -88,6 +95,7 @@ struct ServeConfig {
   bool diagnostics = false;
   bool allow_insecure_public = false;
   int max_connections = 512;
+  std::optional<int> threads;  // event-loop threads, 1 to 256; default: one per core
   int keep_alive_timeout_seconds = 5;
   int read_timeout_seconds = 30;  // each wait for a request's bytes (ServerLimits::read_timeout)
 
@@ -102,7 +110,7 @@ struct ServeConfig {
 // load_serve_config reads a --config JSON file:
 // {
 //   "endpoint": {"address", "port", "cert", "key", "password", "passwordFile", "passwordEnv", "selfSigned"},
-//   "https": {"clientCertificateMode", "trustCa": [..], "sslProtocols", "handshakeTimeout",
+//   "https": {"clientCertificateMode", "trustCa": [..], "sslProtocols", "handshakeTimeout", "tlsTickets",
 //             "checkCertificateRevocation", "crl": [..], "clientCertificateValidation",
 //             "clientCertificateValidationCode", "clientCertificateValidationCodePath",
 //             "clientCertificateValidationLanguage"},
@@ -110,7 +118,7 @@ struct ServeConfig {
 //                "revocationMode", "crl": [..], "trustCa": [..]}],
 //   "routes": ["GET /a auth=Certificate json:{...}", {"method", "path", "auth",
 //   "json"|"file"|"dir"|"status"}], "logFormat", "diagnostics", "allowInsecurePublic", "maxConnections",
-//   "keepAliveTimeout", "readTimeout"
+//   "threads", "keepAliveTimeout", "readTimeout"
 // }
 // Relative paths are taken from the file's folder. An unknown key or a value of the wrong type is
 // Error(Usage) naming the file and the key's path ("https.clientCertificateMode"); a malformed file is

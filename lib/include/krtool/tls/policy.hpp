@@ -39,12 +39,13 @@ class ClientCertPolicy {
   virtual std::string name() const = 0;
   // is_relaxed() says whether the policy accepts what strict validation would not (warned, loopback only).
   virtual bool is_relaxed() const = 0;
-  // may_block() says that accepts() may take long (user code): the server then runs the handshake's
-  // steps off its event loop, so that one slow verdict never stalls the other connections.
-  virtual bool may_block() const { return false; }
   // accepts() decides; `certificate` is null only when none was presented. A policy that throws
   // rejects the handshake; the exception's text is logged.
   virtual bool accepts(X509* certificate, const ChainVerdict& chain) const = 0;
+  // is_validation_code() says whether accepts() runs code krtool does not control, which the TLS layer
+  // then calls on a worker thread and waits for at most ServerTlsOptions::validation_deadline; the
+  // server runs such handshakes off its event loops, so that the wait never stalls other connections.
+  virtual bool is_validation_code() const { return false; }
 };
 
 // builtin_policy returns AllowAny, AllowSelfSignedForDevelopment or AllowMissingOrSelfSignedForDevelopment

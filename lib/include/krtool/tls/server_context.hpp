@@ -3,6 +3,7 @@
 // SslPolicyErrors → policy or strict). The decision is kept on the connection for the access log.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -29,6 +30,14 @@ struct ServerTlsOptions {
   std::vector<ossl::UniquePtr<X509_CRL>> crls;  // for check_certificate_revocation
   std::string ssl_protocols = "tls12,tls13";
   std::shared_ptr<const ClientCertPolicy> policy;  // null: accept only a chain without errors
+  // validation_deadline bounds the wait for a policy that is validation code (is_validation_code()): it
+  // runs on a worker thread, and a call that has not returned by then rejects the handshake and is
+  // abandoned. serve passes its handshake timeout, which the wait is part of.
+  std::chrono::milliseconds validation_deadline{std::chrono::seconds(10)};
+  // tls13_tickets is the number of TLS 1.3 session tickets sent after a full handshake. Each holds the
+  // session, client certificate included, encrypted for the client (about 155 µs each with a client
+  // certificate); one is enough to resume, OpenSSL's default is 2, and 0 disables resumption by ticket.
+  int tls13_tickets = 1;
   // log receives one line per handshake rejected by the TLS layer, and the reason when a callback
   // failed; called on TLS threads. A log that throws fails that handshake, not the server.
   std::function<void(const std::string& line)> log;
