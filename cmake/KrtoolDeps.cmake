@@ -4,8 +4,8 @@ find_package(fmt 9 REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(CLI11 2 REQUIRED)
 find_package(Threads REQUIRED)
-find_package(PkgConfig REQUIRED)
-pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib>=0.11)
+# zlib (zlib1g-dev) decodes an upstream's gzip or deflate answer for the proxy: route.
+find_package(ZLIB REQUIRED)
 
 # Node's http-parser (libhttp-parser-dev) reads test-client's responses; Debian ships no CMake or
 # pkg-config file for it, so it is found by its header and library.

@@ -23,8 +23,9 @@
 namespace krtool::client {
 
 int Deadline::remaining_ms() const {
-  const auto left =
-      std::chrono::duration_cast<std::chrono::milliseconds>(end_ - std::chrono::steady_clock::now());
+  // Rounded up: poll() given the rounded-down time would return before the deadline, which then
+  // counts as passed up to a millisecond early.
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(end_ - std::chrono::steady_clock::now());
   return static_cast<int>(std::max<std::chrono::milliseconds::rep>(0, left.count()));
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <climits>
 
 #include "util/text.hpp"
 
@@ -23,6 +24,7 @@ struct ResponseReader {
   HttpReport* response = nullptr;
   std::size_t max_body_bytes = 0;
   bool head_request = false;
+  bool stop_at_limit = false;
   bool in_value = false;
   bool complete = false;
   std::string field, value;
@@ -60,7 +62,14 @@ const http_parser_settings kSettings = [] {
     reader.flush_header();
     reader.response->received = true;
     reader.response->status = static_cast<int>(parser->status_code);
-    return reader.head_request ? 1 : 0;  // 1: a HEAD response has no body whatever its headers say
+    if (reader.head_request) return 1;  // 1: a HEAD response has no body whatever its headers say
+    // A declared length over the limit stops the reading before the body (any value but 0-2: an error).
+    const bool declared = (parser->flags & F_CHUNKED) == 0 && parser->content_length != ULLONG_MAX;
+    if (reader.stop_at_limit && declared && parser->content_length > reader.max_body_bytes) {
+      reader.response->body_truncated = true;
+      return 3;
+    }
+    return 0;
   };
   settings.on_body = [](http_parser* parser, const char* at, std::size_t length) {
     ResponseReader& reader = reader_of(parser);
@@ -68,7 +77,7 @@ const http_parser_settings kSettings = [] {
     const std::size_t room = reader.max_body_bytes - std::min(reader.max_body_bytes, body.size());
     if (length > room) reader.response->body_truncated = true;
     body.append(at, std::min(length, room));
-    return 0;
+    return reader.response->body_truncated && reader.stop_at_limit ? 1 : 0;  // 1: stop the parser here
   };
   settings.on_message_complete = [](http_parser* parser) {
     ResponseReader& reader = reader_of(parser);
@@ -107,7 +116,8 @@ std::string build_request(const Url& url, const TestClientOptions& options) {
 }
 
 ExchangeResult exchange(Stream& stream, const std::string& request, bool head_request,
-                        std::size_t max_body_bytes, HttpReport& response, const Deadline& deadline) {
+                        std::size_t max_body_bytes, HttpReport& response, const Deadline& deadline,
+                        BodyLimit body_limit) {
   ExchangeResult result;
   if (!stream.write_all(request, deadline)) {
     result.stage = ExchangeStage::SendFailed;
@@ -121,6 +131,7 @@ ExchangeResult exchange(Stream& stream, const std::string& request, bool head_re
   reader.response = &response;
   reader.max_body_bytes = max_body_bytes;
   reader.head_request = head_request;
+  reader.stop_at_limit = body_limit == BodyLimit::Stop;
   parser.data = &reader;
 
   std::array<char, 16 * 1024> buffer{};
@@ -135,6 +146,12 @@ ExchangeResult exchange(Stream& stream, const std::string& request, bool head_re
     // A zero-length execute tells the parser the stream ended, which completes a close-delimited body.
     const std::size_t used =
         http_parser_execute(&parser, &kSettings, buffer.data(), static_cast<std::size_t>(got));
+    const http_errno error = HTTP_PARSER_ERRNO(&parser);
+    if ((error == HPE_CB_body || error == HPE_CB_headers_complete) && response.body_truncated) {
+      result.stage = ExchangeStage::TooLarge;
+      result.failure = fmt::format("the response body is larger than {} bytes", max_body_bytes);
+      return result;
+    }
     if (HTTP_PARSER_ERRNO(&parser) != HPE_OK && got == 0) {  // the stream ended in the middle of a response
       result.stage = response.received ? ExchangeStage::Incomplete : ExchangeStage::NoResponse;
       result.failure = "the server closed the connection in the middle of the response";

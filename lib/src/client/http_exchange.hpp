@@ -19,6 +19,13 @@ enum class ExchangeStage {
   NoResponse,  // the connection ended, failed or timed out before a status line
   Incomplete,  // the response started but did not finish (the report keeps what came)
   Malformed,   // the bytes are not HTTP
+  TooLarge,    // the body passed max_body_bytes and BodyLimit::Stop ended the reading there
+};
+
+// BodyLimit says what happens to a body longer than max_body_bytes.
+enum class BodyLimit {
+  Truncate,  // read it to the end and keep the first max_body_bytes (test-client reports what came)
+  Stop,      // stop reading at once (a caller that must not wait on an upstream that streams without end)
 };
 
 struct ExchangeResult {
@@ -31,7 +38,10 @@ struct ExchangeResult {
 // form-urlencoded body unless -X or -H say otherwise), Connection: close.
 std::string build_request(const Url& url, const TestClientOptions& options);
 
+// exchange sends `request` and reads one response (interim 1xx answers skipped) within `deadline`. The
+// head is bounded by http-parser's own limit (80 KiB of status line and headers: Malformed past it).
 ExchangeResult exchange(Stream& stream, const std::string& request, bool head_request,
-                        std::size_t max_body_bytes, HttpReport& response, const Deadline& deadline);
+                        std::size_t max_body_bytes, HttpReport& response, const Deadline& deadline,
+                        BodyLimit body_limit = BodyLimit::Truncate);
 
 }  // namespace krtool::client

@@ -1,6 +1,6 @@
 // The plain-HTTP requests libkrtool_net makes itself: a GET for CRLs from a certificate's distribution
 // points (Online revocation mode), and the requests a proxy: route forwards to its upstream. Private to
-// the library; <httplib.h> stays behind it.
+// the library; plain_client.cpp answers it with test-client's plain-HTTP path.
 #pragma once
 
 #include <chrono>
@@ -19,9 +19,10 @@ struct FetchResult {
 // kMaxFetchBytes caps a response body: a CRL server that streams without end must not exhaust memory.
 inline constexpr std::size_t kMaxFetchBytes = 16 * 1024 * 1024;
 
-// fetch GETs an http:// URL, without following redirects. `timeout` bounds the connection and each
-// read and write. Throws Error(Usage) for a URL it cannot use (another scheme, no host, a bad port),
-// and Error(Network) naming the URL when the server is unreachable, too slow, or sends too much.
+// fetch GETs an http:// URL, without following redirects. `timeout` bounds the whole exchange: name
+// resolution, connection, request and the complete answer. Throws Error(Usage) for a URL it cannot
+// use (another scheme, no host, a bad port), and Error(Network) naming the URL when the server is
+// unreachable, too slow, or sends too much.
 FetchResult fetch(const std::string& url, std::chrono::milliseconds timeout);
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
@@ -44,9 +45,11 @@ struct ForwardResult {
 };
 
 // forward sends `request` to the http:// upstream at `host`:`port` and returns its answer: no redirect
-// followed, an encoded body decoded (the caller drops Content-Encoding). `timeout` bounds the connection
-// and each read and write (TimedOut; a reset or a broken answer is Unreachable); a body over
-// kMaxFetchBytes is TooLarge. Never throws for what the upstream does.
+// followed, interim 1xx answers skipped, a gzip or deflate body decoded (the caller drops
+// Content-Encoding; another coding is Unreachable). `timeout` bounds the whole exchange, from name
+// resolution to the answer's last byte (TimedOut; a refusal, a reset or a broken answer is
+// Unreachable); a body over kMaxFetchBytes, encoded or decoded, is TooLarge. Never throws for what the
+// upstream does.
 ForwardResult forward(const std::string& host, int port, const ForwardRequest& request,
                       std::chrono::milliseconds timeout);
 

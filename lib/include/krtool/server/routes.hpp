@@ -106,7 +106,7 @@ std::shared_ptr<const Handler> identity_echo_handler();
 // when `upstream` is not an http:// URL without a query.
 std::shared_ptr<const Handler> proxy_handler(const std::string& upstream);
 
-// kProxyTimeout bounds the connection to the upstream and each read and write.
+// kProxyTimeout bounds the whole exchange with the upstream, from connecting to the answer's last byte.
 inline constexpr std::chrono::seconds kProxyTimeout{30};
 
 // tutorial_routes are the tutorial's three: public GET /info, and GET /secure/cert/hello and
