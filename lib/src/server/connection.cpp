@@ -244,7 +244,11 @@ void Connection::log_access(const std::string& method, const std::string& path, 
     // What the handshake settled is the same for every request of the connection: worked out once.
     if (!peer_described_) {
       if (X509* peer = SSL_get0_peer_certificate(ssl)) {
-        client_subject_ = cert::format_dn(X509_get_subject_name(peer));
+        // The handshake's verdict printed the subject already (a resumed session has none).
+        const tls::HandshakeVerdict* verdict = tls::handshake_verdict(ssl);
+        client_subject_ = verdict != nullptr && verdict->certificate_presented
+                              ? verdict->subject
+                              : cert::format_dn(X509_get_subject_name(peer));
         client_thumbprint_ = cert::thumbprint(peer);
       }
       tls_verdict_ = tls::access_log_verdict(ssl);
