@@ -94,7 +94,8 @@ asio::awaitable<bool> Connection::handshake() {
     if (want == Stream::Want::Done) co_return true;
     if (!co_await stream_->wait_for(want)) break;
   }
-  // A verdict's rejection was logged by the TLS layer; a deadline or a broken handshake is logged here.
+  // A verdict's rejection was logged by the TLS layer, and a deadline is logged here; a client that
+  // went away or spoke something else (a port scan, plain HTTP) ends silently, as in nginx.
   if (stream_->timed_out() && !shared_.stopping) log_handshake_timeout();
   co_return false;
 }
