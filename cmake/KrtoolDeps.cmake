@@ -17,9 +17,11 @@ set_target_properties(http_parser::http_parser PROPERTIES
 
 # Standalone Asio (libasio-dev, header-only) runs the development server's event loops: sockets,
 # timers and C++20 coroutines. clang 14 has coroutines but Asio 1.22 only detects them in GCC, so the
-# detection is stated here; ASIO_NO_DEPRECATED keeps the old io_service names out.
+# detection is stated here; ASIO_NO_DEPRECATED keeps the old io_service names out. Asio picks
+# aligned_alloc or operator new by whether a libstdc++ header came before its own, so two files could
+# allocate with one and free with the other (ASan: alloc-dealloc-mismatch); operator new everywhere.
 find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
 add_library(asio::asio INTERFACE IMPORTED)
 set_target_properties(asio::asio PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES ${ASIO_INCLUDE_DIR}
-  INTERFACE_COMPILE_DEFINITIONS "ASIO_STANDALONE;ASIO_NO_DEPRECATED;ASIO_HAS_CO_AWAIT;ASIO_HAS_STD_COROUTINE")
+  INTERFACE_COMPILE_DEFINITIONS "ASIO_STANDALONE;ASIO_NO_DEPRECATED;ASIO_HAS_CO_AWAIT;ASIO_HAS_STD_COROUTINE;ASIO_DISABLE_STD_ALIGNED_ALLOC")
