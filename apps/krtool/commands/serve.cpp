@@ -89,6 +89,11 @@ const std::vector<FieldFlag>& field_flags() {
       config_flag("--address", field::kAddress, &ServeConfig::address, "Address to bind (default 127.0.0.1)"),
       config_flag("--port", field::kPort, &ServeConfig::port,
                   "Port (default 5000 or $PORT; 0 picks a free port)"),
+      config_flag(
+          "--urls", field::kUrls, &ServeConfig::urls,
+          "Listening URLs as Kestrel takes them, instead of --address/--port: "
+          "'https://127.0.0.1:8443;http://127.0.0.1:8080' (default $ASPNETCORE_URLS when neither is given)",
+          "URLS"),
       config_flag("--cert", field::kCert, &ServeConfig::cert_file,
                   "Server certificate: PFX, or PEM (with --key or the key inside)"),
       config_flag("--key", field::kKey, &ServeConfig::key_file, "Server key when it is in a separate file"),
@@ -176,6 +181,7 @@ server::ServeConfig merged_config(const ServeOptions& o) {
     if (option->count() > 0) {
       table[i].copy(o.flags, c);
       c.origins[table[i].key] = option->get_name();
+      c.given.insert(table[i].key);
     } else if (!c.origins.contains(table[i].key)) {
       c.origins[table[i].key] = option->get_name();
     }
@@ -329,7 +335,9 @@ int run_serve(const ServeOptions& o) {
     server::DevServer server(std::move(built.options));
     server.bind();
     server::stderr_writer().flush();  // the start-up lines come before the listening line
-    std::cout << "Now listening on: " << server.url() << std::endl;
+    // One line per endpoint, as Kestrel prints them; the first is the one scripts read.
+    for (const std::string& url : server.urls()) std::cout << "Now listening on: " << url << '\n';
+    std::cout << std::flush;
     const SignalWaiter signals(server, TlsReloader(config, server, tls_config));  // joined before the server
     server.run();
   }

@@ -43,6 +43,27 @@ int resolve_port(const ServeConfig& config) {
   return kDefaultPort;
 }
 
+// resolve_endpoints picks the listening URLs: the configured list, else $ASPNETCORE_URLS when the
+// address and port were left to their defaults (Kestrel's order: explicit settings win over the
+// environment), else none, and address and port apply.
+std::vector<Endpoint> resolve_endpoints(const ServeConfig& config) {
+  const bool address_or_port = config.port || config.was_given(field::kAddress);
+  if (!config.urls.empty()) {
+    if (address_or_port) {
+      const std::string_view other = config.port ? field::kPort : field::kAddress;
+      throw Error(Errc::Usage,
+                  fmt::format("{} and {} cannot be used together", config.name_of(field::kUrls),
+                              config.name_of(other)),
+                  "name the endpoints one way: the URL list, or the address and port");
+    }
+    return parse_urls(config.urls, config.name_of(field::kUrls));
+  }
+  if (const char* env = std::getenv("ASPNETCORE_URLS"); env != nullptr && *env != '\0' && !address_or_port) {
+    return parse_urls(env, "$ASPNETCORE_URLS");
+  }
+  return {};
+}
+
 void append(std::vector<std::string>& to, std::vector<std::string>&& from) {
   to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
 }
@@ -373,14 +394,21 @@ bool is_loopback(const std::string& address) {
   return false;
 }
 
-std::vector<std::string> check_exposure(const ServeConfig& config, const std::vector<std::string>& relaxed) {
-  if (!relaxed.empty() && !is_loopback(config.address) && !config.allow_insecure_public) {
+std::vector<std::string> check_exposure(const ServeConfig& config, const DevServerOptions& options,
+                                        const std::vector<std::string>& relaxed) {
+  std::vector<std::string> addresses;
+  for (const Endpoint& endpoint : options.endpoints) addresses.push_back(endpoint.address);
+  if (options.endpoints.empty()) addresses.push_back(options.address);
+  const auto exposed = std::find_if(addresses.begin(), addresses.end(),
+                                    [](const std::string& address) { return !is_loopback(address); });
+  if (!relaxed.empty() && exposed != addresses.end() && !config.allow_insecure_public) {
+    const std::string_view where = options.endpoints.empty() ? field::kAddress : field::kUrls;
     throw Error(Errc::Usage,
-                fmt::format("refusing to bind relaxed settings to the non-loopback address {}: {}",
-                            config.address, fmt::join(relaxed, "; ")),
+                fmt::format("refusing to bind relaxed settings to the non-loopback address {}: {}", *exposed,
+                            fmt::join(relaxed, "; ")),
                 fmt::format("bind {} to 127.0.0.1 or ::1, make the settings strict, or set {} if you really "
                             "mean it",
-                            config.name_of(field::kAddress), config.name_of(field::kAllowInsecurePublic)));
+                            config.name_of(where), config.name_of(field::kAllowInsecurePublic)));
   }
   std::vector<std::string> warnings;
   for (const std::string& r : relaxed) warnings.push_back(fmt::format("relaxed for development: {}", r));
@@ -449,8 +477,11 @@ BuiltServer build_server_options(const ServeConfig& config, const PasswordPrompt
   };
   DevServerOptions& options = built.options;
   options.log = log ? std::move(log) : stderr_log();
-  options.address = config.address;
-  options.port = resolve_port(config);
+  options.endpoints = resolve_endpoints(config);
+  if (options.endpoints.empty()) {
+    options.address = config.address;
+    options.port = resolve_port(config);
+  }
   if (config.log_format == "json") {
     options.log_format = LogFormat::Json;
   } else if (config.log_format != "text") {
@@ -468,10 +499,16 @@ BuiltServer build_server_options(const ServeConfig& config, const PasswordPrompt
   options.schemes = std::move(auth.schemes);
   take(std::move(auth.notes));
 
-  const std::string base_url = fmt::format(
-      "{}://{}:{}", options.tls ? "https" : "http",
-      options.address.find(':') != std::string::npos ? "[" + options.address + "]" : options.address,
-      options.port);
+  // The tutorial's answers show the URL of the first endpoint, the one the listening line names first.
+  const std::string base_url =
+      endpoint_url(options.endpoints.empty() ? Endpoint{options.address, options.port, options.tls != nullptr}
+                                             : options.endpoints.front());
+  if (options.tls && !options.endpoints.empty() &&
+      std::none_of(options.endpoints.begin(), options.endpoints.end(),
+                   [](const Endpoint& endpoint) { return endpoint.https; })) {
+    notes.warnings.push_back(fmt::format("{} has no https:// URL, so the server certificate is not used",
+                                         config.name_of(field::kUrls)));
+  }
   RouteTable routes = build_routes(config, options.schemes.front()->name(), base_url);
   options.routes = std::move(routes.routes);
   take(std::move(routes.notes));
@@ -486,7 +523,7 @@ BuiltServer build_server_options(const ServeConfig& config, const PasswordPrompt
   built.description = std::move(notes.description);
   built.warnings = std::move(notes.warnings);
   append(built.warnings, warn_about_doomed_setups(options, config));
-  append(built.warnings, check_exposure(config, notes.relaxed));
+  append(built.warnings, check_exposure(config, options, notes.relaxed));
   return built;
 }
 

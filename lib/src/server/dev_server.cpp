@@ -35,10 +35,6 @@
 namespace krtool::server {
 namespace {
 
-std::string host_for_url(const std::string& address) {
-  return address.find(':') != std::string::npos ? fmt::format("[{}]", address) : address;
-}
-
 // kStopGrace bounds how long stop() lets requests in flight finish before it closes them too.
 constexpr std::chrono::seconds kStopGrace{10};
 // kBlockingThreads serve the work that may block; a proxy call or a CRL fetch waits on the network,
@@ -58,6 +54,13 @@ void ignore_broken_pipes() {
 }  // namespace
 
 class DevServer::Impl {
+  struct Listener {
+    asio::ip::tcp::acceptor acceptor;  // on the first loop
+    bool https = false;
+    int port = 0;
+    std::string url;
+  };
+
  public:
   explicit Impl(DevServerOptions options)
       : options_(std::move(options)), pipeline_(options_.routes, options_.schemes, options_.diagnostics) {
@@ -86,33 +89,65 @@ class DevServer::Impl {
 
   int bind() {
     using asio::ip::tcp;
+    if (!listeners_.empty()) return listeners_.front().port;
+    std::vector<Endpoint> endpoints = options_.endpoints;
+    if (endpoints.empty())
+      endpoints.push_back(Endpoint{options_.address, options_.port, options_.tls != nullptr});
+    for (const Endpoint& endpoint : endpoints) {
+      if (endpoint.https && !options_.tls) {
+        throw Error(Errc::Usage,
+                    fmt::format("cannot listen on {}: the server has no certificate", endpoint_url(endpoint)),
+                    "give the server a certificate (--cert or --self-signed), or use an http:// URL");
+      }
+    }
+    try {
+      for (const Endpoint& endpoint : endpoints) {
+        if (std::optional<Listener> listener = open_listener(endpoint))
+          listeners_.push_back(std::move(*listener));
+      }
+    } catch (...) {
+      listeners_.clear();
+      throw;
+    }
+    return listeners_.front().port;
+  }
+  // open_listener opens one endpoint's socket; nothing for an endpoint that may be skipped on a machine
+  // without its address family.
+  std::optional<Listener> open_listener(const Endpoint& wanted) {
+    using asio::ip::tcp;
     std::error_code error;
-    const auto address = asio::ip::make_address(options_.address, error);
+    const auto address = asio::ip::make_address(wanted.address, error);
     if (error) {
-      throw Error(Errc::Usage, fmt::format("cannot listen on '{}': not an IP address", options_.address),
+      throw Error(Errc::Usage, fmt::format("cannot listen on '{}': not an IP address", wanted.address),
                   "use an address such as 127.0.0.1 or ::1");
     }
-    acceptor_.emplace(loops_[0]->io);
-    const tcp::endpoint endpoint(address, static_cast<unsigned short>(options_.port));
-    acceptor_->open(endpoint.protocol(), error);
-    if (!error) acceptor_->set_option(tcp::acceptor::reuse_address(true), error);
-    if (!error) acceptor_->bind(endpoint, error);
-    if (!error) acceptor_->listen(options_.limits.listen_backlog, error);
-    if (error) {
-      acceptor_.reset();
-      throw Error(Errc::Network,
-                  fmt::format("cannot listen on {}:{}: {}", options_.address, options_.port, error.message()),
-                  "is another server using the port? choose another with --port, or --port 0 for a free one");
+    Listener listener{tcp::acceptor(loops_[0]->io), wanted.https, 0, {}};
+    const tcp::endpoint endpoint(address, static_cast<unsigned short>(wanted.port));
+    listener.acceptor.open(endpoint.protocol(), error);
+    if (!error) listener.acceptor.set_option(tcp::acceptor::reuse_address(true), error);
+    if (!error) listener.acceptor.bind(endpoint, error);
+    if (error && wanted.skip_if_unavailable &&
+        (error == asio::error::address_family_not_supported || error == std::errc::address_not_available)) {
+      return std::nullopt;
     }
-    port_ = acceptor_->local_endpoint().port();
-    return port_;
+    if (!error) listener.acceptor.listen(options_.limits.listen_backlog, error);
+    if (error) {
+      throw Error(Errc::Network,
+                  fmt::format("cannot listen on {}: {}", endpoint_url(wanted), error.message()),
+                  "is another server using the port? choose another with --port or --urls, or port 0 for a "
+                  "free one");
+    }
+    listener.port = listener.acceptor.local_endpoint().port();
+    listener.url = endpoint_url(Endpoint{wanted.address, listener.port, wanted.https});
+    return listener;
   }
 
   // run serves until stop(). A stop() that came before it is carried out as soon as the loops run.
   void run() {
-    if (!acceptor_) bind();
+    bind();
     for (auto& loop : loops_) loop->guard.emplace(loop->io.get_executor());
-    asio::co_spawn(loops_[0]->io, accept_loop(), asio::detached);
+    for (Listener& listener : listeners_)
+      asio::co_spawn(loops_[0]->io, accept_loop(listener), asio::detached);
     {
       std::lock_guard<std::mutex> lock(state_mutex_);
       running_ = true;
@@ -157,9 +192,12 @@ class DevServer::Impl {
     tls_->replace(std::move(config));
   }
 
-  int port() const { return port_; }
-  std::string url() const {
-    return fmt::format("{}://{}:{}", options_.tls ? "https" : "http", host_for_url(options_.address), port_);
+  int port() const { return listeners_.empty() ? 0 : listeners_.front().port; }
+  std::string url() const { return listeners_.empty() ? std::string() : listeners_.front().url; }
+  std::vector<std::string> urls() const {
+    std::vector<std::string> out;
+    for (const Listener& listener : listeners_) out.push_back(listener.url);
+    return out;
   }
 
  private:
@@ -173,10 +211,9 @@ class DevServer::Impl {
     return tls_ ? tls_->current() : nullptr;
   }
 
-  asio::awaitable<void> accept_loop() {
-    std::size_t next = 0;
+  asio::awaitable<void> accept_loop(Listener& listener) {
     asio::steady_timer wait_for_slot(loops_[0]->io);
-    while (acceptor_ && acceptor_->is_open()) {
+    while (listener.acceptor.is_open()) {
       // At the connection limit, stop accepting: the kernel's backlog holds the next clients, as
       // nginx's worker_connections does, instead of accepting and dropping them.
       while (active_ >= options_.limits.max_connections && !shared_.stopping) {
@@ -184,22 +221,23 @@ class DevServer::Impl {
         std::error_code ignored;
         co_await wait_for_slot.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
       }
-      Loop& loop = *loops_[next];
-      next = (next + 1) % loops_.size();
+      Loop& loop = *loops_[next_loop_];
+      next_loop_ = (next_loop_ + 1) % loops_.size();  // every listener's loop runs on the first loop
       std::error_code error;
       asio::ip::tcp::socket socket =
-          co_await acceptor_->async_accept(loop.io, asio::redirect_error(asio::use_awaitable, error));
+          co_await listener.acceptor.async_accept(loop.io, asio::redirect_error(asio::use_awaitable, error));
       if (error) {
         if (shared_.stopping || error == asio::error::operation_aborted) break;
         continue;  // a client that went away before accept, or descriptors exhausted for a moment
       }
       ++active_;
-      asio::co_spawn(loop.io, serve(loop, std::move(socket)), asio::detached);
+      asio::co_spawn(loop.io, serve(loop, std::move(socket), listener.https), asio::detached);
     }
   }
 
-  asio::awaitable<void> serve(Loop& loop, asio::ip::tcp::socket socket) {
-    auto connection = std::make_shared<Connection>(shared_, std::move(socket), current_tls());
+  asio::awaitable<void> serve(Loop& loop, asio::ip::tcp::socket socket, bool https) {
+    auto connection =
+        std::make_shared<Connection>(shared_, std::move(socket), https ? current_tls() : nullptr);
     loop.connections.insert(connection.get());
     if (shared_.stopping) connection->stop();
     co_await connection->run();
@@ -235,7 +273,7 @@ class DevServer::Impl {
     asio::post(loops_[0]->io, [this] {
       shared_.stopping = true;
       std::error_code ignored;
-      if (acceptor_) acceptor_->close(ignored);
+      for (Listener& listener : listeners_) listener.acceptor.close(ignored);
       {
         std::lock_guard<std::mutex> lock(state_mutex_);
         listener_closed_ = true;
@@ -272,12 +310,12 @@ class DevServer::Impl {
   ConnectionShared shared_;
   std::optional<tls::ReloadableContext> tls_;
   std::vector<std::unique_ptr<Loop>> loops_;
-  std::optional<asio::ip::tcp::acceptor> acceptor_;
+  std::vector<Listener> listeners_;
+  std::size_t next_loop_ = 0;
   std::optional<asio::steady_timer> grace_timer_;
   std::mutex blocking_mutex_;
   std::optional<asio::thread_pool> blocking_;
   std::atomic<int> active_{0};
-  std::atomic<int> port_{0};
   std::thread thread_;
   std::mutex state_mutex_;
   std::condition_variable acceptor_closed_;
@@ -297,5 +335,6 @@ void DevServer::reload_tls(std::shared_ptr<const tls::TlsServerConfig> tls) {
 }
 int DevServer::port() const { return impl_->port(); }
 std::string DevServer::url() const { return impl_->url(); }
+std::vector<std::string> DevServer::urls() const { return impl_->urls(); }
 
 }  // namespace krtool::server

@@ -42,7 +42,7 @@ const Keys kTopLevelKeys = {"endpoint",
                             "threads",
                             "keepAliveTimeout",
                             "readTimeout"};
-const Keys kEndpointKeys = {"address",  "port",         "cert",        "key",
+const Keys kEndpointKeys = {"address",  "port",         "urls",        "cert",      "key",
                             "password", "passwordFile", "passwordEnv", "selfSigned"};
 const Keys kHttpsKeys = {"clientCertificateMode",
                          "trustCa",
@@ -251,6 +251,9 @@ void read_endpoint(const Json& value, const Source& source, ServeConfig& config)
   const ObjectReader endpoint(value, "endpoint", source, kEndpointKeys);
   endpoint.read("address", config.address, "\"127.0.0.1\"");
   if (const std::optional<int> port = endpoint.read_integer("port", 0, 65535, "5000")) config.port = *port;
+  endpoint.read("urls", config.urls, "\"https://127.0.0.1:8443;http://127.0.0.1:8080\"");
+  endpoint.at_most_one({"urls", "address"});
+  endpoint.at_most_one({"urls", "port"});
   endpoint.read_path("cert", config.cert_file, "\"server.pem\"");
   endpoint.read_path("key", config.key_file, "\"server.key\"");
   endpoint.read("selfSigned", config.self_signed);
@@ -441,6 +444,7 @@ ServeConfig read_document(const Json& document, Source source) {
     config.threads = *threads;
   top.read("keepAliveTimeout", config.keep_alive_timeout_seconds, 1, 3600, "5");
   top.read("readTimeout", config.read_timeout_seconds, 1, 3600, "30");
+  for (const auto& [key, origin] : config.origins) config.given.insert(key);  // only the keys present
   return config;
 }
 

@@ -345,12 +345,21 @@ TEST_CASE("a reload re-reads the certificate files and keeps the development pai
 
 // ---- the exposure check: the loopback rule for relaxed settings ------------------------------------------
 
+namespace {
+DevServerOptions listening_on(const std::string& address) {
+  DevServerOptions options;
+  options.address = address;
+  return options;
+}
+}  // namespace
+
 TEST_CASE("relaxed settings on a loopback address are warned about", "[server][build][exposure]") {
   for (const char* address : {"127.0.0.1", "127.8.9.10", "::1", "localhost"}) {
     INFO(address);
     ServeConfig config;
     config.address = address;
-    const std::vector<std::string> warnings = check_exposure(config, {"TLS validation callback AllowAny"});
+    const std::vector<std::string> warnings =
+        check_exposure(config, listening_on(config.address), {"TLS validation callback AllowAny"});
     REQUIRE(warnings.size() == 1);
     CHECK(warnings[0] == "relaxed for development: TLS validation callback AllowAny");
   }
@@ -360,15 +369,31 @@ TEST_CASE("relaxed settings on a public address are refused unless allowInsecure
           "[server][build][exposure]") {
   ServeConfig config;
   config.address = "0.0.0.0";
-  const Error e = error_from([&] { check_exposure(config, {"first", "second"}); });
+  const Error e = error_from([&] {
+    check_exposure(config, listening_on(config.address), {"first", "second"});
+  });
   CHECK(e.code() == Errc::Usage);
   CHECK_THAT(e.what(), Contains("non-loopback address 0.0.0.0: first; second"));
   CHECK_THAT(e.hint(), Contains("endpoint.address") && Contains("allowInsecurePublic"));
 
   config.allow_insecure_public = true;
-  CHECK(check_exposure(config, {"first", "second"}).size() == 2);
+  CHECK(check_exposure(config, listening_on(config.address), {"first", "second"}).size() == 2);
   config.allow_insecure_public = false;
-  CHECK(check_exposure(config, {}).empty());  // strict settings may bind anywhere
+  CHECK(
+      check_exposure(config, listening_on(config.address), {}).empty());  // strict settings may bind anywhere
+}
+
+TEST_CASE("the exposure check looks at every listening URL", "[server][build][exposure][urls]") {
+  ServeConfig config;
+  config.urls = "http://127.0.0.1:8080;https://*:8443";
+  DevServerOptions options;
+  options.endpoints = parse_urls(config.urls, "--urls");
+  const Error e = error_from([&] { check_exposure(config, options, {"first"}); });
+  CHECK(e.code() == Errc::Usage);
+  CHECK_THAT(e.what(), Contains("non-loopback address 0.0.0.0"));
+  CHECK_THAT(e.hint(), Contains("endpoint.urls"));
+  options.endpoints = parse_urls("http://localhost:8080", "--urls");
+  CHECK(check_exposure(config, options, {"first"}).size() == 1);
 }
 
 TEST_CASE("diagnostics is a relaxed setting that the exposure check refuses on a public address",

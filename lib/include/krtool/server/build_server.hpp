@@ -91,8 +91,10 @@ bool is_loopback(const std::string& address);
 // distribution point or OCSP responder (every certificate would be RevocationStatusUnknown).
 std::vector<std::string> warn_about_doomed_setups(const DevServerOptions& options, const ServeConfig& config);
 
-// check_exposure is the loopback rule: relaxed settings bind to a loopback address, or need
-// allow_insecure_public. It returns one warning per relaxed setting, or throws Error(Usage).
-std::vector<std::string> check_exposure(const ServeConfig& config, const std::vector<std::string>& relaxed);
+// check_exposure is the loopback rule: relaxed settings bind only to loopback addresses (every endpoint
+// of `options`), or need allow_insecure_public. It returns one warning per relaxed setting, or throws
+// Error(Usage).
+std::vector<std::string> check_exposure(const ServeConfig& config, const DevServerOptions& options,
+                                        const std::vector<std::string>& relaxed);
 
 }  // namespace krtool::server

@@ -11,6 +11,7 @@
 
 #include "krtool/auth/certificate_scheme.hpp"
 #include "krtool/server/routes.hpp"
+#include "krtool/server/urls.hpp"
 #include "krtool/tls/server_context.hpp"
 
 namespace krtool::server {
@@ -34,6 +35,9 @@ struct DevServerOptions {
   std::string address = "127.0.0.1";
   int port = 5000;                                  // 0 picks a free port
   std::shared_ptr<const tls::TlsServerConfig> tls;  // null: plain HTTP
+  // endpoints, when given, replace address and port: one listening socket each (Kestrel's URL list,
+  // urls.hpp). An https endpoint needs `tls`; an http one speaks plain HTTP beside it.
+  std::vector<Endpoint> endpoints;
   std::vector<std::shared_ptr<const auth::CertificateScheme>> schemes;
   std::vector<Route> routes;
   ServerLimits limits;
@@ -56,8 +60,8 @@ class DevServer {
   DevServer(const DevServer&) = delete;
   DevServer& operator=(const DevServer&) = delete;
 
-  // bind opens the listening socket and returns the port (the real one for port 0); Error(Network)
-  // when the address cannot be bound.
+  // bind opens the listening sockets and returns the first one's port (the real one for port 0);
+  // Error(Network) when an address cannot be bound.
   int bind();
   // run serves until stop(); in-flight requests finish before it returns.
   void run();
@@ -69,8 +73,9 @@ class DevServer {
   // make a context; Error(Usage) on a plain HTTP server.
   void reload_tls(std::shared_ptr<const tls::TlsServerConfig> tls);
 
-  int port() const;
-  std::string url() const;  // "https://127.0.0.1:PORT", "http://[::1]:PORT"
+  int port() const;         // the first endpoint's
+  std::string url() const;  // the first endpoint's: "https://127.0.0.1:PORT", "http://[::1]:PORT"
+  std::vector<std::string> urls() const;  // every endpoint's, in the order they were given
 
  private:
   class Impl;

@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,7 @@ namespace krtool::server {
 // or the flag that krtool serve binds to it.
 namespace field {
 inline constexpr std::string_view kAddress = "endpoint.address";
+inline constexpr std::string_view kUrls = "endpoint.urls";
 inline constexpr std::string_view kPort = "endpoint.port";
 inline constexpr std::string_view kCert = "endpoint.cert";
 inline constexpr std::string_view kKey = "endpoint.key";
@@ -74,6 +76,9 @@ struct ServeConfig {
   // endpoint
   std::string address = "127.0.0.1";
   std::optional<int> port;  // default 5000 or $PORT
+  // Kestrel's URL list (urls.hpp), instead of address and port; default $ASPNETCORE_URLS when neither
+  // it nor address or port is given.
+  std::string urls;
   std::string cert_file, key_file;
   PasswordSource cert_password;
   bool self_signed = false;
@@ -105,12 +110,17 @@ struct ServeConfig {
   std::map<std::string, std::string, std::less<>> origins;
   // name_of is what an error calls a field: its origin, else its key.
   std::string name_of(std::string_view key) const;
+  // given holds the keys that a file or a flag set, as opposed to those left to their defaults (which
+  // have an origin too: the flag that would set them).
+  std::set<std::string, std::less<>> given;
+  bool was_given(std::string_view key) const { return given.find(key) != given.end(); }
 };
 
 // load_serve_config reads a --config JSON file:
 // {
-//   "endpoint": {"address", "port", "cert", "key", "password", "passwordFile", "passwordEnv", "selfSigned"},
-//   "https": {"clientCertificateMode", "trustCa": [..], "sslProtocols", "handshakeTimeout", "tlsTickets",
+//   "endpoint": {"address", "port", "urls", "cert", "key", "password", "passwordFile", "passwordEnv",
+//   "selfSigned"}, "https": {"clientCertificateMode", "trustCa": [..], "sslProtocols", "handshakeTimeout",
+//   "tlsTickets",
 //             "checkCertificateRevocation", "crl": [..], "clientCertificateValidation",
 //             "clientCertificateValidationCode", "clientCertificateValidationCodePath",
 //             "clientCertificateValidationLanguage"},
