@@ -9,6 +9,7 @@ with Python's ssl module, curl and `openssl s_client`, and ends with `suite.fini
 import atexit
 import datetime
 import http.client
+import http.server
 import json
 import os
 import shutil
@@ -150,6 +151,47 @@ def check_outcome(suite, call, outcome, rc, what):
     if outcome != "ok":
         suite.check(bool(call.get("diagnosis", "cause")), f"{what}: a cause", call.describe())
     return True
+
+
+class HttpPublisher:
+    """A plain HTTP server on 127.0.0.1 standing in for a CA's publication point: GET serves `files` (path ->
+    bytes, e.g. a CRL; 404 otherwise), POST answers with `post_body` (e.g. a canned OCSP response). Records
+    every request as "METHOD PATH"."""
+
+    def __init__(self):
+        self.files = {}
+        self.post_body = None
+        self.requests = []
+        publisher = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self, body, content_type):
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+            def do_GET(self):  # noqa: N802 - http.server's naming
+                publisher.requests.append(f"GET {self.path}")
+                self._answer(publisher.files.get(self.path), "application/pkix-crl")
+
+            def do_POST(self):  # noqa: N802
+                publisher.requests.append(f"POST {self.path}")
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                self._answer(publisher.post_body, "application/ocsp-response")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def free_port():

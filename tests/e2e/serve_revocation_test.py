@@ -7,50 +7,16 @@ from memory (tests/unit/auth/revocation_test.cpp); this is the one test of the r
 """
 
 import datetime
-import http.server
 import os
 import sys
-import threading
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from krtool_e2e import Server, Suite, client_context, https_get, new_cert  # noqa: E402
+from krtool_e2e import HttpPublisher, Server, Suite, client_context, https_get, new_cert  # noqa: E402
 
 suite = Suite("serve_revocation_test")
-
-
-class CrlPublisher:
-    """A plain HTTP server on 127.0.0.1 that serves the CRLs in `files` (path -> bytes) and records the
-    path of every request."""
-
-    def __init__(self):
-        self.files = {}
-        self.requests = []
-        publisher = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's naming
-                publisher.requests.append(self.path)
-                body = publisher.files.get(self.path)
-                self.send_response(200 if body is not None else 404)
-                self.send_header("Content-Type", "application/pkix-crl")
-                self.send_header("Content-Length", str(len(body or b"")))
-                self.end_headers()
-                self.wfile.write(body or b"")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def make_crl(ca, revoked_serials):
@@ -66,7 +32,7 @@ def make_crl(ca, revoked_serials):
 
 
 def test_online_revocation_fetches_the_crl_over_http():
-    publisher = CrlPublisher()
+    publisher = HttpPublisher()
     try:
         w = suite.work
         ca = new_cert(w, "ca", "--ca", "--subject", "CN=Revocation E2E CA")
@@ -88,7 +54,7 @@ def test_online_revocation_fetches_the_crl_over_http():
                 suite.eq(getattr(response, "status", response), 401, f"bob, revoked, round {round_}: 401")
                 suite.contains(getattr(response, "headers", {}).get("krtool-auth-failure"),
                                "Revoked: certificate revoked (depth 0, 'CN=bob')", f"bob, round {round_}: the reason")
-        suite.eq(publisher.requests, ["/ca.crl"], "one GET of the CRL, cached until its nextUpdate")
+        suite.eq(publisher.requests, ["GET /ca.crl"], "one GET of the CRL, cached until its nextUpdate")
     finally:
         publisher.close()
 

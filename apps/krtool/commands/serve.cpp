@@ -113,7 +113,11 @@ const std::vector<FieldFlag>& field_flags() {
           "TLS 1.3 session tickets sent per full handshake, 0 to 16 (default 1; 0 disables resumption)"),
       config_flag("--check-certificate-revocation", field::kCheckRevocation,
                   &ServeConfig::check_certificate_revocation,
-                  "Check client certificates against --crl during the handshake"),
+                  "Check client certificates' revocation during the handshake (see --tls-revocation-mode)"),
+      config_flag("--tls-revocation-mode", field::kTlsRevocationMode, &ServeConfig::tls_revocation_mode,
+                  "How --check-certificate-revocation learns a status: online (OCSP responder, then CRL "
+                  "distribution point) or offline (--crl files); default offline with --crl, else online",
+                  "online|offline"),
       config_flag("--crl", field::kCrl, &ServeConfig::crl_files,
                   "CRL file (repeatable): the TLS layer's revocation check and the scheme's offline mode"),
       config_flag("--client-cert-validation", field::kValidation, &ServeConfig::validation_builtin,

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <ctime>
 
-#include "http/fetch.hpp"
 #include "krtool/cert/crl.hpp"
 #include "krtool/error.hpp"
 #include "krtool/util/time.hpp"
@@ -17,18 +16,11 @@ namespace {
 // server a download per request, short enough that a new revocation is seen within minutes.
 constexpr std::chrono::minutes kLifetimeWithoutNextUpdate{5};
 
-CrlResponse http_get(const std::string& url, std::chrono::milliseconds timeout) {
-  http::FetchResult fetched = http::fetch(url, timeout);
-  return CrlResponse{fetched.status, std::move(fetched.body)};
-}
-
 }  // namespace
 
-CrlCache::CrlCache(std::chrono::milliseconds fetch_timeout, CrlFetcher fetcher,
+CrlCache::CrlCache(std::chrono::milliseconds fetch_timeout, RevocationFetcher fetcher,
                    std::function<TimePoint()> clock)
-    : fetch_timeout_(fetch_timeout),
-      fetcher_(fetcher ? std::move(fetcher) : CrlFetcher(http_get)),
-      clock_(clock ? std::move(clock) : std::function<TimePoint()>(now_seconds)) {}
+    : fetch_timeout_(fetch_timeout), fetcher_(std::move(fetcher)), clock_(std::move(clock)) {}
 
 struct CrlCache::Entry {
   std::vector<ossl::UniquePtr<X509_CRL>> crls;
@@ -51,7 +43,7 @@ bool fresh(const SharedEntry& entry, TimePoint now) {
 
 }  // namespace
 
-std::vector<ossl::UniquePtr<X509_CRL>> CrlCache::crls(const std::string& url) {
+CrlCache::CrlSet CrlCache::crls(const std::string& url) {
   SharedEntry entry;
   std::promise<std::shared_ptr<const Entry>> download;
   bool downloading = false;
@@ -69,7 +61,9 @@ std::vector<ossl::UniquePtr<X509_CRL>> CrlCache::crls(const std::string& url) {
 
   if (downloading) {
     try {
-      const CrlResponse fetched = fetcher_(url, fetch_timeout_);
+      RevocationRequest request;
+      request.url = url;
+      const RevocationResponse fetched = fetcher_(request, fetch_timeout_);
       if (fetched.status != 200) {
         throw Error(Errc::Network, fmt::format("'{}' answered HTTP {} instead of a CRL", url, fetched.status),
                     "check the certificate's CRL distribution point and the server that publishes it");
@@ -93,8 +87,9 @@ std::vector<ossl::UniquePtr<X509_CRL>> CrlCache::crls(const std::string& url) {
   }
 
   const std::shared_ptr<const Entry>& ready = entry.get();  // rethrows a failed download
-  std::vector<ossl::UniquePtr<X509_CRL>> copies;
-  for (const auto& crl : ready->crls) copies.push_back(ossl::up_ref(crl.get()));
+  CrlSet copies;
+  for (const auto& crl : ready->crls) copies.crls.push_back(ossl::up_ref(crl.get()));
+  copies.fresh_until = ready->fresh_until;
   return copies;
 }
 

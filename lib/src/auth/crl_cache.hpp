@@ -20,22 +20,28 @@ namespace krtool::auth {
 
 class CrlCache {
  public:
-  // An empty `fetcher` is an HTTP GET (http::fetch); an empty `clock` is the system clock.
-  CrlCache(std::chrono::milliseconds fetch_timeout, CrlFetcher fetcher = {},
-           std::function<TimePoint()> clock = {});
+  // `fetcher` and `clock` are required (OnlineRevocation gives the defaults).
+  CrlCache(std::chrono::milliseconds fetch_timeout, RevocationFetcher fetcher,
+           std::function<TimePoint()> clock);
+
+  // CrlSet is what one distribution point published, and until when the cache keeps it.
+  struct CrlSet {
+    std::vector<ossl::UniquePtr<X509_CRL>> crls;
+    TimePoint fresh_until;
+  };
 
   // crls returns the CRLs published at an http:// `url`, downloading them when none are cached or the
   // cached ones are past their nextUpdate. Thread-safe: concurrent callers for one URL share a single
   // download and its outcome, so an unreachable server costs each of them one timeout, not one each in
   // turn. A failed download is not remembered. Throws Error saying why no CRL could be had.
-  std::vector<ossl::UniquePtr<X509_CRL>> crls(const std::string& url);
+  CrlSet crls(const std::string& url);
 
  private:
   struct Entry;
   using SharedEntry = std::shared_future<std::shared_ptr<const Entry>>;
 
   std::chrono::milliseconds fetch_timeout_;
-  CrlFetcher fetcher_;
+  RevocationFetcher fetcher_;
   std::function<TimePoint()> clock_;
   std::mutex mutex_;
   std::map<std::string, SharedEntry> entries_;

@@ -293,7 +293,7 @@ class Diagnoser {
         fix = "make a new certificate (krtool new-selfsigned --purpose client ...), or check the clocks";
         break;
       case 44:  // certificate_revoked
-        why = "the issuer's CRL lists the certificate as revoked";
+        why = "the server found it revoked (its issuer's CRL or OCSP responder says so; serve's log names which)";
         fix = "use a certificate that is not revoked, or check that the server's --crl is the current one";
         break;
       case 43:  // unsupported_certificate
@@ -587,9 +587,15 @@ class Diagnoser {
              "client), or "
              "krtool serve --no-validate-certificate-use";
     }
-    if (reason.find("revocation") != std::string::npos) {
-      return "give the scheme the issuer's CRL (--revocation-mode offline --crl FILE) or, for development, "
-             "--revocation-mode nocheck";
+    // The reason ends with "[revocation: OCSP at URL, ...]" when the status was found: the source to check.
+    if (reason.find("revoked:") != std::string::npos) {
+      return "the certificate's issuer revoked it (the reason names the OCSP responder or CRL that says so): "
+             "use a certificate that is not revoked";
+    }
+    if (reason.find("revocationstatusunknown") != std::string::npos) {
+      return "give the scheme the issuer's CRL (--revocation-mode offline --crl FILE), or make the OCSP "
+             "responder or CRL distribution point the certificate names reachable from the server, or, for "
+             "development, --revocation-mode nocheck";
     }
     if (reason.find("chain") != std::string::npos) {
       return "the scheme's trust differs from the TLS layer's: give the issuer with --auth-trust-ca FILE";

@@ -1,6 +1,6 @@
 // The plain-HTTP requests libkrtool_net makes itself: a GET for CRLs from a certificate's distribution
-// points (Online revocation mode), and the requests a proxy: route forwards to its upstream. Private to
-// the library; plain_client.cpp answers it with test-client's plain-HTTP path.
+// points and a POST to its OCSP responder (Online revocation mode), and the requests a proxy: route forwards
+// to its upstream. Private to the library; plain_client.cpp answers it with test-client's plain-HTTP path.
 #pragma once
 
 #include <chrono>
@@ -19,11 +19,17 @@ struct FetchResult {
 // kMaxFetchBytes caps a response body: a CRL server that streams without end must not exhaust memory.
 inline constexpr std::size_t kMaxFetchBytes = 16 * 1024 * 1024;
 
-// fetch GETs an http:// URL, without following redirects. `timeout` bounds the whole exchange: name
-// resolution, connection, request and the complete answer. Throws Error(Usage) for a URL it cannot
-// use (another scheme, no host, a bad port), and Error(Network) naming the URL when the server is
-// unreachable, too slow, or sends too much.
-FetchResult fetch(const std::string& url, std::chrono::milliseconds timeout);
+// FetchBody is what a POST sends: an OCSP request (application/ocsp-request).
+struct FetchBody {
+  std::string content_type;
+  std::string bytes;
+};
+
+// fetch GETs an http:// URL, or POSTs `body` to it when given, without following redirects. `timeout` bounds
+// the whole exchange: name resolution, connection, request and the complete answer. Throws Error(Usage) for a
+// URL it cannot use (another scheme, no host, a bad port), and Error(Network) naming the URL when the server
+// is unreachable, too slow, or sends too much.
+FetchResult fetch(const std::string& url, std::chrono::milliseconds timeout, const FetchBody* body = nullptr);
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 

@@ -147,11 +147,18 @@ std::string authority(const std::string& host, int port) {
 
 }  // namespace
 
-FetchResult fetch(const std::string& url, std::chrono::milliseconds timeout) {
+FetchResult fetch(const std::string& url, std::chrono::milliseconds timeout, const FetchBody* body) {
   const Url target = parse_target(url);
-  const std::string request = fmt::format(
-      "GET {} HTTP/1.1\r\nHost: {}\r\nAccept: */*\r\nUser-Agent: krtool\r\nConnection: close\r\n\r\n",
-      target.target, target.authority);
+  std::string request = fmt::format("{} {} HTTP/1.1\r\nHost: {}\r\nAccept: */*\r\nUser-Agent: krtool\r\n",
+                                    body != nullptr ? "POST" : "GET", target.target, target.authority);
+  if (body != nullptr) {
+    if (has_line_break_or_nul(body->content_type))
+      throw Error(Errc::Internal, "a fetch's Content-Type has a character that would end its line");
+    request +=
+        fmt::format("Content-Type: {}\r\nContent-Length: {}\r\n", body->content_type, body->bytes.size());
+  }
+  request += "Connection: close\r\n\r\n";
+  if (body != nullptr) request += body->bytes;
   Answer answer = send_and_read(target.host, target.port, request, false, timeout);
   if (answer.failure != Failure::None) {
     throw Error(Errc::Network, fmt::format("fetching '{}' failed: {}", url, answer.error),

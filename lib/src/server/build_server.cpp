@@ -165,6 +165,30 @@ std::vector<std::string> tls_fields_given(const ServeConfig& config) {
   return given;
 }
 
+// tls_revocation_mode is how --check-certificate-revocation learns a status. Kestrel's
+// CheckCertificateRevocation = true means X509RevocationMode.Online, so that is the default; given --crl
+// files, the user has said where the statuses are, and the default is offline (those files only).
+auth::RevocationMode tls_revocation_mode(const ServeConfig& config) {
+  const std::string name = config.name_of(field::kTlsRevocationMode);
+  if (config.tls_revocation_mode.empty())
+    return config.crl_files.empty() ? auth::RevocationMode::Online : auth::RevocationMode::Offline;
+  const auth::RevocationMode mode = auth::parse_revocation_mode(config.tls_revocation_mode, name);
+  if (mode == auth::RevocationMode::NoCheck) {
+    throw Error(Errc::Usage, fmt::format("{}: NoCheck is not a way to check revocation", name),
+                fmt::format("leave out {} instead, or choose online or offline",
+                            config.name_of(field::kCheckRevocation)));
+  }
+  if (mode == auth::RevocationMode::Offline && config.check_certificate_revocation &&
+      config.crl_files.empty()) {
+    throw Error(
+        Errc::Usage,
+        fmt::format("{} in offline mode needs the CRLs to check against",
+                    config.name_of(field::kCheckRevocation)),
+        fmt::format("give {} for each issuing CA, or set {} to online", config.name_of(field::kCrl), name));
+  }
+  return mode;
+}
+
 cert::CertBundle load_identity(const ServeConfig& config, const PasswordPrompt& prompt) {
   formats::LoadOptions load;
   load.password = read_password(config.cert_password);
@@ -264,12 +288,7 @@ TlsLayer tls_layer(const ServeConfig& config, const PasswordPrompt& prompt, LogS
     throw Error(Errc::Usage, fmt::format("{} and {} cannot be combined", self_signed_name, cert_name),
                 "give one server certificate");
   }
-  if (config.check_certificate_revocation && config.crl_files.empty()) {
-    throw Error(Errc::Usage,
-                fmt::format("{} needs the CRLs to check against", config.name_of(field::kCheckRevocation)),
-                fmt::format("give {} for each issuing CA (krtool does not fetch CRLs during a handshake)",
-                            config.name_of(field::kCrl)));
-  }
+  const auth::RevocationMode revocation_mode = tls_revocation_mode(config);
 
   tls::ServerTlsOptions options;
   if (config.self_signed && previous != nullptr) {
@@ -284,6 +303,7 @@ TlsLayer tls_layer(const ServeConfig& config, const PasswordPrompt& prompt, LogS
   options.mode = mode;
   options.trust_ca = load_trust_list(config.trust_ca_files, config.name_of(field::kTrustCa));
   options.check_certificate_revocation = config.check_certificate_revocation;
+  options.revocation_mode = revocation_mode;
   options.crls = load_crl_list(config.crl_files);
   options.ssl_protocols = config.ssl_protocols;
   options.tls13_tickets =
@@ -301,7 +321,10 @@ TlsLayer tls_layer(const ServeConfig& config, const PasswordPrompt& prompt, LogS
       fmt::format("tls: client certificates {}; trusted issuers: {}; validation: {}{}", tls::to_string(mode),
                   list_or_system_store(config.trust_ca_files),
                   options.policy ? options.policy->name() : std::string("strict (a chain without errors)"),
-                  config.check_certificate_revocation ? "; revocation checked" : ""));
+                  !config.check_certificate_revocation ? ""
+                  : revocation_mode == auth::RevocationMode::Online
+                      ? "; revocation checked online (OCSP, then the CRL distribution point)"
+                      : "; revocation checked against --crl"));
   if (!policy.origin.empty()) layer.notes.description.push_back(fmt::format("tls: {}", policy.origin));
   options.log = [sink = std::move(log), json = config.log_format == "json"](const std::string& line) {
     sink(json ? log_json(nlohmann::json{{"event", "tls"}, {"message", line}}) : util::escape_controls(line));

@@ -47,8 +47,7 @@ Connection::Connection(const ConnectionShared& shared, asio::ip::tcp::socket soc
   }
   ossl::UniquePtr<SSL> ssl;
   if (tls_) {
-    const auto& policy = tls_->config->options().policy;
-    handshake_may_block_ = policy != nullptr && policy->is_validation_code();
+    handshake_may_block_ = tls_->config->handshake_may_block();
     ssl.reset(SSL_new(tls_->ctx.get()));
     if (ssl == nullptr) ossl::drain_errors();  // the handshake below fails and closes the connection
   }

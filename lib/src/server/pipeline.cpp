@@ -30,6 +30,13 @@ HandlerResponse challenge(const std::string& reason, bool diagnostics) {
   return response;
 }
 
+// with_revocation_source names where the revocation status came from ("OCSP at URL, good, cached until
+// T"), so that the log and --diagnostics say which responder or CRL to look at.
+std::string with_revocation_source(std::string text, const auth::AuthResult& result) {
+  if (result.revocation.empty()) return text;
+  return fmt::format("{} [revocation: {}]", text, result.revocation);
+}
+
 bool path_matches(const Route& route, const std::string& path) {
   if (!route.prefix) return route.path == path;
   if (path.rfind(route.path, 0) != 0) return false;
@@ -139,12 +146,14 @@ PipelineOutcome RequestPipeline::handle(RequestView& request, STACK_OF(X509) * c
         outcome.auth_verdict = fmt::format("{}: no certificate (401)", route->scheme);
         outcome.response = challenge("no client certificate was presented", diagnostics_);
         return outcome;
-      case auth::AuthResult::Outcome::Failure:
-        outcome.auth_verdict = fmt::format("{}: failed: {} (401)", route->scheme, result.failure);
-        outcome.response = challenge(result.failure, diagnostics_);
+      case auth::AuthResult::Outcome::Failure: {
+        const std::string reason = with_revocation_source(result.failure, result);
+        outcome.auth_verdict = fmt::format("{}: failed: {} (401)", route->scheme, reason);
+        outcome.response = challenge(reason, diagnostics_);
         return outcome;
+      }
       case auth::AuthResult::Outcome::Success:
-        outcome.auth_verdict = fmt::format("{}: success", route->scheme);
+        outcome.auth_verdict = with_revocation_source(fmt::format("{}: success", route->scheme), result);
         request.principal = &result.principal;
         break;
     }

@@ -51,6 +51,7 @@ const Keys kHttpsKeys = {"clientCertificateMode",
                          "tlsTickets",
                          "checkCertificateRevocation",
                          "crl",
+                         "revocationMode",
                          "clientCertificateValidation",
                          "clientCertificateValidationCode",
                          "clientCertificateValidationCodePath",
@@ -305,6 +306,7 @@ void read_https(const Json& value, const Source& source, ServeConfig& config) {
   https.read("tlsTickets", config.tls_tickets, kMinTlsTickets, kMaxTlsTickets, "1");
   https.read("checkCertificateRevocation", config.check_certificate_revocation);
   https.read_paths("crl", config.crl_files, "[\"dev-ca.crl\"]");
+  https.read("revocationMode", config.tls_revocation_mode, "\"online\"");
 
   https.at_most_one({"clientCertificateValidation", "clientCertificateValidationCode",
                      "clientCertificateValidationCodePath"});

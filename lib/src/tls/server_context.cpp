@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 
+#include "auth/online_revocation.hpp"
 #include "krtool/cert/chain.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
@@ -69,6 +70,30 @@ std::optional<bool> call_validation_code(const ServerTlsOptions& options, X509* 
                             });
 }
 
+// check_online_revocation asks Online revocation mode about a leaf whose chain is sound, as Kestrel's
+// CheckCertificateRevocation does with X509RevocationMode.Online (the leaf only, its issuer's OCSP
+// responder, then its CRL). A problem joins the chain's: Revoked gives the alert certificate_revoked,
+// RevocationStatusUnknown (OpenSSL's "unable to get certificate CRL") the alert OpenSSL sends for it.
+void check_online_revocation(X509_STORE_CTX* context, const TlsServerConfig* config, X509* leaf,
+                             ChainVerdict& chain, HandshakeVerdict& verdict) {
+  auth::OnlineRevocation* online = config->online_revocation();
+  STACK_OF(X509)* built = X509_STORE_CTX_get0_chain(context);
+  if (online == nullptr || leaf == nullptr || !chain.problems.empty() || built == nullptr ||
+      sk_X509_num(built) < 2)
+    return;
+  cert::ChainRequest request;
+  request.certificate = leaf;
+  request.trust = X509_STORE_CTX_get0_store(context);
+  request.untrusted = X509_STORE_CTX_get0_untrusted(context);
+  request.purpose = X509_PURPOSE_SSL_CLIENT;
+  if (config->options().now) request.at = config->options().now();
+  auth::RevocationOutcome outcome = online->check(request, sk_X509_value(built, 1));
+  verdict.revocation = std::move(outcome.source);
+  if (!outcome.problem) return;
+  chain.problems.push_back(std::move(*outcome.problem));
+  chain.errors = SslPolicyErrors::RemoteCertificateChainErrors;
+}
+
 // decide_client_certificate replaces OpenSSL's chain verification for the whole handshake, so the
 // decision is made once, not once per chain depth; verify_client_certificate is its guarded entry.
 int decide_client_certificate(X509_STORE_CTX* context, const TlsServerConfig* config) {
@@ -87,10 +112,11 @@ int decide_client_certificate(X509_STORE_CTX* context, const TlsServerConfig* co
   // the --trust-ca store (with its CRLs) as anchors, and the "SSL client" purpose.
   ChainVerdict chain;
   chain.problems = cert::verify_prepared(context).problems;
-  const int first_error = chain.problems.empty() ? X509_V_OK : chain.problems.front().error;
   chain.errors =
       chain.problems.empty() ? SslPolicyErrors::None : SslPolicyErrors::RemoteCertificateChainErrors;
   chain.chain = X509_STORE_CTX_get0_chain(context);
+  check_online_revocation(context, config, leaf, chain, *verdict);
+  const int first_error = chain.problems.empty() ? X509_V_OK : chain.problems.front().error;
   for (const cert::ChainProblem& problem : chain.problems)
     verdict->reasons.push_back(cert::to_string(problem));
   verdict->errors = chain.errors;
@@ -133,9 +159,10 @@ int decide_client_certificate(X509_STORE_CTX* context, const TlsServerConfig* co
   const std::string rejection =
       accepted ? std::string()
                : fmt::format(
-                     "tls: rejected client certificate '{}' from {}: {} by {}{}{}", verdict->subject,
+                     "tls: rejected client certificate '{}' from {}: {} by {}{}{}{}", verdict->subject,
                      peer_address(ssl), to_string(verdict->errors), verdict->decided_by,
                      verdict->reasons.empty() ? "" : fmt::format(" [{}]", fmt::join(verdict->reasons, "; ")),
+                     verdict->revocation.empty() ? "" : fmt::format(" [revocation: {}]", verdict->revocation),
                      policy_failure);
   // Kept before the log line is written, so that a log sink that throws cannot lose the verdict.
   if (ssl != nullptr) {
@@ -251,8 +278,9 @@ std::pair<int, int> parse_ssl_protocols(std::string_view text, std::string_view 
 std::string HandshakeVerdict::summary() const {
   if (!certificate_presented) return "no certificate";
   const std::string verb = accepted ? "accepted" : "rejected";
-  if (decided_by == "strict validation") return fmt::format("{} ({})", verb, to_string(errors));
-  return fmt::format("{} by {} ({})", verb, decided_by, to_string(errors));
+  const std::string source = revocation.empty() ? "" : fmt::format(" [revocation: {}]", revocation);
+  if (decided_by == "strict validation") return fmt::format("{} ({}){}", verb, to_string(errors), source);
+  return fmt::format("{} by {} ({}){}", verb, decided_by, to_string(errors), source);
 }
 
 TlsServerConfig::TlsServerConfig(ServerTlsOptions options) : options_(std::move(options)) {
@@ -262,10 +290,14 @@ TlsServerConfig::TlsServerConfig(ServerTlsOptions options) : options_(std::move(
   }
   parse_ssl_protocols(options_.ssl_protocols);
   store_ = cert::trust_store(options_.trust_ca);
-  if (options_.check_certificate_revocation) {
-    if (options_.crls.empty()) {
-      throw Error(Errc::Usage, "--check-certificate-revocation needs the CRLs to check against",
-                  "give --crl FILE for each issuing CA (krtool does not fetch CRLs during a handshake)");
+  if (options_.check_certificate_revocation && options_.revocation_mode == auth::RevocationMode::Online) {
+    online_ = std::make_unique<auth::OnlineRevocation>(options_.revocation_fetch_timeout,
+                                                       options_.revocation_fetcher, options_.now);
+  } else if (options_.check_certificate_revocation) {
+    if (options_.revocation_mode != auth::RevocationMode::Offline || options_.crls.empty()) {
+      throw Error(Errc::Usage,
+                  "--check-certificate-revocation in offline mode needs the CRLs to check against",
+                  "give --crl FILE for each issuing CA, or --tls-revocation-mode online");
     }
     for (const auto& crl : options_.crls) {
       ossl::require(X509_STORE_add_crl(store_.get(), crl.get()) == 1, "adding a --crl");
@@ -275,6 +307,10 @@ TlsServerConfig::TlsServerConfig(ServerTlsOptions options) : options_(std::move(
 }
 
 TlsServerConfig::~TlsServerConfig() = default;
+
+bool TlsServerConfig::handshake_may_block() const {
+  return online_ != nullptr || (options_.policy != nullptr && options_.policy->is_validation_code());
+}
 
 void TlsServerConfig::configure(SSL_CTX* ctx) const {
   const auto [min, max] = parse_ssl_protocols(options_.ssl_protocols);

@@ -156,16 +156,17 @@ class CrlPublisher {
   }
 
   // fetcher answers for this publisher, which must outlive the scheme that uses it.
-  auth::CrlFetcher fetcher() {
-    return [this](const std::string& url, std::chrono::milliseconds) {
+  auth::RevocationFetcher fetcher() {
+    return [this](const auth::RevocationRequest& request, std::chrono::milliseconds) {
+      const std::string& url = request.url;
       // Not REQUIRE: the scheme fetches on whichever thread authenticates, and Catch2 asserts on one.
       if (url.rfind(kOrigin, 0) != 0) throw std::logic_error("CrlPublisher was asked for " + url);
       const std::string path = url.substr(std::string_view(kOrigin).size());
       const std::lock_guard<std::mutex> lock(mutex_);
       requests_.push_back(path);
       const auto found = files_.find(path);
-      return found == files_.end() ? auth::CrlResponse{404, "not found"}
-                                   : auth::CrlResponse{200, found->second};
+      return found == files_.end() ? auth::RevocationResponse{404, "not found"}
+                                   : auth::RevocationResponse{200, found->second};
     };
   }
 

@@ -48,8 +48,8 @@ struct Pki {
   CertificateSchemeOptions options(RevocationMode mode, CrlPublisher& crls,
                                    const TestClock* clock = nullptr) const {
     CertificateSchemeOptions options = this->options(mode);
-    options.crl_fetcher = crls.fetcher();
-    if (clock != nullptr) options.crl_cache_clock = clock->clock();
+    options.revocation_fetcher = crls.fetcher();
+    if (clock != nullptr) options.revocation_clock = clock->clock();
     return options;
   }
 };
@@ -251,7 +251,7 @@ TEST_CASE("online mode fails closed when the distribution point refuses connecti
   const Pki pki;
   const std::string url = "http://127.0.0.1:" + std::to_string(closed_port) + "/root.crl";
   CertificateSchemeOptions options = pki.options(RevocationMode::Online);
-  options.crl_fetch_timeout = std::chrono::milliseconds(500);
+  options.revocation_fetch_timeout = std::chrono::milliseconds(500);
   const CertificateScheme scheme(std::move(options));
   const auto started = SteadyClock::now();
   const AuthResult result = authenticate(scheme, pki.leaf("alice", {url}));
@@ -269,7 +269,7 @@ TEST_CASE("online mode fails closed within the timeout when the distribution poi
   const Pki pki;
   const std::string url = "http://127.0.0.1:" + std::to_string(silent.port()) + "/root.crl";
   CertificateSchemeOptions options = pki.options(RevocationMode::Online);
-  options.crl_fetch_timeout = std::chrono::milliseconds(300);
+  options.revocation_fetch_timeout = std::chrono::milliseconds(300);
   const CertificateScheme scheme(std::move(options));
   const auto started = SteadyClock::now();
   const AuthResult result = authenticate(scheme, pki.leaf("alice", {url}));

@@ -175,10 +175,11 @@ TEST_CASE("the TLS layer's errors name the fields involved", "[server][build][tl
     CHECK_THAT(e.what(), Contains("https.clientCertificateValidationLanguage applies to "
                                   "https.clientCertificateValidationCode"));
   }
-  SECTION("a revocation check without CRLs") {
+  SECTION("an offline revocation check without CRLs") {
     config.check_certificate_revocation = true;
+    config.tls_revocation_mode = "offline";
     const Error e = error_from([&] { build_tls_layer(config, kNoPrompt, kNoLog); });
-    CHECK_THAT(e.what(), Contains("https.checkCertificateRevocation needs the CRLs"));
+    CHECK_THAT(e.what(), Contains("https.checkCertificateRevocation in offline mode needs the CRLs"));
     CHECK_THAT(e.hint(), Contains("https.crl"));
   }
   SECTION("a self-signed and a given certificate") {

@@ -25,14 +25,23 @@ RevocationMode parse_revocation_mode(std::string_view text, std::string_view fla
 std::string to_string(AllowedCertificateTypes types);  // "Chained", "SelfSigned", "All"
 std::string to_string(RevocationMode mode);            // "NoCheck", "Online", "Offline"
 
-// CrlFetcher is how Online mode gets the CRL at a distribution point: the status and body of an HTTP
-// GET of `url` (an http:// URL) within `timeout`, or Error(Network) when no answer came. The default
-// is a plain HTTP GET; the unit tests answer from memory, and an application could read a local mirror.
-struct CrlResponse {
+// RevocationFetcher is how Online mode asks the network: a POST of an OCSP request to the responder
+// named in the certificate's AIA (method "POST", content type application/ocsp-request), or a GET of
+// the CRL at a distribution point (method "GET", no body). It returns the status and body of the
+// answer within `timeout`, or throws Error(Network) when no answer came. The default is the plain HTTP
+// client (http://, no redirects, bodies over 16 MiB refused); the unit tests answer from memory.
+struct RevocationRequest {
+  std::string url;
+  std::string method = "GET";
+  std::string body;
+  std::string content_type;
+};
+struct RevocationResponse {
   int status = 0;
   std::string body;
 };
-using CrlFetcher = std::function<CrlResponse(const std::string& url, std::chrono::milliseconds timeout)>;
+using RevocationFetcher =
+    std::function<RevocationResponse(const RevocationRequest& request, std::chrono::milliseconds timeout)>;
 
 struct CertificateSchemeOptions {
   std::string name = "Certificate";
@@ -42,11 +51,14 @@ struct CertificateSchemeOptions {
   RevocationMode revocation_mode = RevocationMode::Online;
   std::vector<ossl::UniquePtr<X509>> custom_trust_store;  // empty: the system store
   std::vector<ossl::UniquePtr<X509_CRL>> crls;            // used in Offline mode
-  std::chrono::milliseconds crl_fetch_timeout{5000};      // Online mode, per distribution point
-  CrlFetcher crl_fetcher;                                 // Online mode; empty: an HTTP GET
-  // What time it is for the CRL cache, which keeps a fetched CRL until its nextUpdate; empty: the
-  // system clock. The chain itself is always checked at the system's time.
-  std::function<TimePoint()> crl_cache_clock;
+  // Online mode: the time one OCSP responder or distribution point may take, and how it is asked
+  // (empty: the plain HTTP client).
+  std::chrono::milliseconds revocation_fetch_timeout{5000};
+  RevocationFetcher revocation_fetcher;
+  // What time it is for Online mode: the caches keep an answer until its nextUpdate, and an OCSP
+  // answer is judged fresh or stale by it. Empty: the system clock. The chain itself is always checked
+  // at the system's time.
+  std::function<TimePoint()> revocation_clock;
 };
 
 struct Claim {
@@ -67,6 +79,9 @@ struct AuthResult {
   Outcome outcome = Outcome::NoResult;
   Principal principal;  // on Success
   std::string failure;  // on Failure: Kestrun's message, e.g. "Certificate type not allowed: SelfSigned"
+  // Where the revocation status came from, when one was sought: "OCSP at http://..., good, cached until
+  // 2026-12-05T13:00:00Z", "CRL at http://..., ...", "CRL files". Empty when none was checked.
+  std::string revocation;
 };
 
 // The claim types, as ASP.NET names them.
@@ -74,7 +89,7 @@ inline constexpr const char* kNameIdentifierClaim =
     "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier";
 inline constexpr const char* kNameClaim = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name";
 
-class CrlCache;  // Online mode: CRLs fetched from the distribution points, cached until nextUpdate
+class OnlineRevocation;  // Online mode: OCSP answers and CRLs fetched, cached until nextUpdate
 
 class CertificateScheme {
  public:
@@ -97,7 +112,7 @@ class CertificateScheme {
   // The trust anchors, built once: the custom trust store's certificates or the system store. Shared
   // read-only by concurrent verifications; CRLs are given per verification, never added to it.
   ossl::UniquePtr<X509_STORE> trust_store_;
-  std::unique_ptr<CrlCache> crl_cache_;
+  std::unique_ptr<OnlineRevocation> online_;
 };
 
 }  // namespace krtool::auth

@@ -35,6 +35,7 @@ inline constexpr std::string_view kHandshakeTimeout = "https.handshakeTimeout";
 inline constexpr std::string_view kTlsTickets = "https.tlsTickets";
 inline constexpr std::string_view kCheckRevocation = "https.checkCertificateRevocation";
 inline constexpr std::string_view kCrl = "https.crl";
+inline constexpr std::string_view kTlsRevocationMode = "https.revocationMode";
 inline constexpr std::string_view kValidation = "https.clientCertificateValidation";
 inline constexpr std::string_view kValidationCode = "https.clientCertificateValidationCode";
 inline constexpr std::string_view kValidationCodePath = "https.clientCertificateValidationCodePath";
@@ -90,6 +91,7 @@ struct ServeConfig {
   int tls_tickets = 1;  // TLS 1.3 session tickets per full handshake, 0 to 16
   bool check_certificate_revocation = false;
   std::vector<std::string> crl_files;  // --crl feeds both layers
+  std::string tls_revocation_mode;     // online|offline; "": offline with --crl, else online
   // TLS validation: at most one
   std::string validation_builtin, validation_code, validation_code_path, validation_language;
   // authentication and routes
@@ -119,9 +121,9 @@ struct ServeConfig {
 // load_serve_config reads a --config JSON file:
 // {
 //   "endpoint": {"address", "port", "urls", "cert", "key", "password", "passwordFile", "passwordEnv",
-//   "selfSigned"}, "https": {"clientCertificateMode", "trustCa": [..], "sslProtocols", "handshakeTimeout",
-//   "tlsTickets",
-//             "checkCertificateRevocation", "crl": [..], "clientCertificateValidation",
+//                "selfSigned"},
+//   "https": {"clientCertificateMode", "trustCa": [..], "sslProtocols", "handshakeTimeout", "tlsTickets",
+//             "checkCertificateRevocation", "crl": [..], "revocationMode", "clientCertificateValidation",
 //             "clientCertificateValidationCode", "clientCertificateValidationCodePath",
 //             "clientCertificateValidationLanguage"},
 //   "schemes": [{"name", "allowedCertificateTypes", "validateCertificateUse", "validateValidityPeriod",

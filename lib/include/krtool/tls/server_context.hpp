@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "krtool/auth/certificate_scheme.hpp"
 #include "krtool/cert/bundle.hpp"
 #include "krtool/tls/policy.hpp"
 #include "krtool/util/time.hpp"
@@ -27,7 +28,13 @@ struct ServerTlsOptions {
   std::vector<ossl::UniquePtr<X509>>
       trust_ca;  // trusted issuers of client certificates; empty = system store
   bool check_certificate_revocation = false;
-  std::vector<ossl::UniquePtr<X509_CRL>> crls;  // for check_certificate_revocation
+  // How check_certificate_revocation learns a client certificate's status: Offline checks `crls`;
+  // Online asks the OCSP responder in the certificate's AIA, then its CRL distribution point, as the
+  // certificate scheme's Online mode does (handshake_may_block() then says so). NoCheck is refused.
+  auth::RevocationMode revocation_mode = auth::RevocationMode::Offline;
+  std::vector<ossl::UniquePtr<X509_CRL>> crls;               // Offline mode
+  std::chrono::milliseconds revocation_fetch_timeout{5000};  // Online mode, per responder or CRL
+  auth::RevocationFetcher revocation_fetcher;                // Online mode; empty: the plain HTTP client
   std::string ssl_protocols = "tls12,tls13";
   std::shared_ptr<const ClientCertPolicy> policy;  // null: accept only a chain without errors
   // validation_deadline bounds the wait for a policy that is validation code (is_validation_code()): it
@@ -54,6 +61,9 @@ struct HandshakeVerdict {
   std::string decided_by;            // "strict validation" or the policy's name
   bool accepted = false;
   std::string subject;  // of the client certificate, "" when none
+  // Where Online revocation checking found the status ("OCSP at URL, good, cached until T"); "" when
+  // none was sought.
+  std::string revocation;
 
   // summary is the access log's TLS field: "accepted (None)", "accepted by AllowAny
   // (RemoteCertificateChainErrors)".
@@ -69,10 +79,15 @@ class TlsServerConfig {
   void configure(SSL_CTX* ctx) const;
   ossl::UniquePtr<SSL_CTX> make_context() const;
   const ServerTlsOptions& options() const { return options_; }
+  // handshake_may_block says that deciding on a client certificate may wait (validation code, or an
+  // OCSP or CRL fetch in Online revocation mode): serve then runs handshake steps off its event loop.
+  bool handshake_may_block() const;
+  auth::OnlineRevocation* online_revocation() const { return online_.get(); }
 
  private:
   ServerTlsOptions options_;
-  ossl::UniquePtr<X509_STORE> store_;  // shared by every handshake; read-only after construction
+  std::unique_ptr<auth::OnlineRevocation> online_;  // Online revocation mode
+  ossl::UniquePtr<X509_STORE> store_;               // shared by every handshake; read-only after construction
 };
 
 // handshake_verdict returns the verdict recorded for `ssl`, or null when there was none (no certificate
