@@ -43,7 +43,8 @@ foreach(folder bash-completion zsh fish)
   install(DIRECTORY ${PROJECT_BINARY_DIR}/share/${folder} DESTINATION ${CMAKE_INSTALL_DATADIR} OPTIONAL)
 endforeach()
 
-# share/doc/krtool: the README, the guides, and the samples (scripts keep their execute bit).
+# share/doc/krtool: the README, docs/ and samples/ as in the source tree, so that their links to each
+# other still lead somewhere; scripts keep their execute bit.
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
-install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(DIRECTORY docs DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY samples DESTINATION ${CMAKE_INSTALL_DOCDIR} USE_SOURCE_PERMISSIONS)

@@ -16,6 +16,8 @@ set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "${PROJECT_HOMEPAGE_URL}")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # krtool_<version>_<arch>.deb, as Debian names packages
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+# Stripped, as Debian ships programs and libraries (dh_strip): the debug info is most of the build's size.
+set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # dpkg-shlibdeps finds libkrtool.so.0 in the package itself, through krtool's $ORIGIN RUNPATH
 # (apps/CMakeLists.txt), and CPack tells it that a library of the package needs no dependency. The

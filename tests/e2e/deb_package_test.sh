@@ -42,7 +42,7 @@ expect_rc 0
 for f in usr/bin/krtool "usr/lib/$MULTIARCH/libkrtool.so.$VERSION" "usr/lib/$MULTIARCH/libkrtool_net.so.$VERSION" \
   "usr/lib/$MULTIARCH/cmake/krtool/krtoolConfig.cmake" "usr/lib/$MULTIARCH/pkgconfig/krtool.pc" \
   usr/include/krtool/cert/builder.hpp usr/share/man/man1/krtool.1 usr/share/bash-completion/completions/krtool \
-  usr/share/doc/krtool/README.md usr/share/doc/krtool/library.md usr/share/doc/krtool/samples/library-consumer/main.cpp; do
+  usr/share/doc/krtool/README.md usr/share/doc/krtool/docs/library.md usr/share/doc/krtool/samples/library-consumer/main.cpp; do
   expect_out_contains " ./$f"
 done
 for f in $(cd "$BUILD/share" && find . -type f | sed 's|^\./||'); do expect_out_contains " ./usr/share/$f"; done

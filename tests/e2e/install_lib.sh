@@ -9,10 +9,13 @@ fi
 cache() { sed -n "s/^$1:[A-Z]*=//p" "$BUILD/CMakeCache.txt"; }
 LIBDIR=$(cache CMAKE_INSTALL_LIBDIR)
 VERSION=$(cache CMAKE_PROJECT_VERSION)
-# A consumer of the sanitizer tree's libraries is compiled by the same compiler with the same runtime.
+# A consumer of the sanitizer tree's libraries is compiled by the same compiler and linked with the
+# same runtime, as krtool is (KRTOOL_FUZZ turns KRTOOL_SANITIZE on without changing the cache).
 CXX=$(cache CMAKE_CXX_COMPILER)
 SANITIZE_FLAGS=""
-[ "$(cache KRTOOL_SANITIZE)" = ON ] && SANITIZE_FLAGS="-fsanitize=address,undefined"
+if [ "$(cache KRTOOL_SANITIZE)" = ON ] || [ "$(cache KRTOOL_FUZZ)" = ON ]; then
+  SANITIZE_FLAGS="-fsanitize=address,undefined"
+fi
 
 # expect_loaded_from PROGRAM LIBRARY FOLDER: the loader resolves LIBRARY (libkrtool.so.0) for PROGRAM
 # to FOLDER/LIBRARY, as ldd shows, and not to a copy elsewhere (the build tree's build/lib).

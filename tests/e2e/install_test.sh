@@ -37,8 +37,9 @@ generated=$(cd "$BUILD/share" && find . -type f | sort)
 for f in $generated; do expect_file "$P/share/$f"; done
 expect_file "$P/share/man/man1/krtool.1"
 expect_file "$P/share/bash-completion/completions/krtool"
-for f in README.md library.md certificates.md client-certificate-authentication.md troubleshooting.md \
-  samples/library-consumer/main.cpp samples/library-consumer/CMakeLists.txt samples/find-krtool.sh; do
+for f in README.md docs/library.md docs/certificates.md docs/client-certificate-authentication.md \
+  docs/troubleshooting.md samples/library-consumer/main.cpp samples/library-consumer/CMakeLists.txt \
+  samples/find-krtool.sh; do
   expect_file "$P/share/doc/krtool/$f"
 done
 if [ -x "$P/share/doc/krtool/samples/quickstart.sh" ]; then pass; else fail "samples/quickstart.sh is not executable"; fi
