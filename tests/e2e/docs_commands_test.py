@@ -14,7 +14,8 @@ one is classified when it is written):
                       heading, or the end of the document.
   ```text             output: not run.
   ```json file=NAME   a file the next commands use: written to NAME in the document's folder.
-  ```json, ```cpp     code shown for reading; the samples and unit tests compile and run their like.
+  ```json, ```cpp, ```cmake   code shown for reading; the samples and unit tests compile and run their
+                      like (docs/library.md's: samples/library-consumer, by tests/e2e/install_test.sh).
   <!-- docs-test: skip REASON -->   on the line before a block: the block is not run, for the reason given.
 
 The ports 8443, 5000 and 5001 in commands and files are replaced by free ports, the same one for each
@@ -206,8 +207,8 @@ class DocRun:
                                f"got {block.marker}"):
                 return
             return
-        if not suite.check(kind in ("sh", "bash", "text", "json", "cpp"),
-                           f"{block.where}: the block says what it is (sh, sh server, text, json, cpp)",
+        if not suite.check(kind in ("sh", "bash", "text", "json", "cpp", "cmake"),
+                           f"{block.where}: the block says what it is (sh, sh server, text, json, cpp, cmake)",
                            f"info string {' '.join(block.info)!r}"):
             return
         if kind == "json" and len(block.info) > 1 and block.info[1].startswith("file="):
