@@ -86,7 +86,7 @@ std::string command_function(const CommandDoc& command) {
       for (const std::string& spec : option_specs(option)) specs.push_back(zsh_quoted(spec));
     } else {
       specs.push_back(zsh_quoted(fmt::format("{}:{}:{}", ++position, field(option.positional),
-                                         option.kind == ValueKind::File ? "_files" : action(option))));
+                                             option.kind == ValueKind::File ? "_files" : action(option))));
     }
   }
   return fmt::format("{}() {{\n  _arguments -s -S : \\\n    {}\n}}\n\n", function_name(command),
