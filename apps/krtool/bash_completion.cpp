@@ -1,7 +1,7 @@
 // krtool's bash completion: command names, each command's flags, the words of a flag whose value is
-// written a|b|c (--key-type rsa|ecdsa|ed25519), environment variables for a VAR, nothing for values
-// that are typed (VALUE, INT, NAME, ...), and file names for files and for plain TEXT, which is what
-// krtool's untyped values (certificates, keys, outputs, configuration) are.
+// written a|b|c (--key-type rsa|ecdsa|ed25519) and the other spellings it accepts, environment
+// variables for a VAR, file names for a FILE, DIR or PATH and for positional arguments, and nothing for
+// values that are typed (a subject, a number, a URL).
 #include <fmt/format.h>
 
 #include <map>
@@ -20,13 +20,16 @@ std::string pattern(const std::vector<std::string>& names) {
 
 // value_completion is the shell command that completes an option's value.
 std::string value_completion(const OptionDoc& option) {
-  if (!option.choices.empty()) return fmt::format("_krtool_reply -W '{}'", words(option.choices));
-  if (option.value == "VAR") return "_krtool_reply -e";
-  if (option.value == "TEXT" || option.value.ends_with("FILE") || option.value == "PATH" ||
-      option.value == "DIR") {
-    return "_krtool_files";
+  switch (option.kind) {
+    case ValueKind::Choice:
+      return fmt::format("_krtool_reply -W '{}'", words(option.choices));
+    case ValueKind::Variable:
+      return "_krtool_reply -e";
+    case ValueKind::File:
+      return "_krtool_files";
+    default:
+      return "COMPREPLY=()";
   }
-  return "COMPREPLY=()";
 }
 
 std::string command_case(const CommandDoc& command) {

@@ -1,7 +1,14 @@
-// krtool(1): the commands and options come from CLI11 (reference_docs.cpp); the sections around them
-// (the two layers, exit status, environment, files, examples) are written here, from the contract.
+// krtool(1) and krtool-<command>(1): the commands and options come from CLI11 (reference_docs.cpp); the
+// sections around them (the two layers, exit status, environment, files, examples) are written here,
+// from the contract. krtool(1) is the whole reference on one page; a command's page is what `man
+// krtool-serve` (and git's convention for subcommands) finds.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
 #include <string_view>
 
 #include "reference_docs.hpp"
@@ -35,6 +42,21 @@ std::string breakable_choices(std::string value) {
   return value;
 }
 
+// lower_first makes a description the rest of a NAME line ("krtool-serve \- run a development..."),
+// unless it starts with a name (HTTPS, PFX).
+std::string lower_first(std::string text) {
+  if (text.size() > 1 && std::isupper(static_cast<unsigned char>(text[0])) &&
+      std::islower(static_cast<unsigned char>(text[1]))) {
+    text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  }
+  return text;
+}
+
+std::string sentence(std::string text) {
+  if (!text.empty() && text.back() != '.') text += '.';
+  return text;
+}
+
 std::string synopsis(const CommandDoc& command) {
   std::string out = fmt::format(".B krtool {}\n", roff(command.name));
   for (const OptionDoc& option : command.options) {
@@ -54,13 +76,15 @@ std::string option_entry(const OptionDoc& option) {
                ? fmt::format(".B {}\n", roff(names))
                : fmt::format(".BI \"{}\" \" {}\"\n", roff(names), breakable_choices(roff(option.value)));
   }
-  std::string text = option.description;
-  if (!text.empty() && text.back() != '.') text += '.';
-  if (option.required) text += " Required.";
-  if (!option.needs.empty()) text += fmt::format(" Needs {}.", fmt::join(option.needs, ", "));
-  if (!option.excludes.empty()) text += fmt::format(" Excludes {}.", fmt::join(option.excludes, ", "));
-  out += breakable_choices(roff(text)) + "\n";
+  out += breakable_choices(roff(option_text(option))) + "\n";
   return out;
+}
+
+// examples renders lines kept as they are (.nf), indented (.RS).
+std::string examples(const std::vector<std::string>& lines) {
+  std::string out = ".PP\n.nf\n.RS\n";
+  for (const std::string& line : lines) out += line.empty() ? ".sp\n" : roff(line) + "\n";
+  return out + ".RE\n.fi\n";
 }
 
 constexpr std::string_view kDescription = R"(.SH DESCRIPTION
@@ -91,7 +115,7 @@ followed by an indented line
 where there is a fix.
 )";
 
-constexpr std::string_view kAfterCommands = R"(.SH EXIT STATUS
+constexpr std::string_view kExitStatus = R"(.SH EXIT STATUS
 .TP
 .B 0
 Success.
@@ -118,7 +142,9 @@ system library) is missing; the loader's message names it.
 .TP
 .B 130
 Interrupted.
-.SH ENVIRONMENT
+)";
+
+constexpr std::string_view kAfterCommands = R"(.SH ENVIRONMENT
 .TP
 .B PORT
 The port of
@@ -170,6 +196,8 @@ krtool test\-client https://localhost:8443/secure/cert/hello \-\-cacert ca.pem \
 .RE
 .fi
 .SH SEE ALSO
+The page of each command,
+.BR krtool\-<command> (1);
 .BR openssl (1),
 .BR curl (1).
 The guides in krtool's
@@ -177,12 +205,14 @@ The guides in krtool's
 folder: certificates.md, client\-certificate\-authentication.md and troubleshooting.md.
 )";
 
-}  // namespace
-
-std::string man_page(const std::vector<CommandDoc>& commands, const std::string& summary,
-                     const std::string& version) {
+std::string title(const std::string& page, const std::string& version) {
   // .nh: no hyphenation, so that a flag is never broken across lines and copies whole.
-  std::string out = fmt::format(".TH KRTOOL 1 \"\" \"{}\" \"User Commands\"\n.nh\n", roff(version));
+  return fmt::format(".TH {} 1 \"\" \"{}\" \"User Commands\"\n.nh\n", roff(page), roff(version));
+}
+
+std::string main_page(const std::vector<CommandDoc>& commands, const std::string& summary,
+                      const std::string& version) {
+  std::string out = title("KRTOOL", version);
   out += fmt::format(".SH NAME\nkrtool \\- {}\n", roff(summary));
   out += ".SH SYNOPSIS\n";
   for (const CommandDoc& command : commands) out += synopsis(command) + ".br\n";
@@ -192,8 +222,67 @@ std::string man_page(const std::vector<CommandDoc>& commands, const std::string&
     out += fmt::format(".SS \"krtool {}\"\n{}\n", roff(command.name), roff(command.description));
     for (const OptionDoc& option : command.options) out += option_entry(option);
   }
+  out += kExitStatus;
   out += kAfterCommands;
   return out;
+}
+
+// command_page is krtool-<command>(1): the options under the headings --help shows, then the
+// command's examples.
+std::string command_page(const CommandDoc& command, const std::vector<CommandDoc>& commands,
+                         const std::string& version) {
+  std::string out = title(fmt::format("KRTOOL-{}", upper(command.name)), version);
+  out += fmt::format(".SH NAME\nkrtool\\-{} \\- {}\n", roff(command.name),
+                     roff(lower_first(command.description)));
+  out += ".SH SYNOPSIS\n" + synopsis(command);
+  out += fmt::format(".SH DESCRIPTION\n{}\n", roff(sentence(command.description)));
+  if (!command.notes.empty()) out += fmt::format(".PP\n{}\n", roff(command.notes));
+  out += ".PP\nEvery option is also described in\n.BR krtool (1),\nand\n.B \\-h, \\-\\-help\nprints them.\n";
+  const std::vector<std::string> groups = option_groups(command);
+  out += ".SH OPTIONS\n";
+  for (const std::string& group : groups) {
+    if (groups.size() > 1) out += fmt::format(".SS \"{}\"\n", roff(group));
+    for (const OptionDoc& option : command.options) {
+      if (option.group == group) out += option_entry(option);
+    }
+  }
+  if (!command.examples.empty()) out += ".SH EXAMPLES\n" + examples(command.examples);
+  out += kExitStatus;
+  out += ".SH SEE ALSO\n.BR krtool (1)";
+  for (const CommandDoc& other : commands) {
+    if (other.name != command.name) out += fmt::format(",\n.BR krtool\\-{} (1)", roff(other.name));
+  }
+  out += ".\n";
+  return out;
+}
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) throw std::runtime_error(fmt::format("cannot write {}", path.string()));
+}
+
+}  // namespace
+
+std::vector<std::string> write_man_pages(const std::vector<CommandDoc>& commands, const std::string& folder,
+                                         const std::string& summary, const std::string& version) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> written = {"krtool.1"};
+  write_file(fs::path(folder) / "krtool.1", main_page(commands, summary, version));
+  for (const CommandDoc& command : commands) {
+    written.push_back(fmt::format("krtool-{}.1", command.name));
+    write_file(fs::path(folder) / written.back(), command_page(command, commands, version));
+  }
+  // A page of a command that is gone would otherwise be installed with the others.
+  for (const fs::directory_entry& entry : fs::directory_iterator(folder)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with("krtool-") && name.ends_with(".1") &&
+        std::find(written.begin(), written.end(), name) == written.end()) {
+      fs::remove(entry.path());
+    }
+  }
+  return written;
 }
 
 }  // namespace krtool::app

@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
-# krtool(1) and the bash completion script, generated at build time from the commands' own CLI11
-# definitions (apps/krtool/reference_docs.cpp): the page renders cleanly, documents every flag that
-# each command's --help lists, and the completion completes commands, flags, choices and file names.
-# Also the hand-written reference of test-client (docs/troubleshooting.md, README.md): every outcome the
-# code can produce, with its exit code, and every field of its --json document.
+# The man pages, the bash, zsh and fish completions and docs/cli.md, generated from the commands' own
+# CLI11 definitions (apps/krtool/reference_docs.cpp): the pages render cleanly and document every flag
+# that each command's --help lists, the completions complete commands, flags, choices (with their .NET
+# spellings) and file names only where a file goes, and the committed docs/cli.md is the one the
+# definitions give. Also the hand-written reference of test-client (docs/troubleshooting.md, README.md):
+# every outcome the code can produce, with its exit code, and every field of its --json document.
 source "$(dirname "$0")/lib.sh"
+export LC_ALL=C  # candidates are compared sorted, capitals first
 
 BUILD=$(dirname "$KRTOOL")/..
-MAN_PAGE=$BUILD/share/man/man1/krtool.1
+DOCGEN=$BUILD/tools/krtool-docgen
+MAN_DIR=$BUILD/share/man/man1
+MAN_PAGE=$MAN_DIR/krtool.1
 COMPLETION=$BUILD/share/bash-completion/completions/krtool
-COMMANDS=(new-selfsigned new-csr import export test-cert serve test-client)
+ZSH_FOLDER=$BUILD/share/zsh/site-functions
+FISH_COMPLETION=$BUILD/share/fish/vendor_completions.d/krtool.fish
+# The commands are the ones krtool's --help lists: a command added to krtool is checked with no edit here.
+mapfile -t COMMANDS < <("$KRTOOL" --help | grep -oE '^ {2,}[a-z][a-z0-9-]+( {2,}|$)' | tr -d ' ' | grep -vx krtool)
 
 # help_flags COMMAND: every long flag name that `krtool COMMAND --help` lists (all the names of an
 # option such as -k,--skip-certificate-check,--insecure), one per line.
+declare -A HELP_FLAGS
 help_flags() {
-  "$KRTOOL" "$1" --help | grep -oE '^ +-[-A-Za-z0-9,]+' | grep -oE -- '--[a-z0-9-]+' | grep -vx -- --help
+  [ -n "${HELP_FLAGS[$1]:-}" ] ||
+    HELP_FLAGS[$1]=$("$KRTOOL" "$1" --help | grep -oE '^ +-[-A-Za-z0-9,]+' | grep -oE -- '--[a-z0-9-]+' |
+      grep -vx -- --help | sort -u)
+  printf '%s\n' "${HELP_FLAGS[$1]}"
 }
 
 # man_headings COMMAND: the heading line of each option entry (the line after .TP) in the man page's
@@ -24,6 +35,23 @@ man_headings() {
   sed 's/\\-/-/g' "$MAN_PAGE" |
     awk -v want=".SS \"krtool $1\"" '$0 == want {on = 1; next} on && /^\.S[SH] / {exit} on && tp {print} {tp = ($0 == ".TP")}'
 }
+
+# page_headings COMMAND: the same for krtool-COMMAND(1), all of its OPTIONS section (under any heading).
+page_headings() {
+  sed 's/\\-/-/g' "$MAN_DIR/krtool-$1.1" |
+    awk '/^\.SH OPTIONS/ {on = 1; next} on && /^\.SH / {exit} on && tp {print} {tp = ($0 == ".TP")}'
+}
+
+# has_every_flag WHAT COMMAND HEADINGS: each flag of `krtool COMMAND --help` heads an entry in HEADINGS.
+has_every_flag() {
+  local flag
+  while read -r flag; do
+    grep -qE -- "(^|[ \",\`])$flag([ \",\`]|\$)" <<<"$3" && pass || fail "$1 has no entry for krtool $2 $flag"
+  done <<<"$(help_flags "$2")"
+}
+
+[ "${#COMMANDS[@]}" -ge 7 ] && pass || fail "could not read the commands of krtool --help: ${COMMANDS[*]}"
+for command in "${COMMANDS[@]}"; do help_flags "$command" >/dev/null; done  # fills the cache in this shell
 
 it "renders the man page without a warning"
 expect_file "$MAN_PAGE"
@@ -40,12 +68,28 @@ for command in "${COMMANDS[@]}"; do
   [ -n "$headings" ] && pass || fail "no section for krtool $command in the man page"
   flags=$(help_flags "$command")
   [ "$(wc -l <<<"$flags")" -gt 2 ] && pass || fail "could not read the flags of krtool $command --help: $flags"
-  while read -r flag; do
-    grep -qE -- "(^|[ \",])$flag([ \",]|\$)" <<<"$headings" && pass ||
-      fail "the man page's krtool $command section has no entry for $flag"
-  done <<<"$flags"
+  has_every_flag "krtool(1)'s section" "$command" "$headings"
 done
 help_flags test-client | grep -qx -- --insecure && pass || fail "help_flags misses the second long name of -k"
+
+it "has a page per command, krtool-COMMAND(1), with every flag, its examples and no warning"
+for command in "${COMMANDS[@]}"; do
+  page=$MAN_DIR/krtool-$command.1
+  expect_file "$page"
+  run groff -man -Tutf8 -ww -z "$page"
+  expect_eq "$ERR" "" "groff's warnings for krtool-$command.1"
+  has_every_flag "krtool-$command(1)" "$command" "$(page_headings "$command")"
+  grep -q '^\.BR krtool (1)' "$page" && pass || fail "krtool-$command.1 does not refer to krtool(1)"
+  # The examples come from the command's --help footer, when it has them.
+  examples=$("$KRTOOL" "$command" --help | sed -n '/^Examples:/,$p' | sed 1d | grep -m1 -E '[a-z]' | sed 's/^ *//')
+  if [ -n "$examples" ]; then
+    sed 's/\\-/-/g' "$page" | grep -qF -- "$examples" && pass || fail "krtool-$command.1 lacks its example: $examples"
+  fi
+done
+grep -qF 'krtool\-serve \- run a development HTTPS server' "$MAN_DIR/krtool-serve.1" && pass ||
+  fail "krtool-serve.1's NAME line is not 'krtool-serve - <what it does>'"
+pages=$(cd "$MAN_DIR" && ls krtool-*.1 | wc -l)
+expect_eq "$pages" "${#COMMANDS[@]}" "one page per command, and no page of a command krtool lacks"
 
 it "keeps flags whole: no hyphenation"
 grep -qx '\.nh' "$MAN_PAGE" && pass || fail "the man page does not turn hyphenation off (.nh)"
@@ -73,7 +117,8 @@ expect_file "$COMPLETION"
 expect_eq "$(complete_line krtool new-)" "new-csr new-selfsigned " "krtool new-<TAB>"
 expect_eq "$(complete_line krtool serve --client-cert-m)" "--client-cert-mode " "serve --client-cert-m<TAB>"
 expect_eq "$(complete_line krtool new-selfsigned --key-type e)" "ecdsa ed25519 " "--key-type e<TAB>"
-expect_eq "$(complete_line krtool serve --client-cert-mode '')" "allow none require " "--client-cert-mode <TAB>"
+expect_eq "$(complete_line krtool serve --client-cert-mode '')" \
+  "AllowCertificate NoCertificate RequireCertificate allow none require " "--client-cert-mode <TAB>"
 expect_eq "$(complete_line krtool test-client https://x/ --tls-max '')" "1.2 1.3 " "--tls-max <TAB>"
 expect_eq "$(complete_line krtool new-selfsigned --key-type rsa --pfx)" "--pfx-profile " "a flag after a choice"
 expect_eq "$(complete_line krtool new-selfsigned --key-type = e)" "ecdsa ed25519 " "--key-type=e<TAB>"
@@ -86,14 +131,79 @@ touch VALUE-looking-file
 expect_eq "$(complete_line krtool import --password V)" "" "--password VALUE completes nothing"
 expect_eq "$(complete_line krtool serve --port '')" "" "--port INT completes nothing"
 
-it "completes file names for certificates and for flags that take a file"
+it "completes the .NET spellings that the parsers accept too"
+expect_eq "$(complete_line krtool serve --client-cert-mode A)" "AllowCertificate " "--client-cert-mode A<TAB>"
+expect_eq "$(complete_line krtool serve --revocation-mode N)" "NoCheck " "--revocation-mode N<TAB>"
+expect_eq "$(complete_line krtool serve --allowed-certificate-types '')" "All Chained SelfSigned all chained selfsigned " \
+  "--allowed-certificate-types <TAB>"
+expect_eq "$(complete_line krtool serve --client-cert-validation AllowA)" "AllowAny " "--client-cert-validation AllowA<TAB>"
+expect_eq "$(complete_line krtool new-selfsigned --purpose c)" "client " "new-selfsigned --purpose c<TAB>"
+expect_eq "$(complete_line krtool test-cert x.pem --purpose '')" "client server " "test-cert --purpose <TAB>"
+expect_eq "$(complete_line krtool new-csr --curve p3)" "p384 " "--curve p3<TAB>"
+
+it "completes file names for certificates and for flags that take a file, and only for them"
 touch ca.pem ca.key server.pem
 expect_eq "$(complete_line krtool import ca)" "ca.key ca.pem " "krtool import ca<TAB>"
-expect_eq "$(complete_line krtool serve --cert ser)" "server.pem " "serve --cert ser<TAB>"
+expect_eq "$(complete_line krtool test-client https://x/ --cert ser)" "server.pem " "test-client --cert ser<TAB>"
+expect_eq "$(complete_line krtool new-selfsigned --subject '')" "" "--subject <TAB> offers no file"
+expect_eq "$(complete_line krtool new-selfsigned --key-usage '')" "" "--key-usage <TAB> offers no file"
 touch 'x[1].pem' x1.pem 'with space.pem'
 expect_eq "$(complete_line krtool import 'x[')" "x[1].pem " "a wildcard character in a file name stays literal"
 expect_eq "$(complete_line krtool import with)" "with space.pem " "a file name with a space"
 expect_eq "$(complete_count krtool import with)" "1" "a file name with a space is one candidate"
+
+it "zsh: the completion parses and completes commands, choices, files and nothing for a typed value"
+if command -v zsh >/dev/null; then
+  expect_file "$ZSH_FOLDER/_krtool"
+  run zsh -n "$ZSH_FOLDER/_krtool"
+  expect_rc 0
+  # zsh_complete LINE...: what zsh's completion system offers, sorted, on one line.
+  zsh_complete() { timeout 20 zsh "$SOURCE_DIR/tests/e2e/zsh_complete.zsh" "$ZSH_FOLDER" "$@" | sort | tr '\n' ' '; }
+  expect_eq "$(zsh_complete krtool new-)" "new-csr new-selfsigned " "zsh: krtool new-<TAB>"
+  expect_eq "$(zsh_complete krtool serve --client-cert-mode "")" \
+    "AllowCertificate NoCertificate RequireCertificate allow none require " "zsh: --client-cert-mode <TAB>"
+  expect_eq "$(zsh_complete krtool serve --revocation-m)" "--revocation-mode " "zsh: a flag"
+  expect_eq "$(zsh_complete krtool test-client https://x/ --cert ser)" "server.pem " "zsh: --cert ser<TAB>"
+  expect_eq "$(zsh_complete krtool new-selfsigned --subject "")" "" "zsh: --subject <TAB> offers nothing"
+else
+  pass  # zsh is not installed (scripts/bootstrap installs it)
+fi
+
+it "fish: the completion parses and completes commands, flags with descriptions, choices and files"
+if command -v fish >/dev/null; then
+  expect_file "$FISH_COMPLETION"
+  run fish --no-execute "$FISH_COMPLETION"
+  expect_rc 0
+  # fish_complete LINE: what fish offers (candidate TAB description), sorted.
+  fish_complete() { fish --no-config -c "source $(printf %q "$FISH_COMPLETION"); complete -C '$1'" | sort; }
+  expect_eq "$(fish_complete 'krtool serve --client-cert-mode ' | cut -f1 | tr '\n' ' ')" \
+    "AllowCertificate NoCertificate RequireCertificate allow none require " "fish: --client-cert-mode <TAB>"
+  expect_eq "$(fish_complete 'krtool se' | tr '\t' ' ')" \
+    "serve Run a development HTTPS server with client-certificate authentication" "fish: a command and its description"
+  fish_complete 'krtool serve --client-cert-' | grep -qE $'^--client-cert-mode\t.+' && pass ||
+    fail "fish: --client-cert-mode comes without its description"
+  expect_eq "$(fish_complete 'krtool test-client https://x/ --cert ser' | cut -f1)" "server.pem" "fish: --cert ser<TAB>"
+  expect_eq "$(fish_complete 'krtool new-selfsigned --subject ')" "" "fish: --subject <TAB> offers nothing"
+else
+  pass  # fish is not installed (scripts/bootstrap installs it)
+fi
+
+it "docs/cli.md is the one the definitions give, and documents every flag of every --help"
+"$DOCGEN" markdown cli.md
+run diff -u "$SOURCE_DIR/docs/cli.md" cli.md
+expect_rc 0
+[ "$RC" -eq 0 ] || echo "docs/cli.md is stale: run scripts/refresh-docs and commit docs/cli.md" >&2
+for command in "${COMMANDS[@]}"; do
+  section=$(awk -v want="## krtool $command" '$0 == want {on = 1; next} on && /^## / {exit} on' "$SOURCE_DIR/docs/cli.md")
+  [ -n "$section" ] && pass || fail "docs/cli.md has no section ## krtool $command"
+  entries=$(grep -oE '^- `[^`]+`' <<<"$section")
+  has_every_flag "docs/cli.md's section" "$command" "$entries"
+  # ... and nothing that --help does not list.
+  listed=$(help_flags "$command")
+  while read -r flag; do
+    grep -qx -- "$flag" <<<"$listed" && pass || fail "docs/cli.md documents krtool $command $flag, which --help lacks"
+  done < <(grep -oE -- '--[a-z0-9-]+' <<<"$entries" | sort -u)
+done
 
 it "offers every flag that each command's --help lists"
 for command in "${COMMANDS[@]}"; do

@@ -150,7 +150,7 @@ void check_validation_fields(const ServeConfig& config) {
                               config.name_of(field::kValidationCode)),
                   "give the code, or leave the language out");
     }
-    tls::check_validation_language(config.validation_language);
+    tls::check_validation_language(config.validation_language, language);
   }
 }
 

@@ -17,6 +17,7 @@
 #include "krtool/error.hpp"
 #include "krtool/server/routes.hpp"
 #include "krtool/tls/policy.hpp"
+#include "krtool/tls/server_context.hpp"
 #include "krtool/util/files.hpp"
 #include "server/did_you_mean.hpp"
 #include "util/json_depth.hpp"
@@ -286,8 +287,7 @@ void read_endpoint(const Json& value, const Source& source, ServeConfig& config)
 
 void read_https(const Json& value, const Source& source, ServeConfig& config) {
   const ObjectReader https(value, "https", source, kHttpsKeys);
-  https.read_choice("clientCertificateMode", config.client_cert_mode,
-                    {"none", "allow", "require", "NoCertificate", "AllowCertificate", "RequireCertificate"},
+  https.read_choice("clientCertificateMode", config.client_cert_mode, tls::client_cert_mode_words(),
                     "\"allow\"");
   https.read_paths("trustCa", config.trust_ca_files, "[\"dev-ca.pem\"]");
   if (const Json* protocols = https.find("sslProtocols"); protocols && protocols->is_array()) {

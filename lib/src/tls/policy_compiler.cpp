@@ -266,11 +266,10 @@ LoadedPolicy load_prebuilt(const ValidationCode& code) {
 
 }  // namespace
 
-void check_validation_language(std::string_view language) {
+void check_validation_language(std::string_view language, std::string_view name) {
   const std::string l = lower(language);
   if (l == "cpp" || l == "c++" || l == "cxx") return;
-  throw Error(Errc::Usage,
-              fmt::format("--client-cert-validation-language: krtool compiles C++, not '{}'", language),
+  throw Error(Errc::Usage, fmt::format("{}: krtool compiles C++, not '{}'", name, language),
               "use --client-cert-validation-language cpp (or leave it out) and write the callback in C++");
 }
 

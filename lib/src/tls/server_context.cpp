@@ -220,11 +220,31 @@ void log_alerts(const SSL* ssl, int where, int value) {
 
 }  // namespace
 
+namespace {
+
+struct ModeSpelling {
+  ClientCertMode mode;
+  const char* name;    // krtool's
+  const char* dotnet;  // Kestrel's ClientCertificateMode
+};
+constexpr ModeSpelling kModeSpellings[] = {{ClientCertMode::None, "none", "NoCertificate"},
+                                           {ClientCertMode::Allow, "allow", "AllowCertificate"},
+                                           {ClientCertMode::Require, "require", "RequireCertificate"}};
+
+}  // namespace
+
+std::vector<std::string> client_cert_mode_words() {
+  std::vector<std::string> words;
+  for (const ModeSpelling& s : kModeSpellings) words.emplace_back(s.name);
+  for (const ModeSpelling& s : kModeSpellings) words.emplace_back(s.dotnet);
+  return words;
+}
+
 ClientCertMode parse_client_cert_mode(std::string_view text, std::string_view flag) {
   const std::string t = lower(text);
-  if (t == "none" || t == "nocertificate") return ClientCertMode::None;
-  if (t == "allow" || t == "allowcertificate") return ClientCertMode::Allow;
-  if (t == "require" || t == "requirecertificate") return ClientCertMode::Require;
+  for (const ModeSpelling& s : kModeSpellings) {
+    if (t == s.name || t == lower(s.dotnet)) return s.mode;
+  }
   if (t == "delay" || t == "delaycertificate") {
     throw Error(Errc::Usage, fmt::format("{}: DelayCertificate is not supported", flag),
                 "krtool does not renegotiate; use allow and protect routes with an authentication scheme");

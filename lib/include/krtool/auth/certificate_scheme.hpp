@@ -22,6 +22,10 @@ enum class RevocationMode { NoCheck = 0, Online = 1, Offline = 2 };
 AllowedCertificateTypes parse_allowed_types(std::string_view text,
                                             std::string_view flag = "--allowed-certificate-types");
 RevocationMode parse_revocation_mode(std::string_view text, std::string_view flag = "--revocation-mode");
+// *_words list every word the parser accepts: the short spellings, then the .NET ones. The --config
+// reader and the shell completions offer exactly these.
+std::vector<std::string> allowed_types_words();
+std::vector<std::string> revocation_mode_words();
 std::string to_string(AllowedCertificateTypes types);  // "Chained", "SelfSigned", "All"
 std::string to_string(RevocationMode mode);            // "NoCheck", "Online", "Offline"
 

@@ -57,7 +57,9 @@ LoadedPolicy load_validation_code(const ValidationCode& code, const CompilerOpti
 
 // check_validation_language accepts --client-cert-validation-language cpp (also c++, cxx,
 // case-insensitive); anything else (CSharp, VBNet) is Error(Usage).
-void check_validation_language(std::string_view language);
+// `name` is what the error calls the setting: the flag, or the --config key that set it.
+void check_validation_language(std::string_view language,
+                               std::string_view name = "--client-cert-validation-language");
 
 // default_cache_folder is $XDG_CACHE_HOME/krtool when XDG_CACHE_HOME is an absolute path, else
 // $HOME/.cache/krtool. Error(Usage) when neither variable can be used.

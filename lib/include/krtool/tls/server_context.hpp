@@ -20,6 +20,9 @@ namespace krtool::tls {
 // ClientCertMode is Kestrel's ClientCertificateMode: NoCertificate, AllowCertificate, RequireCertificate.
 enum class ClientCertMode { None, Allow, Require };
 ClientCertMode parse_client_cert_mode(std::string_view text, std::string_view flag = "--client-cert-mode");
+// client_cert_mode_words is every word parse_client_cert_mode accepts (ignoring case): krtool's, then
+// Kestrel's. The --config reader and the shell completions offer exactly these.
+std::vector<std::string> client_cert_mode_words();
 std::string to_string(ClientCertMode mode);  // "none", "allow", "require"
 
 struct ServerTlsOptions {
