@@ -9,7 +9,7 @@ source "$(dirname "$0")/lib.sh"
 BUILD=$(dirname "$KRTOOL")/..
 MAN_PAGE=$BUILD/share/man/man1/krtool.1
 COMPLETION=$BUILD/share/bash-completion/completions/krtool
-COMMANDS=(new-selfsigned new-csr import export test-cert serve test-client)
+COMMANDS=(new-selfsigned new-csr import export test-cert serve test-client new-lab caroot)
 
 # help_flags COMMAND: every long flag name that `krtool COMMAND --help` lists (all the names of an
 # option such as -k,--skip-certificate-check,--insecure), one per line.
