@@ -27,5 +27,7 @@ void setup_export(CLI::App& parent, Runner& runner);
 void setup_test_cert(CLI::App& parent, Runner& runner);
 void setup_serve(CLI::App& parent, Runner& runner);
 void setup_test_client(CLI::App& parent, Runner& runner);
+void setup_new_lab(CLI::App& parent, Runner& runner);
+void setup_caroot(CLI::App& parent, Runner& runner);
 
 }  // namespace krtool::app

@@ -411,6 +411,41 @@ class ForeignServer:
         return f"https://{host}:{self.port}{path}"
 
 
+def nginx(home, certificate, key, client_ca, verify, extra=""):
+    """Debian's nginx (installed by scripts/bootstrap) with ssl_verify_client VERIFY on a free port, in the
+    foreground, its files and logs in `home`; `extra` adds directives to the server block. Its one location
+    answers 200 with the client's DN."""
+    os.makedirs(home, exist_ok=True)
+    port = free_port()
+    conf = os.path.join(home, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""
+daemon off;
+master_process off;
+pid {home}/nginx.pid;
+error_log {home}/error.log info;
+events {{ worker_connections 64; }}
+http {{
+  access_log {home}/access.log;
+  client_body_temp_path {home}/body;
+  proxy_temp_path {home}/proxy;
+  fastcgi_temp_path {home}/fastcgi;
+  uwsgi_temp_path {home}/uwsgi;
+  scgi_temp_path {home}/scgi;
+  server {{
+    listen {LOOPBACK}:{port} ssl;
+    ssl_certificate {certificate};
+    ssl_certificate_key {key};
+    ssl_client_certificate {client_ca};
+    ssl_verify_client {verify};
+    {extra}
+    location / {{ return 200 "hello $ssl_client_s_dn\\n"; }}
+  }}
+}}
+""")
+    return ForeignServer(f"nginx-{verify}", ["nginx", "-p", home, "-c", conf], port, home)
+
+
 def start_failure(args, cwd, timeout=30.0, env=None, port_args=("--port", "0")):
     """Runs `krtool serve --port 0 ARGS` expecting it to refuse to start. Returns (returncode, stderr);
     returncode is 'started' if it listened after all (it is then stopped)."""

@@ -18,7 +18,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from krtool_e2e import (KRTOOL, LOOPBACK, CertSet, ForeignServer, Server, Suite, TestClientRun,  # noqa: E402
-                        check_outcome, free_port, run_krtool, shorten)
+                        check_outcome, free_port, nginx, run_krtool, shorten)
 
 suite = Suite("test_client")
 certs = None  # made once in main()
@@ -85,37 +85,9 @@ class OpensslServer:
 
 
 def nginx_server(verify):
-    """Debian's nginx (installed by scripts/bootstrap) with ssl_verify_client VERIFY, in the foreground,
-    its files and logs in a folder of its own."""
-    home = os.path.join(suite.work, f"nginx-{verify}")
-    os.makedirs(home, exist_ok=True)
-    port = free_port()
-    conf = os.path.join(home, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(f"""
-daemon off;
-master_process off;
-pid {home}/nginx.pid;
-error_log {home}/error.log info;
-events {{ worker_connections 64; }}
-http {{
-  access_log {home}/access.log;
-  client_body_temp_path {home}/body;
-  proxy_temp_path {home}/proxy;
-  fastcgi_temp_path {home}/fastcgi;
-  uwsgi_temp_path {home}/uwsgi;
-  scgi_temp_path {home}/scgi;
-  server {{
-    listen {LOOPBACK}:{port} ssl;
-    ssl_certificate {certs.server.pem};
-    ssl_certificate_key {certs.server.key};
-    ssl_client_certificate {certs.ca.pem};
-    ssl_verify_client {verify};
-    location / {{ return 200 "hello $ssl_client_s_dn\\n"; }}
-  }}
-}}
-""")
-    return ForeignServer(f"nginx-{verify}", ["nginx", "-p", home, "-c", conf], port, home)
+    """Debian's nginx with ssl_verify_client VERIFY, trusting the suite's CA, in a folder of its own."""
+    return nginx(os.path.join(suite.work, f"nginx-{verify}"), certs.server.pem, certs.server.key, certs.ca.pem,
+                 verify)
 
 
 class ScriptedHttpServer:

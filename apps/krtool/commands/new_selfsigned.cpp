@@ -9,6 +9,7 @@
 #include "krtool/cert/builder.hpp"
 #include "krtool/cert/csr.hpp"
 #include "krtool/cert/describe.hpp"
+#include "krtool/cert/dev_root.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
 #include "krtool/formats/load.hpp"
@@ -44,6 +45,8 @@ struct NewSelfSignedOptions {
   bool json = false;
   // Which flags were given, for the conflicts that CLI11 cannot express.
   bool key_length_given = false, curve_given = false, key_type_given = false;
+  bool root_name_given = false;
+  bool new_root = false;
 };
 
 // output_password asks for the output password the way the contract says: the flags, else a prompt on a
@@ -121,12 +124,21 @@ void print_written(const files::OutputSet& outputs, const cert::CertBundle& leaf
 
 int run_development(const NewSelfSignedOptions& o) {
   cert::DevelopmentSpec spec;
-  spec.root_name = o.root_name;
   spec.leaf_valid_days = o.leaf_valid_days;
-  spec.root_valid_days = o.root_valid_days;
   if (!o.dns.empty()) spec.names = o.dns;
   spec.leaf_key = certificate_spec(o).key;
-  cert::DevelopmentPair pair = cert::create_development_pair(spec);
+  cert::DevelopmentRootOptions root_options;
+  root_options.name = o.root_name;
+  root_options.name_given = o.root_name_given;
+  root_options.valid_days = o.root_valid_days;
+  root_options.new_root = o.new_root;
+  const cert::DevelopmentRoot stored = cert::development_root(root_options);
+  if (stored.kept) warn(fmt::format("the previous development root was kept as {}", stored.kept->string()));
+  if (stored.created) warn(fmt::format("made a new development root in {}", stored.folder.string()));
+  cert::DevelopmentPair pair;
+  pair.leaf = cert::create_development_leaf(spec, stored.root);
+  pair.root.certificate = ossl::up_ref(stored.root.certificate.get());
+  pair.root.key = ossl::up_ref(stored.root.key.get());
 
   const std::filesystem::path out =
       o.out.empty() ? std::filesystem::path("localhost.pem") : std::filesystem::path(o.out);
@@ -145,10 +157,12 @@ int run_development(const NewSelfSignedOptions& o) {
   outputs.commit();
   const bool empty_pfx_password = format == formats::Format::Pfx && password.value_or("").empty();
   if (empty_pfx_password) warn("the PFX files have an empty password; pass --password to protect them");
-  warn(
-      fmt::format("the development root '{}' is not trusted by anything yet: give {} to clients "
-                  "(curl --cacert, krtool test-client --cacert)",
-                  o.root_name, root_out.string()));
+  if (stored.created) {
+    warn(fmt::format(
+        "the development root '{}' is not trusted by anything yet: give {} to clients "
+        "(curl --cacert, krtool test-client --cacert)",
+        cert::common_name(X509_get_subject_name(stored.root.certificate.get())), root_out.string()));
+  }
   print_written(outputs, pair.leaf, &pair.root, o.json, empty_pfx_password);
   return 0;
 }
@@ -233,6 +247,8 @@ void setup_new_selfsigned(CLI::App& parent, Runner& runner) {
       cmd->add_option("--leaf-valid-days", o.leaf_valid_days, "Development leaf lifetime (default 30)");
   auto* root_days =
       cmd->add_option("--root-valid-days", o.root_valid_days, "Development root lifetime (default 3650)");
+  auto* new_root = cmd->add_flag("--new-root", o.new_root,
+                                 "Replace the stored development root (the old one is kept beside it)");
   auto* root_out =
       cmd->add_option("--root-out", o.root_out, "Where the development root goes (default <out>-root.<ext>)");
   cmd->add_option("--crl-url", o.crl_urls, "CRL distribution point URL to embed (repeatable)");
@@ -248,12 +264,13 @@ void setup_new_selfsigned(CLI::App& parent, Runner& runner) {
   cmd->add_flag("--json", o.json, "Print the result as JSON");
 
   development->excludes(ca, issuer, csr, subject, valid_days, not_before, not_after, purpose);
-  for (auto* dev_only : {root_name, leaf_days, root_days, root_out}) dev_only->needs(development);
+  for (auto* dev_only : {root_name, leaf_days, root_days, root_out, new_root}) dev_only->needs(development);
   csr->needs(issuer);
   csr->excludes(key_type, key_length, curve);
   issuer_key->needs(issuer);
   (void)ca;
-  cmd->callback([&runner, options, key_length, curve, key_type] {
+  cmd->callback([&runner, options, key_length, curve, key_type, root_name] {
+    options->root_name_given = root_name->count() > 0;
     options->key_length_given = key_length->count() > 0;
     options->curve_given = curve->count() > 0;
     options->key_type_given = key_type->count() > 0;

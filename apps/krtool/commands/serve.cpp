@@ -19,6 +19,7 @@
 #include "command.hpp"
 #include "common.hpp"
 #include "krtool/cert/describe.hpp"
+#include "krtool/cert/dev_root.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
 #include "krtool/formats/encode.hpp"
@@ -171,6 +172,7 @@ struct ServeOptions {
   PasswordFlags password;
   std::string export_root;
   bool force = false;
+  bool new_root = false;
 };
 
 // merged_config starts from the --config file (or the defaults) and applies every flag that was given.
@@ -312,6 +314,16 @@ struct FlushAtEnd {
 int run_serve(const ServeOptions& o) {
   const FlushAtEnd flush_at_end;
   const server::ServeConfig config = merged_config(o);
+  if (o.new_root) {
+    if (!config.self_signed) {
+      throw Error(Errc::Usage, fmt::format("--new-root needs {}", config.name_of(field::kSelfSigned)),
+                  "only the development root that --self-signed uses can be replaced here");
+    }
+    cert::DevelopmentRootOptions replace;
+    replace.new_root = true;
+    const cert::DevelopmentRoot stored = cert::development_root(replace);
+    if (stored.kept) say(fmt::format("the previous development root was kept as {}", stored.kept->string()));
+  }
   server::BuiltServer built = server::build_server_options(config, terminal_prompt, nullptr);
   for (const std::string& w : built.warnings) say("warning: " + w);
   if (built.development_root) {
@@ -324,7 +336,8 @@ int run_serve(const ServeOptions& o) {
                         files::FileMode::Public, o.force, "development root certificate");
       say(fmt::format("wrote the development root to {} (curl --cacert {})", o.export_root, o.export_root));
     } else {
-      say("clients must skip verification (-k) or trust the root: add --export-root root.pem");
+      say(fmt::format("clients must trust the root (curl --cacert {}) or skip verification (-k)",
+                      (cert::development_root_folder() / cert::kDevelopmentRootCertificate).string()));
     }
   } else if (!o.export_root.empty()) {
     throw Error(Errc::Usage, fmt::format("--export-root needs {}", config.name_of(field::kSelfSigned)),
@@ -367,6 +380,8 @@ void setup_serve(CLI::App& parent, Runner& runner) {
       cmd->add_option("--export-root", o.export_root,
                       "With --self-signed: write the development root (PEM) here for clients");
       cmd->add_flag("--force", o.force, "Overwrite --export-root");
+      cmd->add_flag("--new-root", o.new_root,
+                    "With --self-signed: replace the stored development root (krtool caroot) first");
     }
   }
   cmd->get_option("--cert")->excludes(cmd->get_option("--self-signed"));

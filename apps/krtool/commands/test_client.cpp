@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -13,6 +14,7 @@
 #include "cli.hpp"
 #include "command.hpp"
 #include "common.hpp"
+#include "krtool/client/lab_run.hpp"
 #include "krtool/error.hpp"
 
 namespace krtool::app {
@@ -28,6 +30,8 @@ struct TestClientFlags {
   int expect_status = 0;
   bool verbose = false;
   bool json = false;
+  std::string lab;
+  std::string server_profile = "strict";
   CLI::Option* data_option = nullptr;
   CLI::Option* expect_option = nullptr;
 };
@@ -135,6 +139,44 @@ void print_text(const client::TestClientReport& report) {
   std::cout.flush();
 }
 
+// run_lab prints one row per lab client, expected against actual, and explains each difference.
+int run_lab(const TestClientFlags& flags) {
+  client::LabRunOptions options;
+  options.dir = flags.lab;
+  options.url = flags.options.url;
+  options.profile = flags.server_profile;
+  options.cacert_file = flags.cacert_file;
+  options.insecure = flags.options.insecure;
+  options.timeout = flags.options.timeout;
+  const client::LabRun run = client::run_lab(options);
+  if (flags.json) {
+    print_json(client::to_json(run));
+  } else {
+    const Style style = terminal_style();
+    const auto text = [](const client::LabLayers& l) {
+      std::string t = l.tls_accepted ? std::string("TLS accepted") : "TLS alert " + l.alert;
+      if (l.status) t += fmt::format(", HTTP {}", *l.status);
+      return t;
+    };
+    std::cout << fmt::format("lab {} against {} (expectations: {} server)\n\n", flags.lab, run.url,
+                             run.profile);
+    std::cout << fmt::format("{:<22} {:<34} {:<34} {}\n", "CLIENT", "EXPECTED", "ACTUAL", "RESULT");
+    for (const client::LabRow& row : run.rows) {
+      std::cout << fmt::format("{:<22} {:<34} {:<34} {}\n", row.name, text(row.expected), text(row.actual),
+                               row.skipped ? style.paint("skip", "33")
+                               : row.pass  ? style.paint("pass", "32")
+                                           : style.paint("FAIL", "31;1"));
+      if (!row.pass || row.skipped) std::cout << "    " << row.mismatch << '\n';
+    }
+    const auto failed =
+        std::count_if(run.rows.begin(), run.rows.end(), [](const auto& r) { return !r.pass; });
+    std::cout << fmt::format("\n{} of {} clients as expected\n", run.rows.size() - failed, run.rows.size());
+    std::cout.flush();
+  }
+  if (run.unreachable()) return client::exit_code(run.rows.front().report.outcome);
+  return run.all_passed() ? 0 : 1;
+}
+
 int run_test_client(TestClientFlags& flags) {
   client::TestClientOptions& options = flags.options;
   options.cert_file = flags.cert_file;
@@ -154,6 +196,7 @@ int run_test_client(TestClientFlags& flags) {
         "e.g. --timeout 5");
   }
   options.timeout = std::chrono::milliseconds(static_cast<long>(flags.timeout_seconds * 1000));
+  if (!flags.lab.empty()) return run_lab(flags);
 
   const client::TestClientReport report = client::run_test_client(options);
   if (flags.verbose) {
@@ -213,6 +256,21 @@ void setup_test_client(CLI::App& parent, Runner& runner) {
       ->option_text("1.2|1.3");
   command->add_flag("-v,--verbose", flags->verbose, "Print the TLS handshake, message by message, on stderr");
   command->add_flag("--json", flags->json, "Print one JSON document");
+  auto* lab = command
+                  ->add_option("--lab", flags->lab,
+                               "Call the URL with every client of this lab (krtool new-lab) and compare each "
+                               "outcome with the lab's expectations")
+                  ->option_text("DIR")
+                  ->group("Lab");
+  command
+      ->add_option("--server-profile", flags->server_profile,
+                   "With --lab: what kind of server to expect (default strict)")
+      ->option_text(
+          "strict|AllowAny|AllowSelfSignedForDevelopment|AllowMissingOrSelfSignedForDevelopment|nginx")
+      ->group("Lab")
+      ->needs(lab);
+  for (const char* single : {"--cert", "--key", "--expect-status"})
+    lab->excludes(command->get_option(single));
   command->callback([flags, &runner] { runner.action = [flags] { return run_test_client(*flags); }; });
 }
 

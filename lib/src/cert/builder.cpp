@@ -327,23 +327,30 @@ CertBundle sign_request(X509_REQ* request, const CertificateSpec& spec, const Ce
                         &issuer);
 }
 
-DevelopmentPair create_development_pair(const DevelopmentSpec& spec) {
-  CertificateSpec root_spec;
-  std::string quoted;
-  for (char c : spec.root_name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  root_spec.subject = "CN=\"" + quoted + "\"";
-  root_spec.is_ca = true;
-  root_spec.valid_days = spec.root_valid_days;
-  root_spec.key = KeySpec{KeyType::Rsa, 2048, Curve::P256};
-  DevelopmentPair pair;
-  pair.root = create_certificate(root_spec);
-
+CertBundle create_development_leaf(const DevelopmentSpec& spec, const CertBundle& root) {
   CertificateSpec leaf_spec;
   leaf_spec.names = spec.names;
   leaf_spec.valid_days = spec.leaf_valid_days;
   leaf_spec.key = spec.leaf_key;
   leaf_spec.purpose = Purpose::Both;
-  pair.leaf = create_certificate(leaf_spec, &pair.root);
+  return create_certificate(leaf_spec, &root);
+}
+
+CertBundle create_development_root(const std::string& name, int valid_days) {
+  CertificateSpec spec;
+  std::string quoted;
+  for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  spec.subject = "CN=\"" + quoted + "\"";
+  spec.is_ca = true;
+  spec.valid_days = valid_days;
+  spec.key = KeySpec{KeyType::Rsa, 2048, Curve::P256};
+  return create_certificate(spec);
+}
+
+DevelopmentPair create_development_pair(const DevelopmentSpec& spec) {
+  DevelopmentPair pair;
+  pair.root = create_development_root(spec.root_name, spec.root_valid_days);
+  pair.leaf = create_development_leaf(spec, pair.root);
   return pair;
 }
 

@@ -10,6 +10,7 @@
 
 #include "krtool/cert/builder.hpp"
 #include "krtool/cert/crl.hpp"
+#include "krtool/cert/dev_root.hpp"
 #include "krtool/error.hpp"
 #include "krtool/formats/load.hpp"
 #include "krtool/tls/policy.hpp"
@@ -294,9 +295,9 @@ TlsLayer tls_layer(const ServeConfig& config, const PasswordPrompt& prompt, LogS
   if (config.self_signed && previous != nullptr) {
     options.identity = copy_identity(previous->options().identity);  // no file to re-read
   } else if (config.self_signed) {
-    cert::DevelopmentPair pair = cert::create_development_pair(cert::DevelopmentSpec{});
-    options.identity = std::move(pair.leaf);
-    layer.development_root = std::move(pair.root);
+    cert::DevelopmentRoot stored = cert::development_root(cert::DevelopmentRootOptions{});
+    options.identity = cert::create_development_leaf(cert::DevelopmentSpec{}, stored.root);
+    layer.development_root = std::move(stored.root);
   } else {
     options.identity = load_identity(config, prompt);
   }

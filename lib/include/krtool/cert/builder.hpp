@@ -60,6 +60,10 @@ struct DevelopmentPair {
   CertBundle root;
   CertBundle leaf;
 };
+// create_development_pair makes a fresh root each time; the commands use the stored one instead
+// (dev_root.hpp) and create_development_leaf under it.
 DevelopmentPair create_development_pair(const DevelopmentSpec& spec);
+CertBundle create_development_leaf(const DevelopmentSpec& spec, const CertBundle& root);
+CertBundle create_development_root(const std::string& name, int valid_days);  // RSA 2048, CN=name
 
 }  // namespace krtool::cert
