@@ -48,7 +48,7 @@ std::string names_column(const CLI::Option* option) {
   if (option->get_positional()) return primary_name(option);
   for (const std::string& s : option->get_snames()) names += (names.empty() ? "-" : ",-") + s;
   for (const std::string& l : option->get_lnames()) names += (names.empty() ? "--" : ",--") + l;
-  if (option->get_type_size() != 0) {
+  if (option->get_expected_max() != 0) {
     names += " " + (option->get_option_text().empty() ? std::string("VALUE") : option->get_option_text());
     if (option->get_expected_max() > 1) names += "...";
   }
@@ -59,7 +59,8 @@ std::string names_column(const CLI::Option* option) {
 std::string description_of(const CLI::Option* option) {
   std::string text = option->get_description();
   const std::string value = option->get_default_str();
-  const bool has_default = option->get_type_size() != 0 && !value.empty() && value != "[]" && value != "\"\"";
+  const bool has_default =
+      option->get_expected_max() != 0 && !value.empty() && value != "[]" && value != "\"\"";
   if (has_default && text.find("default") == std::string::npos) text += fmt::format(" (default {})", value);
   if (option->get_positional() && option->get_required()) text += " (required)";
   return text;
@@ -109,46 +110,60 @@ bool excludes(const CLI::Option* a, const CLI::Option* b) {
   return set.find(const_cast<CLI::Option*>(b)) != set.end();
 }
 
-// constraint_notes states the group's exclusions and needs once: "at most one of: --a, --b, --c" for
-// flags that all exclude each other, "--a cannot be used with --b, --c" for the rest; a pair is stated
-// in the first group that lists one of its flags.
-std::vector<std::string> constraint_notes(
-    const std::vector<const CLI::Option*>& group, const OptionOrder& order,
-    std::set<std::pair<const CLI::Option*, const CLI::Option*>>& stated) {
-  std::vector<std::string> notes;
-  const auto state = [&stated](const CLI::Option* a, const CLI::Option* b) {
-    stated.insert({a, b});
-    stated.insert({b, a});
-  };
-  for (const CLI::Option* option : group) {
-    std::vector<const CLI::Option*> others;
-    for (const CLI::Option* other : ordered(option->get_excludes(), order)) {
-      if (!stated.contains({option, other})) others.push_back(other);
-    }
-    if (others.empty()) continue;
+using Stated = std::set<std::pair<const CLI::Option*, const CLI::Option*>>;
+
+std::vector<const CLI::Option*> unstated(const CLI::Option* option, const OptionOrder& order,
+                                         const Stated& stated) {
+  std::vector<const CLI::Option*> out;
+  for (const CLI::Option* other : ordered(option->get_excludes(), order)) {
+    if (!stated.contains({option, other})) out.push_back(other);
+  }
+  return out;
+}
+
+void state(Stated& stated, const CLI::Option* a, const CLI::Option* b) {
+  stated.insert({a, b});
+  stated.insert({b, a});
+}
+
+// Notes are the lines stated after a heading's options, by heading.
+using Notes = std::map<std::string, std::vector<std::string>>;
+
+// exclusion_notes states every exclusion once, where a reader looks for it: first "at most one of: --a,
+// --b, --c" for flags that all exclude each other; then "--a cannot be used with --b, --c" under the
+// heading of a flag that excludes several; then the pairs left, under the first one's heading.
+Notes exclusion_notes(const std::vector<const CLI::Option*>& options, const OptionOrder& order) {
+  Notes notes;
+  Stated stated;
+  for (const CLI::Option* option : options) {
     std::vector<const CLI::Option*> clique{option};
-    for (const CLI::Option* other : others) {
+    for (const CLI::Option* other : unstated(option, order, stated)) {
       if (std::all_of(clique.begin(), clique.end(),
                       [other](const CLI::Option* c) { return excludes(other, c); }))
         clique.push_back(other);
     }
-    std::vector<const CLI::Option*> rest;
-    if (clique.size() >= 3) {
-      for (const CLI::Option* a : clique)
-        for (const CLI::Option* b : clique)
-          if (a != b) state(a, b);
-      notes.push_back("at most one of: " + joined(clique));
-      for (const CLI::Option* other : others)
-        if (std::find(clique.begin(), clique.end(), other) == clique.end()) rest.push_back(other);
-    } else {
-      rest = others;
-    }
-    if (!rest.empty()) {
-      for (const CLI::Option* other : rest) state(option, other);
-      notes.push_back(fmt::format("{} cannot be used with {}", primary_name(option), joined(rest)));
+    if (clique.size() < 3) continue;
+    for (const CLI::Option* a : clique)
+      for (const CLI::Option* b : clique)
+        if (a != b) state(stated, a, b);
+    notes[option->get_group()].push_back("at most one of: " + joined(clique));
+  }
+  for (const size_t least : {size_t{2}, size_t{1}}) {
+    for (const CLI::Option* option : options) {
+      const std::vector<const CLI::Option*> others = unstated(option, order, stated);
+      if (others.size() < least) continue;
+      for (const CLI::Option* other : others) state(stated, option, other);
+      notes[option->get_group()].push_back(
+          fmt::format("{} cannot be used with {}", primary_name(option), joined(others)));
     }
   }
-  // Options that need the same flags share one line: "--root-name, --leaf-valid-days need --development".
+  return notes;
+}
+
+// needs_notes: options that need the same flags share one line ("--root-name, --root-out need
+// --development").
+std::vector<std::string> needs_notes(const std::vector<const CLI::Option*>& group, const OptionOrder& order) {
+  std::vector<std::string> notes;
   std::vector<std::pair<std::string, std::vector<const CLI::Option*>>> needs;
   for (const CLI::Option* option : group) {
     if (option->get_needs().empty()) continue;
@@ -219,7 +234,11 @@ std::string HelpFormatter::make_help(const CLI::App* app, std::string name, CLI:
     for (const CLI::Option* option : positionals)
       write_entry(out, names_column(option), description_of(option), column);
   }
-  std::set<std::pair<const CLI::Option*, const CLI::Option*>> stated;
+  std::vector<const CLI::Option*> listed;  // in the order --help lists them
+  for (const std::string& group : groups)
+    for (const CLI::Option* option : options)
+      if (!option->get_positional() && option->get_group() == group) listed.push_back(option);
+  const Notes notes = exclusion_notes(listed, order);
   for (const std::string& group : groups) {
     std::vector<const CLI::Option*> members;
     for (const CLI::Option* option : options)
@@ -227,7 +246,9 @@ std::string HelpFormatter::make_help(const CLI::App* app, std::string name, CLI:
     heading(group);
     for (const CLI::Option* option : members)
       write_entry(out, names_column(option), description_of(option), column);
-    for (const std::string& note : constraint_notes(members, order, stated)) write_note(out, note);
+    if (const auto it = notes.find(group); it != notes.end())
+      for (const std::string& note : it->second) write_note(out, note);
+    for (const std::string& note : needs_notes(members, order)) write_note(out, note);
   }
   if (!app->get_footer().empty()) {
     std::string footer = app->get_footer();

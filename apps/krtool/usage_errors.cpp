@@ -49,7 +49,7 @@ std::string number_hint(const CLI::Option* option) {
 std::string usage_of(const CLI::Option* option, const std::string& name) {
   if (option == nullptr) return name;
   if (option->get_positional()) return value_name(option) == "VALUE" ? name : value_name(option);
-  if (option->get_type_size() == 0) return name;
+  if (option->get_expected_max() == 0) return name;
   return fmt::format("{} {}", name, value_name(option));
 }
 
@@ -75,7 +75,7 @@ UsageProblem conversion(const CLI::Error& error, const CLI::App& command, const 
   if (std::regex_match(what, m, kCouldNot)) {
     const CLI::Option* option = find_option(command, m[1]);
     const std::string name = display(command, m[1]);
-    if (option != nullptr && option->get_type_size() == 0) {
+    if (option != nullptr && option->get_expected_max() == 0) {
       return {fmt::format("{} takes no value, but was given '{}'", name, m[2].str()),
               with_see(fmt::format("write {} alone", name), command)};
     }

@@ -115,7 +115,7 @@ USAGE_ERRORS = [
     (["serve", "--cert", "a.pem", "--self-signed"], "cannot be used together", "keep one of them"),
     (["serve", "stray"], "unexpected argument 'stray'", "krtool serve --help"),
     (["serve", "--diagnostics=maybe"], "--diagnostics", "krtool serve --help"),
-    (["new-selfsigned", "--development", "--ca"], "--development and --ca cannot be used together", ""),
+    (["new-selfsigned", "--development", "--ca"], "cannot be used together", "keep one of them"),
     (["new-selfsigned", "--csr", "a.csr"], "--csr needs --issuer", "add --issuer FILE"),
     (["new-selfsigned", "--password", "a", "--password-file", "b"], "cannot be used together", ""),
     (["new-selfsigned", "--valid-days", "ten"], "--valid-days: 'ten' is not a number", "days"),
