@@ -103,9 +103,10 @@ void setup_new_csr(CLI::App& parent, Runner& runner) {
   auto* key_length = in(cmd->add_option("--key-length", o.key_length, "RSA key length (4096 takes seconds)"),
                         "Key", "2048|3072|4096");
   auto* curve = in(cmd->add_option("--curve", o.curve, "ECDSA curve"), "Key", "p256|p384|p521");
-  in(cmd->add_option("--key-usage", o.key_usage, "Key usage to request (repeatable)"), "Key",
-     "DigitalSignature|NonRepudiation|KeyEncipherment|DataEncipherment|KeyAgreement|KeyCertSign|CrlSign|"
-     "EncipherOnly|DecipherOnly");
+  in(cmd->add_option("--key-usage", o.key_usage,
+                     "Key usage to request (repeatable): DigitalSignature, NonRepudiation, KeyEncipherment, "
+                     "DataEncipherment, KeyAgreement, KeyCertSign, CrlSign, EncipherOnly, DecipherOnly"),
+     "Key", "USAGE");
   in(cmd->add_option("--out", o.out, "The request file (PEM); the key goes to <base>.key (default <CN>.csr)")
          ->check(non_empty_path()),
      "Output", "FILE");

@@ -223,10 +223,11 @@ void setup_new_selfsigned(CLI::App& parent, Runner& runner) {
   constexpr const char* kExtensions = "Extensions";
   auto* purpose = in(cmd->add_option("--purpose", o.purpose, "Extended key usage"), kExtensions,
                      "server|client|both|none");
-  in(cmd->add_option("--key-usage", o.key_usage, "Key usage (repeatable; default: what the purpose needs)"),
-     kExtensions,
-     "DigitalSignature|NonRepudiation|KeyEncipherment|DataEncipherment|KeyAgreement|KeyCertSign|CrlSign|"
-     "EncipherOnly|DecipherOnly");
+  in(cmd->add_option(
+         "--key-usage", o.key_usage,
+         "Key usage (repeatable; default: what the purpose needs): DigitalSignature, NonRepudiation, "
+         "KeyEncipherment, DataEncipherment, KeyAgreement, KeyCertSign, CrlSign, EncipherOnly, DecipherOnly"),
+     kExtensions, "USAGE");
   auto* ca =
       in(cmd->add_flag("--ca", o.ca, "Make a certificate authority (keyCertSign + cRLSign, no EKU, no SAN)"),
          kExtensions);
