@@ -5,18 +5,25 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <span>
 
 namespace krtool::app {
+
+struct CommandSpec;
 
 // Runner holds the action that the chosen subcommand stored while parsing; main runs it afterwards.
 struct Runner {
   std::function<int()> action;
+  std::span<const CommandSpec> commands;  // the whole table, for `krtool help`
 };
 
 using SetupFn = void (*)(CLI::App& parent, Runner& runner);
 
+// CommandSpec is one row of the table: `krtool --help` lists `summary` under the heading `group`.
 struct CommandSpec {
   const char* name;
+  const char* group;    // "Certificates", "Server", "Client", "Help"
+  const char* summary;  // one line, lower case: "run the development HTTPS server"
   SetupFn setup;
 };
 
@@ -29,5 +36,7 @@ void setup_serve(CLI::App& parent, Runner& runner);
 void setup_test_client(CLI::App& parent, Runner& runner);
 void setup_new_lab(CLI::App& parent, Runner& runner);
 void setup_caroot(CLI::App& parent, Runner& runner);
+void setup_help(CLI::App& parent, Runner& runner);
+void setup_version(CLI::App& parent, Runner& runner);
 
 }  // namespace krtool::app

@@ -6,7 +6,8 @@
 
 namespace krtool::app {
 
-void PasswordFlags::add_to(CLI::App* command, std::string_view flag_prefix, std::string_view what) {
+void PasswordFlags::add_to(CLI::App* command, std::string_view flag_prefix, std::string_view what,
+                           const std::string& group) {
   prefix = std::string(flag_prefix);
   const std::string p = prefix;
   auto* v = command->add_option("--" + p + "password", value, fmt::format("Password for {}", what));
@@ -15,9 +16,10 @@ void PasswordFlags::add_to(CLI::App* command, std::string_view flag_prefix, std:
   auto* e = command->add_option("--" + p + "password-env", env,
                                 fmt::format("Read the password for {} from environment variable VAR", what));
   auto* n = command->add_flag("--" + p + "no-password", none, fmt::format("{} has an empty password", what));
-  v->option_text("VALUE");
-  f->option_text("FILE");
-  e->option_text("VAR");
+  v->option_text("VALUE")->group(group);
+  f->option_text("FILE")->group(group);
+  e->option_text("VAR")->group(group);
+  n->group(group);
   v->excludes(f, e, n);
   f->excludes(e, n);
   e->excludes(n);

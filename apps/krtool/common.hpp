@@ -11,13 +11,14 @@
 namespace krtool::app {
 
 // PasswordFlags binds --<prefix>password, --<prefix>password-file, --<prefix>password-env and
-// --<prefix>no-password (at most one of them) to a PasswordSource.
+// --<prefix>no-password (at most one of them) to a PasswordSource, under the --help heading `group`.
 struct PasswordFlags {
   std::string value, file, env;
   bool none = false;
   std::string prefix;
 
-  void add_to(CLI::App* command, std::string_view prefix, std::string_view what);
+  void add_to(CLI::App* command, std::string_view prefix, std::string_view what,
+              const std::string& group = "Passwords");
   PasswordSource source() const;
 };
 

@@ -4,16 +4,27 @@
 
 namespace {
 
-constexpr krtool::app::CommandSpec kCommands[] = {
-    {"new-selfsigned", krtool::app::setup_new_selfsigned},
-    {"new-csr", krtool::app::setup_new_csr},
-    {"import", krtool::app::setup_import},
-    {"export", krtool::app::setup_export},
-    {"test-cert", krtool::app::setup_test_cert},
-    {"serve", krtool::app::setup_serve},
-    {"test-client", krtool::app::setup_test_client},
-    {"new-lab", krtool::app::setup_new_lab},
-    {"caroot", krtool::app::setup_caroot},
+using krtool::app::CommandSpec;
+
+constexpr CommandSpec kCommands[] = {
+    {"new-selfsigned", "Certificates", "make a certificate: self-signed, a CA, signed by a CA, or a dev pair",
+     krtool::app::setup_new_selfsigned},
+    {"new-csr", "Certificates", "make a private key and a certificate signing request",
+     krtool::app::setup_new_csr},
+    {"import", "Certificates", "read a PFX, PEM or DER file, check its key and describe it",
+     krtool::app::setup_import},
+    {"export", "Certificates", "convert a certificate between PFX, PEM and DER", krtool::app::setup_export},
+    {"test-cert", "Certificates", "check a certificate's validity, chain, purpose and algorithms",
+     krtool::app::setup_test_cert},
+    {"serve", "Server", "run the development HTTPS server with client-certificate authentication",
+     krtool::app::setup_serve},
+    {"test-client", "Client", "call an HTTPS URL with a client certificate and explain each layer's decision",
+     krtool::app::setup_test_client},
+    {"new-lab", "Certificates", "write a lab: a CA, a server and a client per rejection path, with expectations",
+     krtool::app::setup_new_lab},
+    {"caroot", "Certificates", "print the folder of the persistent development root", krtool::app::setup_caroot},
+    {"help", "Help", "show this list, or a command's options and examples", krtool::app::setup_help},
+    {"version", "Help", "show the versions of krtool and OpenSSL", krtool::app::setup_version},
 };
 
 }  // namespace

@@ -22,8 +22,8 @@ expect_rc 0
 for command in new-selfsigned new-csr import export test-cert serve test-client; do
   expect_out_contains "  $command "
 done
-expect_out_contains "serve                       Run a development HTTPS server"
-expect_out_contains "test-client                 Call an HTTPS URL"
+expect_out_contains "  serve           run the development HTTPS server"
+expect_out_contains "  test-client     call an HTTPS URL"
 krtool serve --help
 expect_rc 0
 expect_out_contains "Usage: krtool serve [OPTIONS]"
@@ -36,7 +36,7 @@ expect_rc 0
 expect_out_contains "--client-cert-mode"
 krtool --help test-client
 expect_rc 0
-expect_out_contains "url TEXT REQUIRED"
+expect_out_contains "Usage: krtool test-client URL [OPTIONS]"
 
 it "reports every command's usage errors the same way"
 for command in new-selfsigned serve "test-client https://127.0.0.1:1/"; do

@@ -7,6 +7,7 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "help_format.hpp"
 #include "krtool/cert/describe.hpp"
 #include "krtool/error.hpp"
 #include "krtool/formats/encode.hpp"
@@ -180,25 +181,38 @@ void setup_export(CLI::App& parent, Runner& runner) {
   command
       ->add_option("FILE", options->file,
                    "The certificate file to convert (format detected from its content)")
-      ->required();
+      ->required()
+      ->option_text("FILE");
+  options->password.add_to(command, "", "the input PFX or encrypted key", "Input");
+  command->add_option("--key", options->key, "A separate private key file for the input (PEM or DER)")
+      ->option_text("FILE")
+      ->group("Input");
   command->add_option("--out", options->out, "The file to write; its extension picks the format")
       ->check(non_empty_path())
       ->option_text("FILE")
-      ->required();
-  command->add_option("--format", options->format, "Output format: pfx, pem or der (default: from --out)")
-      ->option_text("pfx|pem|der");
-  command->add_flag("--include-key", options->include_key,
-                    "PEM: also write the private key to <base>.key (PFX always holds the key)");
-  command->add_option("--key", options->key, "A separate private key file for the input (PEM or DER)")
-      ->option_text("FILE");
-  options->password.add_to(command, "", "the input PFX or encrypted key");
-  options->out_password.add_to(command, "out-", "the output PFX or PEM key");
+      ->required()
+      ->group("Output");
+  command->add_option("--format", options->format, "Output format (default: from the extension of --out)")
+      ->option_text("pfx|pem|der")
+      ->group("Output");
+  command
+      ->add_flag("--include-key", options->include_key,
+                 "PEM: also write the private key to <base>.key (PFX always holds the key)")
+      ->group("Output");
   command
       ->add_option("--pfx-profile", options->pfx_profile,
                    "PFX encryption: modern (AES-256-CBC, SHA-256 MAC; default) or legacy (3DES, SHA-1 MAC)")
-      ->option_text("modern|legacy");
-  command->add_flag("--force", options->force, "Overwrite existing output files");
-  command->add_flag("--json", options->json, "Print what was written as one JSON document");
+      ->option_text("modern|legacy")
+      ->group("Output");
+  command->add_flag("--force", options->force, "Overwrite existing output files")->group("Output");
+  command->add_flag("--json", options->json, "Print what was written as one JSON document")->group("Output");
+  options->out_password.add_to(command, "out-", "the output PFX or PEM key", "Output password");
+  command->footer(examples_footer({
+      "krtool export alice.pem --out alice.pfx --out-password-env ALICE_PFX_PASSWORD",
+      "krtool export alice.pem --out alice.der",
+      "krtool export alice.pfx --password-env ALICE_PFX_PASSWORD --out alice-full.pem --include-key "
+      "--out-no-password",
+  }));
   command->callback([&runner, options] { runner.action = [options] { return run_export(*options); }; });
 }
 

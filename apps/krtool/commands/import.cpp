@@ -7,6 +7,7 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "help_format.hpp"
 #include "krtool/cert/describe.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/formats/load.hpp"
@@ -51,10 +52,15 @@ void setup_import(CLI::App& parent, Runner& runner) {
   CLI::App* command = parent.add_subcommand(
       "import", "Read a PFX/P12, PEM or DER certificate file, check its key and describe the certificate");
   command->add_option("FILE", options->file, "The certificate file (format detected from its content)")
-      ->required();
-  command->add_option("--key", options->key, "A separate private key file (PEM or DER)")->option_text("FILE");
+      ->required()
+      ->option_text("FILE");
+  command->add_option("--key", options->key, "A separate private key file (PEM or DER)")
+      ->option_text("FILE")
+      ->group("Input");
   options->password.add_to(command, "", "the PFX or the encrypted key");
-  command->add_flag("--json", options->json, "Print the description as one JSON document");
+  command->add_flag("--json", options->json, "Print the description as one JSON document")->group("Output");
+  command->footer(examples_footer({"krtool import localhost.pem", "krtool import alice.pem --json",
+                                   "krtool import alice.pfx --password-env ALICE_PFX_PASSWORD"}));
   command->callback([&runner, options] { runner.action = [options] { return run_import(*options); }; });
 }
 

@@ -6,6 +6,7 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "help_format.hpp"
 #include "krtool/cert/builder.hpp"
 #include "krtool/cert/csr.hpp"
 #include "krtool/cert/name.hpp"
@@ -79,27 +80,44 @@ void setup_new_csr(CLI::App& parent, Runner& runner) {
   auto options = std::make_shared<NewCsrOptions>();
   NewCsrOptions& o = *options;
   CLI::App* cmd = parent.add_subcommand("new-csr", "Make a private key and a certificate signing request");
-  cmd->add_option("--dns", o.dns, "A DNS name or IP address for the SAN (repeatable); the first gives the CN")
-      ->option_text("NAME");
-  auto* subject = cmd->add_option("--subject", o.subject,
-                                  "Full subject DN, most specific first: \"CN=alice, O=Acme, C=US\"");
-  auto* country = cmd->add_option("--country", o.country, "C= of the subject");
-  auto* org = cmd->add_option("--org", o.org, "O= of the subject");
-  auto* org_unit = cmd->add_option("--org-unit", o.org_unit, "OU= of the subject");
-  auto* cn = cmd->add_option("--common-name", o.common_name, "CN= of the subject (default: the first --dns)");
+  const auto in = [](CLI::Option* option, const char* group, const char* value = nullptr) {
+    option->group(group);
+    if (value != nullptr) option->option_text(value);
+    return option;
+  };
+  constexpr const char* kSubject = "Subject and names";
+  in(cmd->add_option("--dns", o.dns,
+                     "A DNS name or IP address for the SAN (repeatable); the first gives the CN"),
+     kSubject, "NAME");
+  auto* subject = in(cmd->add_option("--subject", o.subject,
+                                     "Full subject DN, most specific first: \"CN=alice, O=Acme, C=US\""),
+                     kSubject, "DN");
+  auto* country = in(cmd->add_option("--country", o.country, "C= of the subject"), kSubject, "CC");
+  auto* org = in(cmd->add_option("--org", o.org, "O= of the subject"), kSubject, "NAME");
+  auto* org_unit = in(cmd->add_option("--org-unit", o.org_unit, "OU= of the subject"), kSubject, "NAME");
+  auto* cn =
+      in(cmd->add_option("--common-name", o.common_name, "CN= of the subject (default: the first --dns)"),
+         kSubject, "NAME");
   subject->excludes(country, org, org_unit, cn);
-  cmd->add_option("--key-type", o.key_type, "rsa, ecdsa or ed25519 (default rsa)")
-      ->option_text("rsa|ecdsa|ed25519");
-  auto* key_length = cmd->add_option("--key-length", o.key_length, "RSA key length: 2048, 3072 or 4096")
-                         ->option_text("2048|3072|4096");
-  auto* curve =
-      cmd->add_option("--curve", o.curve, "ECDSA curve: p256, p384 or p521")->option_text("p256|p384|p521");
-  cmd->add_option("--key-usage", o.key_usage, "Key usage to request (repeatable), e.g. DigitalSignature");
-  cmd->add_option("--out", o.out, "The request file (PEM); the key goes to <base>.key")
-      ->check(non_empty_path());
+  in(cmd->add_option("--key-type", o.key_type, "Key algorithm"), "Key", "rsa|ecdsa|ed25519");
+  auto* key_length = in(cmd->add_option("--key-length", o.key_length, "RSA key length (4096 takes seconds)"),
+                        "Key", "2048|3072|4096");
+  auto* curve = in(cmd->add_option("--curve", o.curve, "ECDSA curve"), "Key", "p256|p384|p521");
+  in(cmd->add_option("--key-usage", o.key_usage,
+                     "Key usage to request (repeatable): DigitalSignature, NonRepudiation, KeyEncipherment, "
+                     "DataEncipherment, KeyAgreement, KeyCertSign, CrlSign, EncipherOnly, DecipherOnly"),
+     "Key", "USAGE");
+  in(cmd->add_option("--out", o.out, "The request file (PEM); the key goes to <base>.key (default <CN>.csr)")
+         ->check(non_empty_path()),
+     "Output", "FILE");
+  in(cmd->add_flag("--force", o.force, "Overwrite existing files"), "Output");
+  in(cmd->add_flag("--json", o.json, "Print the result as JSON"), "Output");
   o.password.add_to(cmd, "", "the private key (encrypted PKCS#8)");
-  cmd->add_flag("--force", o.force, "Overwrite existing files");
-  cmd->add_flag("--json", o.json, "Print the result as JSON");
+  cmd->footer(examples_footer({
+      "krtool new-csr --dns api.example.test --key-type ecdsa --out api.csr",
+      "krtool new-csr --common-name bob --org Acme --country US --out bob.csr",
+      "krtool new-selfsigned --issuer localhost-root.pem --csr api.csr --purpose server --out api.pem",
+  }));
   cmd->callback([&runner, options, key_length, curve] {
     options->key_length_given = key_length->count() > 0;
     options->curve_given = curve->count() > 0;

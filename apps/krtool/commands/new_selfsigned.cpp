@@ -6,6 +6,7 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "help_format.hpp"
 #include "krtool/cert/builder.hpp"
 #include "krtool/cert/csr.hpp"
 #include "krtool/cert/describe.hpp"
@@ -209,59 +210,91 @@ void setup_new_selfsigned(CLI::App& parent, Runner& runner) {
   CLI::App* cmd = parent.add_subcommand(
       "new-selfsigned",
       "Make a certificate: self-signed, a CA, signed by a CA, or a development root + localhost leaf");
-  cmd->add_option("--dns", o.dns, "A DNS name or IP address (repeatable); the first gives CN=<name>")
-      ->option_text("NAME");
-  auto* subject =
-      cmd->add_option("--subject", o.subject, "Subject DN, most specific first: \"CN=alice, O=Acme, C=US\"");
-  auto* key_type = cmd->add_option("--key-type", o.key_type, "rsa, ecdsa or ed25519 (default rsa)")
-                       ->option_text("rsa|ecdsa|ed25519");
-  auto* key_length =
-      cmd->add_option("--key-length", o.key_length, "RSA key length: 2048, 3072 or 4096 (default 2048)")
-          ->option_text("2048|3072|4096");
-  auto* curve = cmd->add_option("--curve", o.curve, "ECDSA curve: p256, p384 or p521 (default p256)")
-                    ->option_text("p256|p384|p521");
-  auto* valid_days = cmd->add_option("--valid-days", o.valid_days, "Lifetime in days (default 365)");
-  auto* not_before = cmd->add_option("--not-before", o.not_before,
-                                     "Start: RFC 3339 time or offset such as -2d (default now - 5 minutes)");
+  const auto in = [](CLI::Option* option, const char* group, const char* value = nullptr) {
+    option->group(group);
+    if (value != nullptr) option->option_text(value);
+    return option;
+  };
+  constexpr const char* kNames = "Subject and names";
+  in(cmd->add_option("--dns", o.dns, "A DNS name or IP address (repeatable); the first gives CN=<name>"),
+     kNames, "NAME");
+  auto* subject = in(
+      cmd->add_option("--subject", o.subject, "Subject DN, most specific first: \"CN=alice, O=Acme, C=US\""),
+      kNames, "DN");
+  auto* key_type = in(cmd->add_option("--key-type", o.key_type, "Key algorithm"), "Key", "rsa|ecdsa|ed25519");
+  auto* key_length = in(cmd->add_option("--key-length", o.key_length, "RSA key length (4096 takes seconds)"),
+                        "Key", "2048|3072|4096");
+  auto* curve = in(cmd->add_option("--curve", o.curve, "ECDSA curve"), "Key", "p256|p384|p521");
+  auto* valid_days =
+      in(cmd->add_option("--valid-days", o.valid_days, "Lifetime in days"), "Validity", "DAYS");
+  auto* not_before =
+      in(cmd->add_option("--not-before", o.not_before,
+                         "Start: RFC 3339 time or offset such as -2d (default now - 5 minutes)"),
+         "Validity", "TIME");
   auto* not_after =
-      cmd->add_option("--not-after", o.not_after, "End: RFC 3339 time or offset such as +30d or -1d");
-  auto* purpose = cmd->add_option("--purpose", o.purpose,
-                                  "Extended key usage: server, client, both or none (default both)")
-                      ->option_text("server|client|both|none");
-  cmd->add_option(
-      "--key-usage", o.key_usage,
-      "Key usage flag (repeatable): DigitalSignature, KeyEncipherment, KeyCertSign, CrlSign, ...");
+      in(cmd->add_option("--not-after", o.not_after, "End: RFC 3339 time or offset such as +30d or -1d"),
+         "Validity", "TIME");
+  constexpr const char* kExtensions = "Extensions";
+  auto* purpose = in(cmd->add_option("--purpose", o.purpose, "Extended key usage"), kExtensions,
+                     "server|client|both|none");
+  in(cmd->add_option(
+         "--key-usage", o.key_usage,
+         "Key usage (repeatable; default: what the purpose needs): DigitalSignature, NonRepudiation, "
+         "KeyEncipherment, DataEncipherment, KeyAgreement, KeyCertSign, CrlSign, EncipherOnly, DecipherOnly"),
+     kExtensions, "USAGE");
   auto* ca =
-      cmd->add_flag("--ca", o.ca, "Make a certificate authority (keyCertSign + cRLSign, no EKU, no SAN)");
-  auto* issuer = cmd->add_option("--issuer", o.issuer,
-                                 "Sign with this CA (PFX, or PEM with its key) instead of self-signing");
+      in(cmd->add_flag("--ca", o.ca, "Make a certificate authority (keyCertSign + cRLSign, no EKU, no SAN)"),
+         kExtensions);
+  constexpr const char* kIssuer = "Issuer";
+  auto* issuer = in(cmd->add_option("--issuer", o.issuer,
+                                    "Sign with this CA (PFX, or PEM with its key) instead of self-signing"),
+                    kIssuer, "FILE");
   auto* issuer_key =
-      cmd->add_option("--issuer-key", o.issuer_key, "The CA's key when it is in a separate file");
-  o.issuer_password.add_to(cmd, "issuer-", "the issuer");
-  auto* csr = cmd->add_option("--csr", o.csr, "Sign this certificate signing request (needs --issuer)");
-  auto* development = cmd->add_flag("--development", o.development,
-                                    "Make a development root CA and a localhost leaf signed by it");
-  auto* root_name = cmd->add_option("--root-name", o.root_name,
-                                    "CN of the development root (default 'krtool Development Root CA')");
-  auto* leaf_days =
-      cmd->add_option("--leaf-valid-days", o.leaf_valid_days, "Development leaf lifetime (default 30)");
-  auto* root_days =
-      cmd->add_option("--root-valid-days", o.root_valid_days, "Development root lifetime (default 3650)");
-  auto* new_root = cmd->add_flag("--new-root", o.new_root,
-                                 "Replace the stored development root (the old one is kept beside it)");
-  auto* root_out =
-      cmd->add_option("--root-out", o.root_out, "Where the development root goes (default <out>-root.<ext>)");
-  cmd->add_option("--crl-url", o.crl_urls, "CRL distribution point URL to embed (repeatable)");
-  cmd->add_option("--ocsp-url", o.ocsp_urls, "OCSP responder URL to embed (repeatable)");
-  cmd->add_option("--out", o.out, "Output file; .pfx/.p12, .pem/.crt (key to <base>.key) or .der/.cer")
-      ->check(non_empty_path());
-  cmd->add_option("--format", o.format, "pfx, pem or der (default: from the extension of --out)")
-      ->option_text("pfx|pem|der");
-  cmd->add_option("--pfx-profile", o.pfx_profile, "modern (AES-256, SHA-256 MAC) or legacy (3DES, SHA-1 MAC)")
-      ->option_text("modern|legacy");
+      in(cmd->add_option("--issuer-key", o.issuer_key, "The CA's key when it is in a separate file"), kIssuer,
+         "FILE");
+  o.issuer_password.add_to(cmd, "issuer-", "the issuer", kIssuer);
+  auto* csr = in(cmd->add_option("--csr", o.csr, "Sign this certificate signing request"), kIssuer, "FILE");
+  constexpr const char* kDevelopment = "Development pair";
+  auto* development = in(cmd->add_flag("--development", o.development,
+                                       "Make a development root CA and a localhost leaf signed by it"),
+                         kDevelopment);
+  auto* root_name =
+      in(cmd->add_option("--root-name", o.root_name, "CN of the development root"), kDevelopment, "NAME");
+  auto* leaf_days = in(cmd->add_option("--leaf-valid-days", o.leaf_valid_days, "Development leaf lifetime"),
+                       kDevelopment, "DAYS");
+  auto* root_days = in(cmd->add_option("--root-valid-days", o.root_valid_days, "Development root lifetime"),
+                       kDevelopment, "DAYS");
+  auto* new_root = in(cmd->add_flag("--new-root", o.new_root,
+                                    "Replace the stored development root (the old one is kept beside it)"),
+                      kDevelopment);
+  auto* root_out = in(
+      cmd->add_option("--root-out", o.root_out, "Where the development root goes (default <out>-root.<ext>)"),
+      kDevelopment, "FILE");
+  in(cmd->add_option("--crl-url", o.crl_urls, "CRL distribution point URL to embed (repeatable)"),
+     kExtensions, "URL");
+  in(cmd->add_option("--ocsp-url", o.ocsp_urls, "OCSP responder URL to embed (repeatable)"), kExtensions,
+     "URL");
+  constexpr const char* kOutput = "Output";
+  in(cmd->add_option("--out", o.out,
+                     "Output file; .pfx/.p12, .pem/.crt (key to <base>.key) or .der/.cer (default <CN>.pem)")
+         ->check(non_empty_path()),
+     kOutput, "FILE");
+  in(cmd->add_option("--format", o.format, "Output format (default: from the extension of --out)"), kOutput,
+     "pfx|pem|der");
+  in(cmd->add_option("--pfx-profile", o.pfx_profile,
+                     "PFX encryption: modern (AES-256, SHA-256 MAC) or legacy (3DES, SHA-1 MAC)"),
+     kOutput, "modern|legacy");
+  in(cmd->add_flag("--force", o.force, "Overwrite existing files"), kOutput);
+  in(cmd->add_flag("--json", o.json, "Print the result as JSON"), kOutput);
   o.password.add_to(cmd, "", "the PFX file or the PEM key");
-  cmd->add_flag("--force", o.force, "Overwrite existing files");
-  cmd->add_flag("--json", o.json, "Print the result as JSON");
+  cmd->footer(examples_footer({
+      "krtool new-selfsigned --development --out localhost.pem",
+      "krtool new-selfsigned --issuer localhost-root.pem --subject \"CN=alice, O=Acme\" --purpose client "
+      "--key-type ecdsa --out alice.pem",
+      "krtool new-selfsigned --ca --subject \"CN=Dev CA\" --key-type ecdsa --out dev-ca.pem",
+      "krtool new-selfsigned --dns expired.test --not-before -30d --not-after -1d --key-type ecdsa --out "
+      "expired.pem",
+  }));
 
   development->excludes(ca, issuer, csr, subject, valid_days, not_before, not_after, purpose);
   for (auto* dev_only : {root_name, leaf_days, root_days, root_out, new_root}) dev_only->needs(development);

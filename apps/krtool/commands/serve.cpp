@@ -18,6 +18,7 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "help_format.hpp"
 #include "krtool/cert/describe.hpp"
 #include "krtool/cert/dev_root.hpp"
 #include "krtool/cert/name.hpp"
@@ -87,31 +88,37 @@ const std::vector<FieldFlag>& field_flags() {
   using server::SchemeConfig;
   using server::ServeConfig;
   static const std::vector<FieldFlag> table = {
-      config_flag("--address", field::kAddress, &ServeConfig::address, "Address to bind (default 127.0.0.1)"),
+      config_flag("--address", field::kAddress, &ServeConfig::address, "Address to bind (default 127.0.0.1)",
+                  "ADDRESS"),
       config_flag("--port", field::kPort, &ServeConfig::port,
-                  "Port (default 5000 or $PORT; 0 picks a free port)"),
+                  "Port (default 5000 or $PORT; 0 picks a free port)", "PORT"),
       config_flag(
           "--urls", field::kUrls, &ServeConfig::urls,
           "Listening URLs as Kestrel takes them, instead of --address/--port: "
           "'https://127.0.0.1:8443;http://127.0.0.1:8080' (default $ASPNETCORE_URLS when neither is given)",
           "URLS"),
+      config_flag("--allow-insecure-public", field::kAllowInsecurePublic, &ServeConfig::allow_insecure_public,
+                  "Allow relaxed settings on a non-loopback address"),
       config_flag("--cert", field::kCert, &ServeConfig::cert_file,
-                  "Server certificate: PFX, or PEM (with --key or the key inside)"),
-      config_flag("--key", field::kKey, &ServeConfig::key_file, "Server key when it is in a separate file"),
+                  "Server certificate: PFX, or PEM (with --key or the key inside)", "FILE"),
+      config_flag("--key", field::kKey, &ServeConfig::key_file, "Server key when it is in a separate file",
+                  "FILE"),
       config_flag("--self-signed", field::kSelfSigned, &ServeConfig::self_signed,
                   "Make a development root and localhost certificate in memory"),
       config_flag("--client-cert-mode", field::kClientCertMode, &ServeConfig::client_cert_mode,
                   "none, allow or require (NoCertificate, AllowCertificate, RequireCertificate)",
                   "none|allow|require"),
       config_flag("--trust-ca", field::kTrustCa, &ServeConfig::trust_ca_files,
-                  "CA the TLS layer trusts for client certificates (repeatable; default the system store)"),
+                  "CA the TLS layer trusts for client certificates (repeatable; default the system store)",
+                  "FILE"),
       config_flag("--ssl-protocols", field::kSslProtocols, &ServeConfig::ssl_protocols,
                   "tls12, tls13 or tls12,tls13 (default)", "tls12|tls13|tls12,tls13"),
       config_flag("--handshake-timeout", field::kHandshakeTimeout, &ServeConfig::handshake_timeout_seconds,
-                  "Seconds a client has from connecting to the end of the TLS handshake (default 10)"),
+                  "Seconds a client has from connecting to the end of the TLS handshake (default 10)",
+                  "SECONDS"),
       config_flag(
           "--tls-tickets", field::kTlsTickets, &ServeConfig::tls_tickets,
-          "TLS 1.3 session tickets sent per full handshake, 0 to 16 (default 1; 0 disables resumption)"),
+          "TLS 1.3 session tickets sent per full handshake, 0 to 16 (default 1; 0 disables resumption)", "N"),
       config_flag("--check-certificate-revocation", field::kCheckRevocation,
                   &ServeConfig::check_certificate_revocation,
                   "Check client certificates' revocation during the handshake (see --tls-revocation-mode)"),
@@ -120,47 +127,47 @@ const std::vector<FieldFlag>& field_flags() {
                   "distribution point) or offline (--crl files); default offline with --crl, else online",
                   "online|offline"),
       config_flag("--crl", field::kCrl, &ServeConfig::crl_files,
-                  "CRL file (repeatable): the TLS layer's revocation check and the scheme's offline mode"),
+                  "CRL file (repeatable): the TLS layer's revocation check and the scheme's offline mode",
+                  "FILE"),
       config_flag("--client-cert-validation", field::kValidation, &ServeConfig::validation_builtin,
                   "Built-in TLS callback: AllowAny, AllowSelfSignedForDevelopment, "
                   "AllowMissingOrSelfSignedForDevelopment",
                   "AllowAny|AllowSelfSignedForDevelopment|AllowMissingOrSelfSignedForDevelopment"),
       config_flag("--client-cert-validation-code", field::kValidationCode, &ServeConfig::validation_code,
-                  "C++ body of the TLS validation callback"),
+                  "C++ body of the TLS validation callback", "CODE"),
       config_flag("--client-cert-validation-code-path", field::kValidationCodePath,
                   &ServeConfig::validation_code_path,
-                  "File with the TLS validation callback (.cpp/.cc/.cxx or .so)"),
+                  "File with the TLS validation callback (.cpp/.cc/.cxx or .so)", "FILE"),
       config_flag("--client-cert-validation-language", field::kValidationLanguage,
                   &ServeConfig::validation_language, "Language of --client-cert-validation-code: cpp",
                   "cpp|c++|cxx"),
       scheme_flag("--auth-scheme", field::kSchemeName, &SchemeConfig::name,
-                  "Name of the certificate authentication scheme (default Certificate)"),
+                  "Name of the certificate authentication scheme (default Certificate)", "NAME"),
       scheme_flag("--allowed-certificate-types", field::kAllowedTypes,
                   &SchemeConfig::allowed_certificate_types, "chained (default), selfsigned or all",
                   "chained|selfsigned|all"),
       scheme_flag("--revocation-mode", field::kRevocationMode, &SchemeConfig::revocation_mode,
                   "nocheck, online (default) or offline (with --crl)", "nocheck|online|offline"),
       scheme_flag("--auth-trust-ca", field::kSchemeTrustCa, &SchemeConfig::trust_ca_files,
-                  "Custom trust store of the scheme (repeatable)"),
+                  "Custom trust store of the scheme (repeatable)", "FILE"),
       scheme_flag("--no-validate-certificate-use{false}", field::kValidateUse,
                   &SchemeConfig::validate_certificate_use, "Do not require the clientAuth EKU"),
       scheme_flag("--no-validate-validity-period{false}", field::kValidateValidity,
                   &SchemeConfig::validate_validity_period, "Do not check notBefore/notAfter in the scheme"),
       config_flag("--route", field::kRoutes, &ServeConfig::routes,
                   "'METHOD PATH [auth=SCHEME] [json:TEMPLATE|file:PATH|dir:PATH|status:CODE|proxy:URL]' "
-                  "(repeatable)"),
+                  "(repeatable)",
+                  "ROUTE"),
       config_flag("--log-format", field::kLogFormat, &ServeConfig::log_format,
                   "Access log format: text (default) or json", "text|json"),
       config_flag("--diagnostics", field::kDiagnostics, &ServeConfig::diagnostics,
                   "Add Krtool-Auth-Failure with the scheme's reason to 401/403 answers"),
-      config_flag("--allow-insecure-public", field::kAllowInsecurePublic, &ServeConfig::allow_insecure_public,
-                  "Allow relaxed settings on a non-loopback address"),
       config_flag("--max-connections", field::kMaxConnections, &ServeConfig::max_connections,
-                  "Connections served at once (default 512)"),
+                  "Connections served at once (default 512)", "N"),
       config_flag("--threads", field::kThreads, &ServeConfig::threads,
-                  "Event-loop threads that serve all connections, 1 to 256 (default one per core)"),
+                  "Event-loop threads that serve all connections, 1 to 256 (default one per core)", "N"),
       config_flag("--keep-alive-timeout", field::kKeepAliveTimeout, &ServeConfig::keep_alive_timeout_seconds,
-                  "Seconds an idle keep-alive connection stays open (default 5)"),
+                  "Seconds an idle keep-alive connection stays open (default 5)", "SECONDS"),
   };
   return table;
 }
@@ -362,6 +369,24 @@ int run_serve(const ServeOptions& o) {
   return 0;
 }
 
+// section_starting_at names the --help heading that begins at a row of field_flags(); the rows after it
+// belong to it until the next one begins.
+const char* section_starting_at(const std::string& key) {
+  static const std::pair<std::string, const char*> kSections[] = {
+      {std::string(field::kAddress), "Endpoint"},
+      {std::string(field::kClientCertMode), "TLS layer"},
+      {std::string(field::kValidation), "Validation"},
+      {field::scheme(0, field::kSchemeName), "Authentication scheme"},
+      {std::string(field::kRoutes), "Routes"},
+      {std::string(field::kLogFormat), "Logging"},
+      {std::string(field::kMaxConnections), "Limits"},
+  };
+  for (const auto& [first_key, heading] : kSections) {
+    if (key == first_key) return heading;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 void setup_serve(CLI::App& parent, Runner& runner) {
@@ -371,20 +396,35 @@ void setup_serve(CLI::App& parent, Runner& runner) {
   CLI::App* cmd =
       parent.add_subcommand("serve", "Run a development HTTPS server with client-certificate authentication");
   cmd->add_option("--config", o.config_file,
-                  "JSON file with endpoint, HTTPS options, schemes and routes; flags override it");
+                  "JSON file with endpoint, HTTPS options, schemes and routes; flags override it")
+      ->option_text("FILE")
+      ->group("Configuration file");
+  std::string group = "Endpoint";
   for (const FieldFlag& row : field_flags()) {
-    o.field_options.push_back(row.add(*cmd, o.flags));
+    if (const char* heading = section_starting_at(row.key)) group = heading;
+    o.field_options.push_back(row.add(*cmd, o.flags)->group(group));
     if (row.key == field::kSelfSigned) {
       // The flags that belong with the server certificate follow it in --help and the man page.
-      o.password.add_to(cmd, "", "the server certificate");
+      o.password.add_to(cmd, "", "the server certificate", group);
       cmd->add_option("--export-root", o.export_root,
-                      "With --self-signed: write the development root (PEM) here for clients");
-      cmd->add_flag("--force", o.force, "Overwrite --export-root");
+                      "With --self-signed: write the development root (PEM) here for clients")
+          ->option_text("FILE")
+          ->group(group);
+      cmd->add_flag("--force", o.force, "Overwrite --export-root")->group(group);
       cmd->add_flag("--new-root", o.new_root,
-                    "With --self-signed: replace the stored development root (krtool caroot) first");
+                    "With --self-signed: replace the stored development root (krtool caroot) first")
+          ->group(group);
     }
   }
   cmd->get_option("--cert")->excludes(cmd->get_option("--self-signed"));
+  cmd->footer(examples_footer({
+      "krtool serve --self-signed --export-root root.pem",
+      "krtool serve --cert localhost.pem --client-cert-mode allow --trust-ca localhost-root.pem "
+      "--auth-trust-ca localhost-root.pem --revocation-mode nocheck",
+      "krtool serve --cert localhost.pem --client-cert-mode require --trust-ca localhost-root.pem "
+      "--auth-trust-ca localhost-root.pem --revocation-mode nocheck "
+      "--route 'GET /whoami auth=Certificate json:{\"user\":\"{user.name}\"}'",
+  }));
   cmd->callback([&runner, options] { runner.action = [options] { return run_serve(*options); }; });
 }
 

@@ -9,6 +9,7 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "help_format.hpp"
 #include "krtool/cert/crl.hpp"
 #include "krtool/cert/validate.hpp"
 #include "krtool/formats/load.hpp"
@@ -101,32 +102,49 @@ void setup_test_cert(CLI::App& parent, Runner& runner) {
       ->required()
       ->option_text("FILE");
   command->add_option("--key", options->key_file, "Private key file, when separate from FILE")
-      ->option_text("FILE");
-  options->password.add_to(command, "", "the certificate file or key");
+      ->option_text("FILE")
+      ->group("Input");
+  options->password.add_to(command, "", "the certificate file or key", "Input");
 
   // One value per flag occurrence, so that a repeated flag never swallows the positional FILE.
   const auto repeatable = [command](const std::string& name, std::vector<std::string>& into,
-                                    const std::string& help, const std::string& text) {
-    return command->add_option(name, into, help)->allow_extra_args(false)->option_text(text);
+                                    const std::string& help, const std::string& text,
+                                    const std::string& group) {
+    return command->add_option(name, into, help)->allow_extra_args(false)->option_text(text)->group(group);
   };
   repeatable("--chain", options->chain_files,
              "Intermediate certificates; untrusted, like those in FILE: only --trust-ca anchors (repeatable)",
-             "FILE");
+             "FILE", "Chain");
   repeatable("--trust-ca", options->trust_ca_files,
-             "Trusted root certificates; without --trust-ca the system store is used (repeatable)", "FILE");
+             "Trusted root certificates; without --trust-ca the system store is used (repeatable)", "FILE",
+             "Chain");
   repeatable("--purpose", options->purposes,
-             "Expected EKU: server, client or an OID (repeatable, or comma-separated)", "PURPOSE")
+             "Expected EKU: server, client or an OID (repeatable, or comma-separated)", "server|client|OID",
+             "Checks")
       ->delimiter(',');
-  repeatable("--crl", options->crl_files, "CRL file (PEM or DER) for --check-revocation (repeatable)",
-             "FILE");
-  command->add_flag("--strict-purpose", options->strict_purpose,
-                    "The certificate's EKU must equal the expected purposes, not just include them");
-  command->add_flag("--deny-self-signed", options->deny_self_signed, "Reject self-signed certificates");
-  command->add_flag("--allow-weak-algorithms", options->allow_weak_algorithms,
-                    "Accept SHA-1/MD5 signatures, RSA/DSA keys under 2048 bits and EC keys under 256 bits");
-  command->add_flag("--check-revocation", options->check_revocation,
-                    "Check the certificate against the --crl files; without a CRL from its issuer it fails");
-  command->add_flag("--json", options->json, "Print one JSON document: valid, reason, purposes, chain");
+  command
+      ->add_flag("--strict-purpose", options->strict_purpose,
+                 "The certificate's EKU must equal the expected purposes, not just include them")
+      ->group("Checks");
+  command->add_flag("--deny-self-signed", options->deny_self_signed, "Reject self-signed certificates")
+      ->group("Checks");
+  command
+      ->add_flag("--allow-weak-algorithms", options->allow_weak_algorithms,
+                 "Accept SHA-1/MD5 signatures, RSA/DSA keys under 2048 bits and EC keys under 256 bits")
+      ->group("Checks");
+  command
+      ->add_flag("--check-revocation", options->check_revocation,
+                 "Check the certificate against the --crl files; without a CRL from its issuer it fails")
+      ->group("Revocation");
+  repeatable("--crl", options->crl_files, "CRL file (PEM or DER) for --check-revocation (repeatable)", "FILE",
+             "Revocation");
+  command->add_flag("--json", options->json, "Print one JSON document: valid, reason, purposes, chain")
+      ->group("Output");
+  command->footer(examples_footer({
+      "krtool test-cert alice.pem --trust-ca localhost-root.pem --purpose client",
+      "krtool test-cert localhost.pem --trust-ca localhost-root.pem --purpose server --json",
+      "krtool test-cert expired.pem --deny-self-signed",
+  }));
 
   command->callback([&runner, options] { runner.action = [options] { return run_test_cert(*options); }; });
 }

@@ -15,7 +15,9 @@
 #include "command.hpp"
 #include "common.hpp"
 #include "krtool/client/lab_run.hpp"
+#include "help_format.hpp"
 #include "krtool/error.hpp"
+#include "terminal.hpp"
 
 namespace krtool::app {
 namespace {
@@ -35,19 +37,6 @@ struct TestClientFlags {
   CLI::Option* data_option = nullptr;
   CLI::Option* expect_option = nullptr;
 };
-
-// Style paints the report on a terminal; NO_COLOR (https://no-color.org) and pipes get plain text.
-struct Style {
-  bool colour = false;
-  std::string paint(std::string_view text, std::string_view code) const {
-    return colour ? fmt::format("\033[{}m{}\033[0m", code, text) : std::string(text);
-  }
-};
-
-Style terminal_style() {
-  const char* no_colour = std::getenv("NO_COLOR");
-  return Style{isatty(STDOUT_FILENO) == 1 && (no_colour == nullptr || *no_colour == '\0')};
-}
 
 std::string read_data(const std::string& data) {
   if (data.empty() || data.front() != '@') return data;
@@ -127,7 +116,7 @@ void print_layers(const client::TestClientReport& report, const Style& style) {
 }
 
 void print_text(const client::TestClientReport& report) {
-  const Style style = terminal_style();
+  const Style style = style_for(STDOUT_FILENO);
   if (report.http.received) {
     std::cout << fmt::format("HTTP {} {}\n", report.http.status, report.http.reason);
     std::cout << report.http.body;
@@ -217,45 +206,64 @@ void setup_test_client(CLI::App& parent, Runner& runner) {
   CLI::App* command = parent.add_subcommand(
       "test-client",
       "Call an HTTPS URL with an optional client certificate and explain what each layer decided");
-  command->add_option("url", flags->options.url, "The URL to call (https:// or http://)")->required();
+  command->add_option("url", flags->options.url, "The URL to call (https:// or http://)")
+      ->required()
+      ->option_text("URL");
+  constexpr const char* kIdentity = "Client certificate";
   command
       ->add_option("--cert", flags->cert_file,
                    "Client certificate: PFX, PEM or DER (PEM may hold the key too)")
-      ->option_text("FILE");
+      ->option_text("FILE")
+      ->group(kIdentity);
   command->add_option("--key", flags->key_file, "The client certificate's private key, when not in --cert")
-      ->option_text("FILE");
-  flags->password.add_to(command, "", "the client certificate's PFX or key");
+      ->option_text("FILE")
+      ->group(kIdentity);
+  flags->password.add_to(command, "", "the client certificate's PFX or key", kIdentity);
+  constexpr const char* kServer = "Server certificate";
   auto* cacert = command
                      ->add_option("--cacert", flags->cacert_file,
                                   "Trust these CAs for the server's certificate instead of the system store")
-                     ->option_text("FILE");
+                     ->option_text("FILE")
+                     ->group(kServer);
   command
       ->add_flag("-k,--skip-certificate-check,--insecure", flags->options.insecure,
                  "Do not fail on the server's certificate (it is still checked and reported)")
-      ->excludes(cacert);
-  command->add_option("-X,--method", flags->options.method, "HTTP method (default GET, or POST with -d)");
+      ->excludes(cacert)
+      ->group(kServer);
+  command
+      ->add_option("--servername", flags->options.servername,
+                   "Name sent in SNI and checked in the server's certificate (default: the URL's host)")
+      ->option_text("NAME")
+      ->group(kServer);
+  command->add_option("--tls-max", flags->options.tls_max, "Highest TLS version to offer (default 1.3)")
+      ->check(CLI::IsMember({"1.2", "1.3"}))
+      ->option_text("1.2|1.3")
+      ->group(kServer);
+  constexpr const char* kRequest = "Request";
+  command->add_option("-X,--method", flags->options.method, "HTTP method (default GET, or POST with -d)")
+      ->option_text("METHOD")
+      ->group(kRequest);
   command->add_option("-H,--header", flags->headers, "Extra header 'Name: value' (repeatable)")
-      ->option_text("'K: V'");
+      ->option_text("'K: V'")
+      ->group(kRequest);
   flags->data_option = command->add_option("-d,--data", flags->data, "Request body; @FILE reads it from FILE")
-                           ->option_text("BODY");
+                           ->option_text("BODY")
+                           ->group(kRequest);
+  command->add_option("--resolve", flags->resolve, "Connect to ADDRESS for HOST:PORT, as curl (repeatable)")
+      ->option_text("HOST:PORT:ADDRESS")
+      ->group(kRequest);
+  command->add_option("--timeout", flags->timeout_seconds, "Give up after SECONDS in all (default 10)")
+      ->option_text("SECONDS")
+      ->group(kRequest);
   flags->expect_option = command
                              ->add_option("--expect-status", flags->expect_status,
                                           "The status that counts as success (default: any 2xx)")
                              ->check(CLI::Range(100, 599))
-                             ->option_text("N");
-  command->add_option("--timeout", flags->timeout_seconds, "Give up after SECONDS in all (default 10)")
-      ->option_text("SECONDS");
-  command
-      ->add_option("--servername", flags->options.servername,
-                   "Name sent in SNI and checked in the server's certificate (default: the URL's host)")
-      ->option_text("NAME");
-  command->add_option("--resolve", flags->resolve, "Connect to ADDRESS for HOST:PORT, as curl (repeatable)")
-      ->option_text("HOST:PORT:ADDRESS");
-  command->add_option("--tls-max", flags->options.tls_max, "Highest TLS version to offer: 1.2 or 1.3")
-      ->check(CLI::IsMember({"1.2", "1.3"}))
-      ->option_text("1.2|1.3");
-  command->add_flag("-v,--verbose", flags->verbose, "Print the TLS handshake, message by message, on stderr");
-  command->add_flag("--json", flags->json, "Print one JSON document");
+                             ->option_text("N")
+                             ->group("Output");
+  command->add_flag("-v,--verbose", flags->verbose, "Print the TLS handshake, message by message, on stderr")
+      ->group("Output");
+  command->add_flag("--json", flags->json, "Print one JSON document")->group("Output");
   auto* lab = command
                   ->add_option("--lab", flags->lab,
                                "Call the URL with every client of this lab (krtool new-lab) and compare each "
@@ -271,6 +279,13 @@ void setup_test_client(CLI::App& parent, Runner& runner) {
       ->needs(lab);
   for (const char* single : {"--cert", "--key", "--expect-status"})
     lab->excludes(command->get_option(single));
+  command->footer(examples_footer({
+      "krtool test-client https://localhost:5000/secure/cert/hello --cacert localhost-root.pem --cert "
+      "alice.pem",
+      "krtool test-client https://localhost:5000/secure/cert/hello --cacert localhost-root.pem "
+      "--expect-status 401",
+      "krtool test-client https://127.0.0.1:5000/info -k --json",
+  }));
   command->callback([flags, &runner] { runner.action = [flags] { return run_test_client(*flags); }; });
 }
 

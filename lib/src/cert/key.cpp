@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "krtool/error.hpp"
+#include "krtool/util/progress.hpp"
 #include "util/text.hpp"
 
 namespace krtool::cert {
@@ -80,6 +82,9 @@ ossl::UniquePtr<EVP_PKEY> generate_key(const KeySpec& spec) {
   switch (spec.type) {
     case KeyType::Rsa: {
       check_rsa_bits(spec.rsa_bits);
+      // RSA 3072 takes around a second, 4096 several: long enough to look hung without a word.
+      std::optional<progress::Step> step;
+      if (spec.rsa_bits >= 3072) step.emplace(fmt::format("generating an RSA {} key", spec.rsa_bits));
       ossl::UniquePtr<EVP_PKEY> key(EVP_RSA_gen(static_cast<unsigned>(spec.rsa_bits)));
       ossl::require(key != nullptr, fmt::format("generating an RSA {} key", spec.rsa_bits));
       return key;

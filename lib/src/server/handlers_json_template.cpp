@@ -13,7 +13,7 @@
 #include "krtool/cert/describe.hpp"
 #include "krtool/error.hpp"
 #include "krtool/server/routes.hpp"
-#include "server/did_you_mean.hpp"
+#include "krtool/util/did_you_mean.hpp"
 #include "server/response_json.hpp"
 #include "util/json_depth.hpp"
 
@@ -82,7 +82,7 @@ bool looks_like_placeholder(std::string_view inside) {
 [[noreturn]] void unknown_placeholder(std::string_view name) {
   const std::string typed = fmt::format("{{{}}}", name);
   const std::vector<std::string> known = known_placeholders();
-  const std::string near = detail::closest_name(typed, known);
+  const std::string near = util::closest_name(typed, known);
   std::string hint = near.empty() ? "" : fmt::format("did you mean '{}'? ", near);
   hint += fmt::format("the placeholders are {}", fmt::join(known, ", "));
   throw Error(Errc::Usage, fmt::format("the JSON template uses an unknown placeholder '{}'", typed), hint);

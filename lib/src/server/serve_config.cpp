@@ -18,8 +18,8 @@
 #include "krtool/server/routes.hpp"
 #include "krtool/tls/policy.hpp"
 #include "krtool/tls/server_context.hpp"
+#include "krtool/util/did_you_mean.hpp"
 #include "krtool/util/files.hpp"
-#include "server/did_you_mean.hpp"
 #include "util/json_depth.hpp"
 #include "util/text.hpp"
 
@@ -106,7 +106,7 @@ std::string child_path(const std::string& parent, const std::string& key) {
 // unknown_key_hint proposes the near miss, or the object a top-level key belongs in, then the keys.
 std::string unknown_key_hint(const std::string& key, const std::string& object_path, const Keys& keys) {
   std::string hint;
-  if (const std::string near = detail::closest_name(key, keys); !near.empty()) {
+  if (const std::string near = util::closest_name(key, keys); !near.empty()) {
     hint = fmt::format("did you mean '{}'? ", near);
   } else if (object_path.empty() && contains(kEndpointKeys, key)) {
     hint = fmt::format("'{}' belongs inside \"endpoint\"; ", key);

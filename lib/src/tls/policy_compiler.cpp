@@ -15,6 +15,7 @@
 
 #include "krtool/error.hpp"
 #include "krtool/util/files.hpp"
+#include "krtool/util/progress.hpp"
 #include "tls/compiled_policy.hpp"
 #include "tls/validation_header.hpp"
 #include "util/process.hpp"
@@ -370,6 +371,7 @@ LoadedPolicy load_validation_code(const ValidationCode& code, const CompilerOpti
     const auto started = std::chrono::steady_clock::now();
     const fs::path source = cache / (digest + ".cpp");
     write_if_changed(source, unit, "generated validation source");
+    const progress::Step step(fmt::format("compiling the validation code ({})", flag));
     compile(compiler, source, include_folder(cache), library, options, flag);
     loaded.origin = PolicyOrigin::Compiled;
     loaded.compile_time =

@@ -1,4 +1,4 @@
-#include "server/did_you_mean.hpp"
+#include "krtool/util/did_you_mean.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -6,7 +6,7 @@
 
 #include "util/text.hpp"
 
-namespace krtool::server::detail {
+namespace krtool::util {
 
 size_t edit_distance(std::string_view a, std::string_view b) {
   const auto same = [](char x, char y) { return util::lower(x) == util::lower(y); };
@@ -38,4 +38,4 @@ std::string closest_name(std::string_view typed, const std::vector<std::string>&
   return best;
 }
 
-}  // namespace krtool::server::detail
+}  // namespace krtool::util
