@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   CLI::App app{kProgramSummary, "krtool"};
   Runner runner;
   for (SetupFn setup : {setup_new_selfsigned, setup_new_csr, setup_import, setup_export, setup_test_cert,
-                        setup_serve, setup_test_client}) {
+                        setup_serve, setup_test_client, setup_new_crl, setup_revoke}) {
     setup(app, runner);
   }
   const std::vector<CommandDoc> commands = describe_commands(app);

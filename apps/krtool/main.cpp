@@ -12,6 +12,8 @@ constexpr krtool::app::CommandSpec kCommands[] = {
     {"test-cert", krtool::app::setup_test_cert},
     {"serve", krtool::app::setup_serve},
     {"test-client", krtool::app::setup_test_client},
+    {"new-crl", krtool::app::setup_new_crl},
+    {"revoke", krtool::app::setup_revoke},
 };
 
 }  // namespace
