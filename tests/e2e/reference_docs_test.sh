@@ -9,7 +9,7 @@ source "$(dirname "$0")/lib.sh"
 BUILD=$(dirname "$KRTOOL")/..
 MAN_PAGE=$BUILD/share/man/man1/krtool.1
 COMPLETION=$BUILD/share/bash-completion/completions/krtool
-COMMANDS=(new-selfsigned new-csr import export test-cert serve test-client)
+COMMANDS=(new-selfsigned new-csr import export test-cert serve test-client new-crl revoke)
 
 # help_flags COMMAND: every long flag name that `krtool COMMAND --help` lists (all the names of an
 # option such as -k,--skip-certificate-check,--insecure), one per line.
@@ -70,7 +70,7 @@ complete_count() {
 
 it "completes command names, flags and the choices of a flag"
 expect_file "$COMPLETION"
-expect_eq "$(complete_line krtool new-)" "new-csr new-selfsigned " "krtool new-<TAB>"
+expect_eq "$(complete_line krtool new-)" "new-crl new-csr new-selfsigned " "krtool new-<TAB>"
 expect_eq "$(complete_line krtool serve --client-cert-m)" "--client-cert-mode " "serve --client-cert-m<TAB>"
 expect_eq "$(complete_line krtool new-selfsigned --key-type e)" "ecdsa ed25519 " "--key-type e<TAB>"
 expect_eq "$(complete_line krtool serve --client-cert-mode '')" "allow none require " "--client-cert-mode <TAB>"

@@ -127,8 +127,10 @@ void setup_new_crl(CLI::App& parent, Runner& runner) {
   cmd->add_option("--revoke", o.revoke, "Also revoke this certificate file or serial (repeatable)")
       ->option_text("SERIAL|CERTFILE")
       ->group("Revocation");
-  cmd->add_option("--reason", o.reason, "RFC 5280 reason for the --revoke ones (default unspecified)")
-      ->option_text(std::string(cert::kRevocationReasonNames))
+  cmd->add_option(
+         "--reason", o.reason,
+         "RFC 5280 reason for the --revoke ones: keyCompromise, superseded, ... (default unspecified)")
+      ->option_text("NAME")
       ->group("Revocation");
   cmd->add_option("--this-update", o.this_update,
                   "Issue time: RFC 3339 or an offset such as -2d (default now)")

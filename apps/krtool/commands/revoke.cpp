@@ -89,8 +89,9 @@ void setup_revoke(CLI::App& parent, Runner& runner) {
       ->group("CA")
       ->required();
   o.issuer_password.add_to(cmd, "issuer-", "the CA file");
-  cmd->add_option("--reason", o.reason, "RFC 5280 reason (default unspecified)")
-      ->option_text(std::string(cert::kRevocationReasonNames))
+  cmd->add_option("--reason", o.reason,
+                  "RFC 5280 reason: keyCompromise, cACompromise, superseded, ... (default unspecified)")
+      ->option_text("NAME")
       ->group("Revocation");
   cmd->add_flag("--json", o.json, "Print the records as JSON")->group("Output");
   cmd->callback([&runner, options] { runner.action = [options] { return run_revoke(*options); }; });
