@@ -38,5 +38,7 @@ void setup_new_lab(CLI::App& parent, Runner& runner);
 void setup_caroot(CLI::App& parent, Runner& runner);
 void setup_help(CLI::App& parent, Runner& runner);
 void setup_version(CLI::App& parent, Runner& runner);
+void setup_revoke(CLI::App& parent, Runner& runner);
+void setup_new_crl(CLI::App& parent, Runner& runner);
 
 }  // namespace krtool::app

@@ -23,6 +23,8 @@ constexpr CommandSpec kCommands[] = {
     {"new-lab", "Certificates", "write a lab: a CA, a server and a client per rejection path, with expectations",
      krtool::app::setup_new_lab},
     {"caroot", "Certificates", "print the folder of the persistent development root", krtool::app::setup_caroot},
+    {"revoke", "Certificates", "revoke certificates in a development CA's database", krtool::app::setup_revoke},
+    {"new-crl", "Certificates", "make a CRL for a development CA from its database", krtool::app::setup_new_crl},
     {"help", "Help", "show this list, or a command's options and examples", krtool::app::setup_help},
     {"version", "Help", "show the versions of krtool and OpenSSL", krtool::app::setup_version},
 };

@@ -114,7 +114,7 @@ complete_count() {
 
 it "completes command names, flags and the choices of a flag"
 expect_file "$COMPLETION"
-expect_eq "$(complete_line krtool new-)" "new-csr new-selfsigned " "krtool new-<TAB>"
+expect_eq "$(complete_line krtool new-)" "new-crl new-csr new-selfsigned " "krtool new-<TAB>"
 expect_eq "$(complete_line krtool serve --client-cert-m)" "--client-cert-mode " "serve --client-cert-m<TAB>"
 expect_eq "$(complete_line krtool new-selfsigned --key-type e)" "ecdsa ed25519 " "--key-type e<TAB>"
 expect_eq "$(complete_line krtool serve --client-cert-mode '')" \

@@ -7,7 +7,9 @@
 #include "command.hpp"
 #include "common.hpp"
 #include "help_format.hpp"
+#include "issuer.hpp"
 #include "krtool/cert/builder.hpp"
+#include "krtool/cert/ca_database.hpp"
 #include "krtool/cert/csr.hpp"
 #include "krtool/cert/describe.hpp"
 #include "krtool/cert/dev_root.hpp"
@@ -59,12 +61,14 @@ std::optional<std::string> output_password(const PasswordFlags& flags, bool need
 }
 
 cert::CertBundle load_issuer(const NewSelfSignedOptions& o) {
-  formats::LoadOptions load;
-  load.password = read_password(o.issuer_password.source());
-  load.prompt = terminal_prompt;
-  load.key_path = o.issuer_key;
-  load.sibling_key = true;
-  return formats::load_bundle(o.issuer, load);
+  return load_issuer_bundle(o.issuer, o.issuer_key, o.issuer_password, true);
+}
+
+// add_empty_database puts a new CA's database beside it, in the same output set: a CA made by krtool
+// remembers what it issues from the start (and --force replaces an old CA's database with it).
+void add_empty_database(files::OutputSet& outputs, const std::filesystem::path& ca_out, X509* ca) {
+  outputs.add(cert::CaDatabase::path_for(ca_out), cert::CaDatabase(ca).to_json(), files::FileMode::Public,
+              "CA database");
 }
 
 cert::CertificateSpec certificate_spec(const NewSelfSignedOptions& o) {
@@ -155,6 +159,10 @@ int run_development(const NewSelfSignedOptions& o) {
   BundleOutput root_output{root_out, o.format, formats::parse_pfx_profile(o.pfx_profile),
                            password, true,     false};
   add_bundle_files(outputs, pair.root, root_output);
+  cert::CaDatabase root_db(pair.root.certificate.get());
+  root_db.record(pair.leaf.certificate.get(), out.string());
+  outputs.add(cert::CaDatabase::path_for(root_out), root_db.to_json(), files::FileMode::Public,
+              "CA database");
   outputs.commit();
   const bool empty_pfx_password = format == formats::Format::Pfx && password.value_or("").empty();
   if (empty_pfx_password) warn("the PFX files have an empty password; pass --password to protect them");
@@ -172,13 +180,20 @@ int run_new_selfsigned(const NewSelfSignedOptions& o) {
   if (o.development) return run_development(o);
   cert::CertificateSpec spec = certificate_spec(o);
   cert::CertBundle bundle;
-  if (!o.csr.empty()) {
+  // The issuer's database, when it has one, is read before anything is written, so that a damaged
+  // or foreign database stops the command with nothing done.
+  std::optional<cert::CaDatabase> issuer_db;
+  std::optional<cert::CaDatabaseLock> issuer_lock;
+  if (!o.issuer.empty()) {
+    issuer_lock.emplace(o.issuer);
     const cert::CertBundle issuer = load_issuer(o);
-    ossl::UniquePtr<X509_REQ> request = cert::load_request(files::read_file(o.csr, "request"), o.csr);
-    bundle = cert::sign_request(request.get(), spec, issuer);
-  } else if (!o.issuer.empty()) {
-    const cert::CertBundle issuer = load_issuer(o);
-    bundle = cert::create_certificate(spec, &issuer);
+    issuer_db = cert::CaDatabase::load(o.issuer, issuer.certificate.get());
+    if (!o.csr.empty()) {
+      ossl::UniquePtr<X509_REQ> request = cert::load_request(files::read_file(o.csr, "request"), o.csr);
+      bundle = cert::sign_request(request.get(), spec, issuer);
+    } else {
+      bundle = cert::create_certificate(spec, &issuer);
+    }
   } else {
     bundle = cert::create_certificate(spec);
   }
@@ -194,7 +209,13 @@ int run_new_selfsigned(const NewSelfSignedOptions& o) {
   add_bundle_files(
       outputs, bundle,
       BundleOutput{out, o.format, formats::parse_pfx_profile(o.pfx_profile), password, true, true});
+  if (o.ca) add_empty_database(outputs, out, bundle.certificate.get());
+  if (issuer_db) issuer_db->record(bundle.certificate.get(), out.string());
   outputs.commit();
+  // The issuer's database last: the certificate files exist before the database lists them, never
+  // the other way round. A CA without a database (made elsewhere) gets none: it could not tell what
+  // it issued before.
+  if (issuer_db) issuer_db->save(o.issuer);
   const bool empty_pfx_password = format == formats::Format::Pfx && password.value_or("").empty();
   if (empty_pfx_password)
     warn(fmt::format("'{}' has an empty password; pass --password to protect it", out.string()));

@@ -1,8 +1,12 @@
 #include "krtool/cert/ca_database.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <nlohmann/json.hpp>
 #include <system_error>
 
@@ -66,6 +70,18 @@ struct Reader {
 };
 
 }  // namespace
+
+CaDatabaseLock::CaDatabaseLock(const std::filesystem::path& ca_file) {
+  fd_ = ::open(ca_file.c_str(), O_RDONLY | O_CLOEXEC);
+  // A CA file that cannot be opened is reported by whoever reads it next; there is nothing to lock.
+  if (fd_ < 0) return;
+  while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+  }
+}
+
+CaDatabaseLock::~CaDatabaseLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+}
 
 CaDatabase::CaDatabase(X509* ca, bool tracks_issuance)
     : ca_subject_(format_dn(X509_get_subject_name(ca))),

@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "krtool/error.hpp"
+#include "server/ca_route.hpp"
 #include "util/text.hpp"
 
 namespace krtool::server {
@@ -17,7 +18,8 @@ constexpr std::array<std::string_view, 8> kMethods = {"GET",   "POST", "PUT",   
                                                       "PATCH", "HEAD", "OPTIONS", "*"};
 
 constexpr const char* kGrammarHint =
-    "write 'METHOD PATH [auth=SCHEME] [json:TEMPLATE | file:PATH | dir:PATH | status:CODE | proxy:URL]', "
+    "write 'METHOD PATH [auth=SCHEME] [json:TEMPLATE | file:PATH | dir:PATH | status:CODE | proxy:URL | "
+    "crl:CA | ocsp:CA]', "
     "e.g. "
     "--route 'GET /hello auth=Certificate json:{\"user\": \"{user.name}\"}'";
 
@@ -66,12 +68,14 @@ struct HandlerPrefix {
   std::string_view prefix;
   RouteSpec::HandlerKind kind;
 };
-constexpr std::array<HandlerPrefix, 5> kHandlerPrefixes = {{
+constexpr std::array<HandlerPrefix, 7> kHandlerPrefixes = {{
     {"json:", RouteSpec::HandlerKind::JsonTemplate},
     {"file:", RouteSpec::HandlerKind::File},
     {"dir:", RouteSpec::HandlerKind::Folder},
     {"status:", RouteSpec::HandlerKind::Status},
     {"proxy:", RouteSpec::HandlerKind::Proxy},
+    {"crl:", RouteSpec::HandlerKind::Crl},
+    {"ocsp:", RouteSpec::HandlerKind::Ocsp},
 }};
 
 std::string_view prefix_of(RouteSpec::HandlerKind kind) {
@@ -91,6 +95,13 @@ void read_handler(std::string_view text, RouteSpec& route, const RouteError& err
       error.fail(fmt::format("'{}' needs a value after the colon", entry.prefix));
     }
     if (entry.kind == RouteSpec::HandlerKind::Status) parse_status(route.argument, error);
+    if (entry.kind == RouteSpec::HandlerKind::Crl || entry.kind == RouteSpec::HandlerKind::Ocsp) {
+      try {
+        detail::parse_ca_route_argument(route.argument, entry.prefix);
+      } catch (const Error& e) {
+        error.fail(e.what(), e.hint());
+      }
+    }
     return;
   }
   error.fail(fmt::format("'{}' is not a handler", next_word(text)));
@@ -108,6 +119,10 @@ std::shared_ptr<const Handler> make_handler(const RouteSpec& route) {
       return status_handler(std::stoi(route.argument));
     case RouteSpec::HandlerKind::Proxy:
       return proxy_handler(route.argument);
+    case RouteSpec::HandlerKind::Crl:
+      return crl_handler(route.argument);
+    case RouteSpec::HandlerKind::Ocsp:
+      return ocsp_handler(route.argument, route.path);
     case RouteSpec::HandlerKind::IdentityEcho:
       break;
   }
@@ -160,8 +175,9 @@ Route parse_route(std::string_view spec, std::string_view origin) {
   Route route;
   route.method = parsed.method;
   route.path = parsed.path;
-  route.prefix =
-      parsed.handler == RouteSpec::HandlerKind::Folder || parsed.handler == RouteSpec::HandlerKind::Proxy;
+  route.prefix = parsed.handler == RouteSpec::HandlerKind::Folder ||
+                 parsed.handler == RouteSpec::HandlerKind::Proxy ||
+                 parsed.handler == RouteSpec::HandlerKind::Ocsp;
   route.scheme = parsed.scheme;
   try {
     route.handler = make_handler(parsed);

@@ -20,6 +20,7 @@
 #include "krtool/tls/server_context.hpp"
 #include "krtool/util/did_you_mean.hpp"
 #include "krtool/util/files.hpp"
+#include "server/ca_route.hpp"
 #include "util/json_depth.hpp"
 #include "util/text.hpp"
 
@@ -64,7 +65,7 @@ const Keys kSchemeKeys = {"name",
                           "revocationMode",
                           "crl",
                           "trustCa"};
-const Keys kRouteKeys = {"method", "path", "auth", "json", "file", "dir", "status", "proxy"};
+const Keys kRouteKeys = {"method", "path", "auth", "json", "file", "dir", "status", "proxy", "crl", "ocsp"};
 
 using util::lower;
 
@@ -376,7 +377,7 @@ RouteSpec route_from_object(const Json& value, const std::string& path, const So
                   "the route grammar separates its parts with spaces; encode a space in a path as %20");
     }
   }
-  reader.at_most_one({"json", "file", "dir", "status", "proxy"});
+  reader.at_most_one({"json", "file", "dir", "status", "proxy", "crl", "ocsp"});
 
   std::string text = fmt::format("{} {}", method, route_path);
   if (!scheme.empty()) text += fmt::format(" auth={}", scheme);
@@ -401,6 +402,11 @@ RouteSpec route_from_object(const Json& value, const std::string& path, const So
   std::string upstream;
   reader.read("proxy", upstream, "\"http://127.0.0.1:5001\"");
   if (reader.has("proxy")) text += fmt::format(" proxy:{}", upstream);
+  for (const char* key : {"crl", "ocsp"}) {
+    std::string argument;
+    reader.read(key, argument, "\"ca.pem,password-env=CA_PASSWORD\"");
+    if (reader.has(key)) text += fmt::format(" {}:{}", key, argument);
+  }
   return parse_route_spec(text, fmt::format("{} {}", source.name, path));
 }
 
@@ -423,6 +429,15 @@ void read_routes(const Json& value, const Source& source, ServeConfig& config) {
     }
     if (route.handler == RouteSpec::HandlerKind::File || route.handler == RouteSpec::HandlerKind::Folder) {
       route.argument = source.resolve(route.argument);
+    }
+    if (route.handler == RouteSpec::HandlerKind::Crl || route.handler == RouteSpec::HandlerKind::Ocsp) {
+      // The CA, responder and password files are relative to the config file, as file: paths are.
+      detail::CaRouteArgument argument = detail::parse_ca_route_argument(
+          route.argument, route.handler == RouteSpec::HandlerKind::Crl ? "crl:" : "ocsp:");
+      for (std::string* file : {&argument.ca, &argument.responder, &argument.password_file}) {
+        if (!file->empty()) *file = source.resolve(*file);
+      }
+      route.argument = detail::format_ca_route_argument(argument);
     }
     std::string text = format_route_spec(route);
     parse_route(text, origin);  // makes the handler once, so that a bad template or folder stops here

@@ -3,7 +3,7 @@
 // "<folder>/<base>.db.json" for "<folder>/<base>.pem" (or .pfx, .crt, ...), rather than in a folder
 // as `openssl ca` keeps index.txt, serial and crlnumber: one file is renamed into place as a whole, so
 // a reader never sees half an update, and it can be read, diffed and deleted like the CA's other files.
-// The format (docs/revocation.md) is versioned by its "format" member.
+// The format (docs/client-certificate-authentication.md, section 8.2) is versioned by its "format" member.
 //
 // A database made with its CA (new-selfsigned --ca) tracks issuance: it knows every certificate the
 // CA issued, so a serial it does not list was never issued (revoke refuses it, OCSP answers unknown).
@@ -11,8 +11,9 @@
 // what it was told.
 //
 // A database is tied to its CA by the CA's SHA-256 thumbprint: a database beside a CA that was made
-// again is refused rather than mixed up. One process at a time: two commands updating the same
-// database together may lose one update (the later rename wins), as with `openssl ca`.
+// again is refused rather than mixed up. Commands that read, change and save a database hold a
+// CaDatabaseLock meanwhile, so that two of them at once (parallel new-selfsigned --issuer) lose no
+// record; readers need none, since a save is one rename.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +39,19 @@ struct IssuedCertificate {
   std::string subject;  // format_dn spelling
   TimePoint not_after;
   std::string file;  // where the certificate was written, as given on the command line; "" when unknown
+};
+
+// CaDatabaseLock holds an exclusive flock(2) on the CA file itself (never replaced by a database
+// save, so no lock file is left behind) until it is destroyed. It waits for another holder.
+class CaDatabaseLock {
+ public:
+  explicit CaDatabaseLock(const std::filesystem::path& ca_file);
+  ~CaDatabaseLock();
+  CaDatabaseLock(const CaDatabaseLock&) = delete;
+  CaDatabaseLock& operator=(const CaDatabaseLock&) = delete;
+
+ private:
+  int fd_ = -1;
 };
 
 class CaDatabase {

@@ -60,6 +60,8 @@ struct Route {
 //   status:CODE     an empty answer with that status
 //   proxy:URL       forward to an http:// upstream, with the client certificate in headers (the route is
 //                   a prefix; see proxy_handler)
+//   crl:CA          the CA's current CRL (crl_handler);  ocsp:CA  its OCSP responder (ocsp_handler; the
+//                   route is a prefix, for GET requests after the path)
 // and defaults to a JSON echo of the request's identity. Error(Usage) names the route and what is wrong.
 Route parse_route(std::string_view spec);
 
@@ -71,12 +73,13 @@ Route parse_route(std::string_view spec, std::string_view origin);
 // syntax (method, path, auth=, handler kind, status code), so that a config file can rewrite a file:
 // or dir: path and format_route_spec can give the grammar string back.
 struct RouteSpec {
-  enum class HandlerKind { IdentityEcho, JsonTemplate, File, Folder, Status, Proxy };
+  enum class HandlerKind { IdentityEcho, JsonTemplate, File, Folder, Status, Proxy, Crl, Ocsp };
   std::string method;  // upper case, or "*"
   std::string path;
   std::string scheme;  // "" = public
   HandlerKind handler = HandlerKind::IdentityEcho;
-  std::string argument;  // the template, the file or folder path, the status code, or the upstream URL
+  std::string argument;  // the template, the file or folder path, the status code, the upstream URL, or
+                         // the CA argument of crl:/ocsp:
 };
 RouteSpec parse_route_spec(std::string_view spec, std::string_view origin = "--route");
 std::string format_route_spec(const RouteSpec& spec);
@@ -105,6 +108,19 @@ std::shared_ptr<const Handler> identity_echo_handler();
 // An unreachable or broken upstream is 502 and a slow one 504, each with {"error": ...}. Error(Usage)
 // when `upstream` is not an http:// URL without a query.
 std::shared_ptr<const Handler> proxy_handler(const std::string& upstream);
+
+// crl_handler serves the CRL of a development CA made from its database (krtool/cert/ca_database.hpp),
+// DER as application/pkix-crl, made again when the database changes. `argument` is
+// "CA[,password-file=FILE|,password-env=NAME]": the CA file with its key, and where the password of an
+// encrypted key comes from. Error(Input) at once when the CA cannot sign a CRL.
+std::shared_ptr<const Handler> crl_handler(const std::string& argument);
+
+// ocsp_handler is an RFC 6960 responder for a development CA: POST (application/ocsp-request) to
+// `route_path`, or GET with the base64 request after it; good, revoked (time and reason) or unknown
+// from the CA's database; the nonce echoed; answers valid for an hour. `argument` is
+// "CA[,responder=FILE][,password-file=FILE|,password-env=NAME]": answers are signed by the CA, or by
+// the delegated responder (issued by the CA with id-kp-OCSPSigning), whose key the password opens.
+std::shared_ptr<const Handler> ocsp_handler(const std::string& argument, const std::string& route_path);
 
 // kProxyTimeout bounds the whole exchange with the upstream, from connecting to the answer's last byte.
 inline constexpr std::chrono::seconds kProxyTimeout{30};
