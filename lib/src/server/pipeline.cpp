@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "krtool/error.hpp"
+#include "server/did_you_mean.hpp"
 
 namespace krtool::server {
 namespace {
@@ -20,14 +21,26 @@ HandlerResponse json_error(int status, const std::string& message) {
   return response;
 }
 
-// A 401 is empty, with no WWW-Authenticate header, as Kestrun's certificate handler answers; the reason
-// goes to the log, and to the client only with --diagnostics.
-HandlerResponse challenge(const std::string& reason, bool diagnostics) {
+// A 401 is empty, with no WWW-Authenticate header, as Kestrun's certificate handler answers, and so is a
+// 403 (ASP.NET's Forbid); the reason goes to the log, and to the client only with --diagnostics.
+HandlerResponse refusal(int status, const std::string& reason, bool diagnostics) {
   HandlerResponse response;
-  response.status = 401;
+  response.status = status;
   response.content_type.clear();
   if (diagnostics) response.headers.emplace_back("Krtool-Auth-Failure", reason);
   return response;
+}
+
+template <typename Named>
+std::vector<std::string> names_of(const std::vector<std::shared_ptr<const Named>>& items) {
+  std::vector<std::string> names;
+  for (const auto& item : items) names.push_back(item->name());
+  return names;
+}
+
+std::string did_you_mean(const std::string& typed, const std::vector<std::string>& names) {
+  const std::string near = detail::closest_name(typed, names);
+  return near.empty() ? "" : fmt::format("did you mean '{}'? ", near);
 }
 
 bool path_matches(const Route& route, const std::string& path) {
@@ -40,19 +53,42 @@ bool path_matches(const Route& route, const std::string& path) {
 
 RequestPipeline::RequestPipeline(std::vector<Route> routes,
                                  std::vector<std::shared_ptr<const auth::CertificateScheme>> schemes,
-                                 bool diagnostics)
-    : routes_(std::move(routes)), schemes_(std::move(schemes)), diagnostics_(diagnostics) {
+                                 bool diagnostics,
+                                 std::vector<std::shared_ptr<const auth::AuthorizationPolicy>> policies)
+    : routes_(std::move(routes)),
+      schemes_(std::move(schemes)),
+      diagnostics_(diagnostics),
+      policies_(std::move(policies)) {
   for (const Route& route : routes_) {
-    if (!route.scheme.empty() && find_scheme(route.scheme) == nullptr) {
-      std::vector<std::string> names;
-      for (const auto& scheme : schemes_) names.push_back(scheme->name());
+    for (const std::string& name : split_schemes(route.scheme)) {
+      if (find_scheme(name) != nullptr) continue;
+      const std::vector<std::string> names = names_of(schemes_);
       throw Error(Errc::Usage,
                   fmt::format("route {} {}: Authentication scheme '{}' is not registered.", route.method,
-                              route.path, route.scheme),
+                              route.path, name),
                   names.empty() ? "add a scheme (--auth-scheme NAME) or remove auth= from the route"
-                                : fmt::format("registered schemes: {}", fmt::join(names, ", ")));
+                                : fmt::format("{}registered schemes: {}", did_you_mean(name, names),
+                                              fmt::join(names, ", ")));
+    }
+    if (!route.policy.empty() && find_policy(route.policy) == nullptr) {
+      const std::vector<std::string> names = names_of(policies_);
+      throw Error(Errc::Usage,
+                  fmt::format("route {} {}: authorization policy '{}' is not defined", route.method,
+                              route.path, route.policy),
+                  names.empty() ? fmt::format("define it: --policy '{}: subject O=Acme' (or \"policies\" in "
+                                              "--config), or remove policy= from the route",
+                                              route.policy)
+                                : fmt::format("{}defined policies: {}", did_you_mean(route.policy, names),
+                                              fmt::join(names, ", ")));
     }
   }
+}
+
+const auth::AuthorizationPolicy* RequestPipeline::find_policy(const std::string& name) const {
+  for (const auto& policy : policies_) {
+    if (policy->name() == name) return policy.get();
+  }
+  return nullptr;
 }
 
 const auth::CertificateScheme* RequestPipeline::find_scheme(const std::string& name) const {
@@ -79,9 +115,11 @@ bool RequestPipeline::may_block(const std::string& method, const std::string& pa
   const Route* route = find_route(method, path, path_matched);
   if (route == nullptr) return false;
   if (route->handler->may_block()) return true;
-  if (route->scheme.empty()) return false;
-  const auth::CertificateScheme* scheme = find_scheme(route->scheme);
-  return scheme != nullptr && scheme->options().revocation_mode == auth::RevocationMode::Online;
+  const std::vector<std::string> names = split_schemes(route->scheme);
+  return std::any_of(names.begin(), names.end(), [this](const std::string& name) {
+    const auth::CertificateScheme* scheme = find_scheme(name);
+    return scheme != nullptr && scheme->options().revocation_mode == auth::RevocationMode::Online;
+  });
 }
 
 const auth::AuthResult* AuthMemo::find(const std::string& scheme,
@@ -108,54 +146,95 @@ const auth::AuthResult& AuthMemo::keep(const std::string& scheme, auth::AuthResu
   return *entries_.back().result;
 }
 
+AccessDecision RequestPipeline::decide(const std::string& method, const std::string& path, X509* certificate,
+                                       STACK_OF(X509) * chain, AuthMemo* memo) const {
+  AccessDecision decision;
+  bool path_matched = false;
+  decision.route = find_route(method, path, path_matched);
+  const Route* route = decision.route;
+  if (route == nullptr) {
+    decision.status = path_matched ? 405 : 404;
+    decision.verdict = "-";
+    return decision;
+  }
+  if (route->scheme.empty()) {
+    decision.verdict = "public";
+    return decision;
+  }
+  // ASP.NET's AuthenticationSchemes = "A,B": each scheme in order until one succeeds; a failure is
+  // remembered, for the log and --diagnostics, in case none does.
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<std::string> told;
+  std::string first_failure;
+  for (const std::string& name : split_schemes(route->scheme)) {
+    const auth::AuthResult* found = memo != nullptr ? memo->find(name, now) : nullptr;
+    if (found == nullptr) {
+      auth::AuthResult result = find_scheme(name)->authenticate(certificate, chain);
+      if (memo != nullptr) {
+        found = &memo->keep(name, std::move(result), certificate, now);
+      } else {
+        decision.fresh.push_back(std::make_unique<auth::AuthResult>(std::move(result)));
+        found = decision.fresh.back().get();
+      }
+    }
+    decision.attempts.emplace_back(name, found);
+    if (found->outcome == auth::AuthResult::Outcome::Success) {
+      told.push_back(fmt::format("{}: success", name));
+      decision.authenticated = found;
+      break;
+    }
+    if (found->outcome == auth::AuthResult::Outcome::Failure) {
+      told.push_back(fmt::format("{}: failed: {}", name, found->failure));
+      if (first_failure.empty()) first_failure = found->failure;
+    } else {
+      told.push_back(fmt::format("{}: no certificate", name));
+    }
+  }
+  decision.verdict = fmt::format("{}", fmt::join(told, "; "));
+  if (decision.authenticated == nullptr) {
+    decision.status = 401;
+    decision.verdict += " (401)";
+    decision.reason = first_failure.empty() ? "no client certificate was presented" : first_failure;
+    return decision;
+  }
+  if (route->policy.empty()) return decision;
+  decision.policy = find_policy(route->policy)->evaluate(certificate, decision.authenticated->principal);
+  if (decision.policy->authorized()) {
+    decision.verdict += fmt::format("; policy {}: authorized", route->policy);
+  } else {
+    decision.status = 403;
+    decision.reason = decision.policy->failure();
+    decision.verdict += fmt::format("; {} (403)", decision.reason);
+  }
+  return decision;
+}
+
 PipelineOutcome RequestPipeline::handle(RequestView& request, STACK_OF(X509) * chain, AuthMemo* memo) const {
   PipelineOutcome outcome;
-  bool path_matched = false;
-  const Route* route = find_route(request.method, request.path, path_matched);
-  if (route == nullptr) {
-    outcome.auth_verdict = "-";
-    outcome.response =
-        path_matched
-            ? json_error(405, fmt::format("method {} is not allowed on {}", request.method, request.path))
-            : json_error(404, fmt::format("no route for {} {}", request.method, request.path));
-    return outcome;
+  const AccessDecision decision = decide(request.method, request.path, request.certificate, chain, memo);
+  outcome.auth_verdict = decision.verdict;
+  switch (decision.status) {
+    case 0:
+      break;
+    case 404:
+      outcome.response = json_error(404, fmt::format("no route for {} {}", request.method, request.path));
+      return outcome;
+    case 405:
+      outcome.response =
+          json_error(405, fmt::format("method {} is not allowed on {}", request.method, request.path));
+      return outcome;
+    default:
+      outcome.response = refusal(decision.status, decision.reason, diagnostics_);
+      return outcome;
   }
-  auth::AuthResult fresh;
-  const auth::AuthResult* found = nullptr;
-  if (route->scheme.empty()) {
-    outcome.auth_verdict = "public";
-  } else {
-    const auth::CertificateScheme* scheme = find_scheme(route->scheme);
-    const auto now = std::chrono::steady_clock::now();
-    found = memo != nullptr ? memo->find(route->scheme, now) : nullptr;
-    if (found == nullptr) {
-      fresh = scheme->authenticate(request.certificate, chain);
-      found =
-          memo != nullptr ? &memo->keep(route->scheme, std::move(fresh), request.certificate, now) : &fresh;
-    }
-    const auth::AuthResult& result = *found;
-    switch (result.outcome) {
-      case auth::AuthResult::Outcome::NoResult:
-        outcome.auth_verdict = fmt::format("{}: no certificate (401)", route->scheme);
-        outcome.response = challenge("no client certificate was presented", diagnostics_);
-        return outcome;
-      case auth::AuthResult::Outcome::Failure:
-        outcome.auth_verdict = fmt::format("{}: failed: {} (401)", route->scheme, result.failure);
-        outcome.response = challenge(result.failure, diagnostics_);
-        return outcome;
-      case auth::AuthResult::Outcome::Success:
-        outcome.auth_verdict = fmt::format("{}: success", route->scheme);
-        request.principal = &result.principal;
-        break;
-    }
-  }
+  request.principal = decision.authenticated != nullptr ? &decision.authenticated->principal : nullptr;
   try {
-    outcome.response = route->handler->handle(request);
+    outcome.response = decision.route->handler->handle(request);
   } catch (const std::exception& e) {
     outcome.response = json_error(500, "the handler failed; see the server log");
     outcome.auth_verdict += fmt::format("; handler error: {}", e.what());
   }
-  request.principal = nullptr;  // it may point into `fresh`, which ends here
+  request.principal = nullptr;  // it may point into the decision's results, which end here
   return outcome;
 }
 
