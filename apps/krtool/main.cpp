@@ -18,6 +18,8 @@ constexpr CommandSpec kCommands[] = {
      krtool::app::setup_test_cert},
     {"serve", "Server", "run the development HTTPS server with client-certificate authentication",
      krtool::app::setup_serve},
+    {"policy", "Server", "policy test: dry-run the TLS layer, schemes and authorization policies for a certificate",
+     krtool::app::setup_policy},
     {"test-client", "Client", "call an HTTPS URL with a client certificate and explain each layer's decision",
      krtool::app::setup_test_client},
     {"new-lab", "Certificates", "write a lab: a CA, a server and a client per rejection path, with expectations",

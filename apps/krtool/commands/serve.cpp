@@ -155,9 +155,13 @@ const std::vector<FieldFlag>& field_flags() {
       scheme_flag("--no-validate-validity-period{false}", field::kValidateValidity,
                   &SchemeConfig::validate_validity_period, "Do not check notBefore/notAfter in the scheme"),
       config_flag("--route", field::kRoutes, &ServeConfig::routes,
-                  "'METHOD PATH [auth=SCHEME] [json:TEMPLATE|file:PATH|dir:PATH|status:CODE|proxy:URL]' "
-                  "(repeatable)",
+                  "'METHOD PATH [auth=SCHEME[,SCHEME] [policy=NAME]] "
+                  "[json:TEMPLATE|file:PATH|dir:PATH|status:CODE|proxy:URL|crl:CA|ocsp:CA]' (repeatable)",
                   "ROUTE"),
+      config_flag("--policy", field::kPolicies, &ServeConfig::policies,
+                  "Authorization policy 'NAME: RULE; RULE' for routes' policy=NAME (repeatable); rules: "
+                  "issuer, subject, thumbprint, pin, san, eku, claim",
+                  "POLICY"),
       config_flag("--log-format", field::kLogFormat, &ServeConfig::log_format,
                   "Access log format: text (default) or json", "text|json"),
       config_flag("--diagnostics", field::kDiagnostics, &ServeConfig::diagnostics,

@@ -465,12 +465,7 @@ class Diagnoser {
                  fmt::format("use https://{}{}", facts_.url.authority, facts_.url.target));
     }
     if (http.status == 401) return unauthorized();
-    if (http.status == 403) {
-      return set(
-          Outcome::HttpStatus, "http",
-          fmt::format("403 Forbidden: an authorization policy refused the request; {}", certificate_story()),
-          "check the route's authorization policy on the server");
-    }
+    if (http.status == 403) return forbidden();
     std::string fix = "look at the server's log";
     if (http.status == 404)
       fix =
@@ -514,6 +509,25 @@ class Diagnoser {
     if (!tls_.client_certificate_sent)
       return "the TLS layer asked for a client certificate and none was sent";
     return fmt::format("the TLS layer asked for a client certificate and accepted '{}'", subject());
+  }
+
+  // forbidden explains a 403: with krtool serve --diagnostics, Krtool-Auth-Failure names the policy and
+  // the rule that failed ("policy ops: subject O=Acme: the certificate's subject has O=Other").
+  void forbidden() {
+    const std::string* reason = find_header(report_.http, "Krtool-Auth-Failure");
+    if (reason != nullptr && !reason->empty()) {
+      return set(
+          Outcome::HttpStatus, "http",
+          fmt::format("403 Forbidden: the client was authenticated but not authorized: {}; {}", *reason,
+                      certificate_story()),
+          "present a certificate that passes the policy, or change the policy's rule (krtool policy test "
+          "CERT --config FILE --route 'METHOD PATH' shows every rule's verdict)");
+    }
+    set(Outcome::HttpStatus, "http",
+        fmt::format("403 Forbidden: an authorization policy refused the request; {}", certificate_story()),
+        "check the route's authorization policy on the server (krtool serve --diagnostics names the rule "
+        "that "
+        "failed in a Krtool-Auth-Failure header)");
   }
 
   void unauthorized() {

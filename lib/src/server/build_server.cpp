@@ -367,6 +367,24 @@ AuthLayer build_auth_schemes(const ServeConfig& config) {
   return layer;
 }
 
+PolicySet build_policies(const ServeConfig& config) {
+  PolicySet set;
+  const std::string origin = config.name_of(field::kPolicies);
+  for (const std::string& spec : config.policies) {
+    auto policy = std::make_shared<const auth::AuthorizationPolicy>(auth::parse_policy(spec, origin));
+    for (const auto& earlier : set.policies) {
+      if (earlier->name() == policy->name()) {
+        throw Error(Errc::Usage, fmt::format("{}: policy '{}' is defined twice", origin, policy->name()),
+                    "give each policy its own name, or put all its rules in one declaration");
+      }
+    }
+    set.notes.description.push_back(
+        fmt::format("policy: {}: {}", policy->name(), fmt::join(policy->rules(), "; ")));
+    set.policies.push_back(std::move(policy));
+  }
+  return set;
+}
+
 RouteTable build_routes(const ServeConfig& config, const std::string& first_scheme,
                         const std::string& base_url) {
   RouteTable table;
@@ -377,9 +395,10 @@ RouteTable build_routes(const ServeConfig& config, const std::string& first_sche
     for (const std::string& spec : config.routes) table.routes.push_back(parse_route(spec, origin));
   }
   for (const Route& route : table.routes) {
-    table.notes.description.push_back(fmt::format("route: {} {}{} -> {}", route.method, route.path,
+    table.notes.description.push_back(fmt::format("route: {} {}{} -> {}{}", route.method, route.path,
                                                   route.prefix ? "*" : "",
-                                                  route.scheme.empty() ? "public" : "auth=" + route.scheme));
+                                                  route.scheme.empty() ? "public" : "auth=" + route.scheme,
+                                                  route.policy.empty() ? "" : " policy=" + route.policy));
   }
   return table;
 }
@@ -522,6 +541,10 @@ BuiltServer build_server_options(const ServeConfig& config, const PasswordPrompt
   AuthLayer auth = build_auth_schemes(config);
   options.schemes = std::move(auth.schemes);
   take(std::move(auth.notes));
+
+  PolicySet policies = build_policies(config);
+  options.policies = std::move(policies.policies);
+  take(std::move(policies.notes));
 
   // The tutorial's answers show the URL of the first endpoint, the one the listening line names first.
   const std::string base_url =

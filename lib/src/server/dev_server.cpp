@@ -63,7 +63,8 @@ class DevServer::Impl {
 
  public:
   explicit Impl(DevServerOptions options)
-      : options_(std::move(options)), pipeline_(options_.routes, options_.schemes, options_.diagnostics) {
+      : options_(std::move(options)),
+        pipeline_(options_.routes, options_.schemes, options_.diagnostics, options_.policies) {
     if (!options_.log) options_.log = stderr_log();
     ignore_broken_pipes();
     if (options_.tls) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "krtool/error.hpp"
+#include "krtool/util/did_you_mean.hpp"
 
 namespace krtool::server {
 namespace {
@@ -20,11 +21,11 @@ HandlerResponse json_error(int status, const std::string& message) {
   return response;
 }
 
-// A 401 is empty, with no WWW-Authenticate header, as Kestrun's certificate handler answers; the reason
-// goes to the log, and to the client only with --diagnostics.
-HandlerResponse challenge(const std::string& reason, bool diagnostics) {
+// A 401 is empty, with no WWW-Authenticate header, as Kestrun's certificate handler answers, and so is a
+// 403 (ASP.NET's Forbid); the reason goes to the log, and to the client only with --diagnostics.
+HandlerResponse refusal(int status, const std::string& reason, bool diagnostics) {
   HandlerResponse response;
-  response.status = 401;
+  response.status = status;
   response.content_type.clear();
   if (diagnostics) response.headers.emplace_back("Krtool-Auth-Failure", reason);
   return response;
@@ -37,6 +38,18 @@ std::string with_revocation_source(std::string text, const auth::AuthResult& res
   return fmt::format("{} [revocation: {}]", text, result.revocation);
 }
 
+template <typename Named>
+std::vector<std::string> names_of(const std::vector<std::shared_ptr<const Named>>& items) {
+  std::vector<std::string> names;
+  for (const auto& item : items) names.push_back(item->name());
+  return names;
+}
+
+std::string did_you_mean(const std::string& typed, const std::vector<std::string>& names) {
+  const std::string near = util::closest_name(typed, names);
+  return near.empty() ? "" : fmt::format("did you mean '{}'? ", near);
+}
+
 bool path_matches(const Route& route, const std::string& path) {
   if (!route.prefix) return route.path == path;
   if (path.rfind(route.path, 0) != 0) return false;
@@ -47,19 +60,42 @@ bool path_matches(const Route& route, const std::string& path) {
 
 RequestPipeline::RequestPipeline(std::vector<Route> routes,
                                  std::vector<std::shared_ptr<const auth::CertificateScheme>> schemes,
-                                 bool diagnostics)
-    : routes_(std::move(routes)), schemes_(std::move(schemes)), diagnostics_(diagnostics) {
+                                 bool diagnostics,
+                                 std::vector<std::shared_ptr<const auth::AuthorizationPolicy>> policies)
+    : routes_(std::move(routes)),
+      schemes_(std::move(schemes)),
+      diagnostics_(diagnostics),
+      policies_(std::move(policies)) {
   for (const Route& route : routes_) {
-    if (!route.scheme.empty() && find_scheme(route.scheme) == nullptr) {
-      std::vector<std::string> names;
-      for (const auto& scheme : schemes_) names.push_back(scheme->name());
+    for (const std::string& name : split_schemes(route.scheme)) {
+      if (find_scheme(name) != nullptr) continue;
+      const std::vector<std::string> names = names_of(schemes_);
       throw Error(Errc::Usage,
                   fmt::format("route {} {}: Authentication scheme '{}' is not registered.", route.method,
-                              route.path, route.scheme),
+                              route.path, name),
                   names.empty() ? "add a scheme (--auth-scheme NAME) or remove auth= from the route"
-                                : fmt::format("registered schemes: {}", fmt::join(names, ", ")));
+                                : fmt::format("{}registered schemes: {}", did_you_mean(name, names),
+                                              fmt::join(names, ", ")));
+    }
+    if (!route.policy.empty() && find_policy(route.policy) == nullptr) {
+      const std::vector<std::string> names = names_of(policies_);
+      throw Error(Errc::Usage,
+                  fmt::format("route {} {}: authorization policy '{}' is not defined", route.method,
+                              route.path, route.policy),
+                  names.empty() ? fmt::format("define it: --policy '{}: subject O=Acme' (or \"policies\" in "
+                                              "--config), or remove policy= from the route",
+                                              route.policy)
+                                : fmt::format("{}defined policies: {}", did_you_mean(route.policy, names),
+                                              fmt::join(names, ", ")));
     }
   }
+}
+
+const auth::AuthorizationPolicy* RequestPipeline::find_policy(const std::string& name) const {
+  for (const auto& policy : policies_) {
+    if (policy->name() == name) return policy.get();
+  }
+  return nullptr;
 }
 
 const auth::CertificateScheme* RequestPipeline::find_scheme(const std::string& name) const {
@@ -86,9 +122,11 @@ bool RequestPipeline::may_block(const std::string& method, const std::string& pa
   const Route* route = find_route(method, path, path_matched);
   if (route == nullptr) return false;
   if (route->handler->may_block()) return true;
-  if (route->scheme.empty()) return false;
-  const auth::CertificateScheme* scheme = find_scheme(route->scheme);
-  return scheme != nullptr && scheme->options().revocation_mode == auth::RevocationMode::Online;
+  const std::vector<std::string> names = split_schemes(route->scheme);
+  return std::any_of(names.begin(), names.end(), [this](const std::string& name) {
+    const auth::CertificateScheme* scheme = find_scheme(name);
+    return scheme != nullptr && scheme->options().revocation_mode == auth::RevocationMode::Online;
+  });
 }
 
 const auth::AuthResult* AuthMemo::find(const std::string& scheme,
@@ -113,6 +151,70 @@ const auth::AuthResult& AuthMemo::keep(const std::string& scheme, auth::AuthResu
   std::erase_if(entries_, [&](const Entry& entry) { return entry.scheme == scheme; });
   entries_.push_back(Entry{scheme, std::make_unique<auth::AuthResult>(std::move(result)), expires});
   return *entries_.back().result;
+}
+
+AccessDecision RequestPipeline::decide(const std::string& method, const std::string& path, X509* certificate,
+                                       STACK_OF(X509) * chain, AuthMemo* memo) const {
+  AccessDecision decision;
+  bool path_matched = false;
+  decision.route = find_route(method, path, path_matched);
+  const Route* route = decision.route;
+  if (route == nullptr) {
+    decision.status = path_matched ? 405 : 404;
+    decision.verdict = "-";
+    return decision;
+  }
+  if (route->scheme.empty()) {
+    decision.verdict = "public";
+    return decision;
+  }
+  // ASP.NET's AuthenticationSchemes = "A,B": each scheme in order until one succeeds; a failure is
+  // remembered, for the log and --diagnostics, in case none does.
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<std::string> told;
+  std::string first_failure;
+  for (const std::string& name : split_schemes(route->scheme)) {
+    const auth::AuthResult* found = memo != nullptr ? memo->find(name, now) : nullptr;
+    if (found == nullptr) {
+      auth::AuthResult result = find_scheme(name)->authenticate(certificate, chain);
+      if (memo != nullptr) {
+        found = &memo->keep(name, std::move(result), certificate, now);
+      } else {
+        decision.fresh.push_back(std::make_unique<auth::AuthResult>(std::move(result)));
+        found = decision.fresh.back().get();
+      }
+    }
+    decision.attempts.emplace_back(name, found);
+    if (found->outcome == auth::AuthResult::Outcome::Success) {
+      told.push_back(with_revocation_source(fmt::format("{}: success", name), *found));
+      decision.authenticated = found;
+      break;
+    }
+    if (found->outcome == auth::AuthResult::Outcome::Failure) {
+      const std::string failure = with_revocation_source(found->failure, *found);
+      told.push_back(fmt::format("{}: failed: {}", name, failure));
+      if (first_failure.empty()) first_failure = failure;
+    } else {
+      told.push_back(fmt::format("{}: no certificate", name));
+    }
+  }
+  decision.verdict = fmt::format("{}", fmt::join(told, "; "));
+  if (decision.authenticated == nullptr) {
+    decision.status = 401;
+    decision.verdict += " (401)";
+    decision.reason = first_failure.empty() ? "no client certificate was presented" : first_failure;
+    return decision;
+  }
+  if (route->policy.empty()) return decision;
+  decision.policy = find_policy(route->policy)->evaluate(certificate, decision.authenticated->principal);
+  if (decision.policy->authorized()) {
+    decision.verdict += fmt::format("; policy {}: authorized", route->policy);
+  } else {
+    decision.status = 403;
+    decision.reason = decision.policy->failure();
+    decision.verdict += fmt::format("; {} (403)", decision.reason);
+  }
+  return decision;
 }
 
 PipelineOutcome RequestPipeline::handle(RequestView& request, STACK_OF(X509) * chain, AuthMemo* memo) const {
@@ -157,14 +259,32 @@ PipelineOutcome RequestPipeline::handle(RequestView& request, STACK_OF(X509) * c
         request.principal = &result.principal;
         break;
     }
+}
+
+  const AccessDecision decision = decide(request.method, request.path, request.certificate, chain, memo);
+  outcome.auth_verdict = decision.verdict;
+  switch (decision.status) {
+    case 0:
+      break;
+    case 404:
+      outcome.response = json_error(404, fmt::format("no route for {} {}", request.method, request.path));
+      return outcome;
+    case 405:
+      outcome.response =
+          json_error(405, fmt::format("method {} is not allowed on {}", request.method, request.path));
+      return outcome;
+    default:
+      outcome.response = refusal(decision.status, decision.reason, diagnostics_);
+      return outcome;
   }
+  request.principal = decision.authenticated != nullptr ? &decision.authenticated->principal : nullptr;
   try {
-    outcome.response = route->handler->handle(request);
+    outcome.response = decision.route->handler->handle(request);
   } catch (const std::exception& e) {
     outcome.response = json_error(500, "the handler failed; see the server log");
     outcome.auth_verdict += fmt::format("; handler error: {}", e.what());
   }
-  request.principal = nullptr;  // it may point into `fresh`, which ends here
+  request.principal = nullptr;  // it may point into the decision's results, which end here
   return outcome;
 }
 

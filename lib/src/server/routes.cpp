@@ -18,8 +18,8 @@ constexpr std::array<std::string_view, 8> kMethods = {"GET",   "POST", "PUT",   
                                                       "PATCH", "HEAD", "OPTIONS", "*"};
 
 constexpr const char* kGrammarHint =
-    "write 'METHOD PATH [auth=SCHEME] [json:TEMPLATE | file:PATH | dir:PATH | status:CODE | proxy:URL | "
-    "crl:CA | ocsp:CA]', "
+    "write 'METHOD PATH [auth=SCHEME[,SCHEME…] [policy=NAME]] [json:TEMPLATE | file:PATH | dir:PATH | "
+    "status:CODE | proxy:URL | crl:CA | ocsp:CA]', "
     "e.g. "
     "--route 'GET /hello auth=Certificate json:{\"user\": \"{user.name}\"}'";
 
@@ -107,6 +107,35 @@ void read_handler(std::string_view text, RouteSpec& route, const RouteError& err
   error.fail(fmt::format("'{}' is not a handler", next_word(text)));
 }
 
+// read_access reads 'auth=A[,B…]' and 'policy=NAME', in either order, before the handler.
+void read_access(std::string_view& rest, RouteSpec& route, const RouteError& error) {
+  for (;;) {
+    if (starts_with_ignoring_case(rest, "auth=")) {
+      std::string_view auth = next_word(rest);
+      auth.remove_prefix(5);
+      const std::vector<std::string> schemes = split_schemes(auth);
+      if (schemes.empty() || std::any_of(schemes.begin(), schemes.end(),
+                                         [](const std::string& scheme) { return scheme.empty(); })) {
+        error.fail(fmt::format("'auth={}' needs scheme names separated by commas", auth),
+                   "write auth=Certificate (the --auth-scheme name), or auth=A,B to try A, then B");
+      }
+      route.scheme = std::string(auth);
+    } else if (starts_with_ignoring_case(rest, "policy=")) {
+      std::string_view policy = next_word(rest);
+      policy.remove_prefix(7);
+      if (policy.empty()) error.fail("'policy=' needs a policy name", "write policy=NAME (a --policy name)");
+      route.policy = std::string(policy);
+    } else {
+      break;
+    }
+  }
+  if (!route.policy.empty() && route.scheme.empty()) {
+    error.fail(fmt::format("'policy={}' needs auth=SCHEME: a policy authorizes an authenticated client",
+                           route.policy),
+               fmt::format("write auth=Certificate policy={}", route.policy));
+  }
+}
+
 std::shared_ptr<const Handler> make_handler(const RouteSpec& route) {
   switch (route.handler) {
     case RouteSpec::HandlerKind::JsonTemplate:
@@ -148,14 +177,7 @@ RouteSpec parse_route_spec(std::string_view spec, std::string_view origin) {
   if (route.path.empty()) error.fail("the route has no path");
   if (route.path.front() != '/') error.fail("the path must start with '/'");
 
-  if (starts_with_ignoring_case(rest, "auth=")) {
-    std::string_view auth = next_word(rest);
-    auth.remove_prefix(5);
-    if (auth.empty()) {
-      error.fail("'auth=' needs a scheme name", "write auth=Certificate (the --auth-scheme name)");
-    }
-    route.scheme = std::string(auth);
-  }
+  read_access(rest, route, error);
 
   if (!rest.empty()) read_handler(rest, route, error);
   return route;
@@ -164,6 +186,7 @@ RouteSpec parse_route_spec(std::string_view spec, std::string_view origin) {
 std::string format_route_spec(const RouteSpec& spec) {
   std::string text = fmt::format("{} {}", spec.method, spec.path);
   if (!spec.scheme.empty()) text += fmt::format(" auth={}", spec.scheme);
+  if (!spec.policy.empty()) text += fmt::format(" policy={}", spec.policy);
   if (spec.handler != RouteSpec::HandlerKind::IdentityEcho) {
     text += fmt::format(" {}{}", prefix_of(spec.handler), spec.argument);
   }
@@ -179,6 +202,7 @@ Route parse_route(std::string_view spec, std::string_view origin) {
                  parsed.handler == RouteSpec::HandlerKind::Proxy ||
                  parsed.handler == RouteSpec::HandlerKind::Ocsp;
   route.scheme = parsed.scheme;
+  route.policy = parsed.policy;
   try {
     route.handler = make_handler(parsed);
   } catch (const Error& e) {
@@ -188,5 +212,17 @@ Route parse_route(std::string_view spec, std::string_view origin) {
 }
 
 Route parse_route(std::string_view spec) { return parse_route(spec, "--route"); }
+
+std::vector<std::string> split_schemes(std::string_view schemes) {
+  std::vector<std::string> names;
+  if (schemes.empty()) return names;
+  for (;;) {
+    const size_t comma = schemes.find(',');
+    names.emplace_back(trim(schemes.substr(0, comma)));
+    if (comma == std::string_view::npos) break;
+    schemes.remove_prefix(comma + 1);
+  }
+  return names;
+}
 
 }  // namespace krtool::server

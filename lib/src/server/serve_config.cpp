@@ -13,6 +13,7 @@
 #include <map>
 #include <set>
 
+#include "krtool/auth/authorization_policy.hpp"
 #include "krtool/auth/certificate_scheme.hpp"
 #include "krtool/error.hpp"
 #include "krtool/server/routes.hpp"
@@ -33,17 +34,9 @@ namespace {
 using Json = nlohmann::ordered_json;
 using Keys = std::vector<std::string>;
 
-const Keys kTopLevelKeys = {"endpoint",
-                            "https",
-                            "schemes",
-                            "routes",
-                            "logFormat",
-                            "diagnostics",
-                            "allowInsecurePublic",
-                            "maxConnections",
-                            "threads",
-                            "keepAliveTimeout",
-                            "readTimeout"};
+const Keys kTopLevelKeys = {"endpoint",       "https",     "schemes",          "routes",
+                            "policies",       "logFormat", "diagnostics",      "allowInsecurePublic",
+                            "maxConnections", "threads",   "keepAliveTimeout", "readTimeout"};
 const Keys kEndpointKeys = {"address",  "port",         "urls",        "cert",      "key",
                             "password", "passwordFile", "passwordEnv", "selfSigned"};
 const Keys kHttpsKeys = {"clientCertificateMode",
@@ -65,7 +58,7 @@ const Keys kSchemeKeys = {"name",
                           "revocationMode",
                           "crl",
                           "trustCa"};
-const Keys kRouteKeys = {"method", "path", "auth", "json", "file", "dir", "status", "proxy", "crl", "ocsp"};
+const Keys kRouteKeys = {"method", "path", "auth", "policy", "json", "file", "dir", "status", "proxy", "crl", "ocsp"};
 
 using util::lower;
 
@@ -363,14 +356,30 @@ RouteSpec route_from_object(const Json& value, const std::string& path, const So
   std::string method = "GET";
   std::string route_path;
   std::string scheme;
+  std::string policy;
   reader.read("method", method, "\"GET\"");
   reader.read("path", route_path, "\"/hello\"");
-  reader.read("auth", scheme, "\"Certificate\"");
+  // "auth": ["A", "B"] is ASP.NET's AuthenticationSchemes "A,B": tried in order.
+  if (const Json* auth = reader.find("auth"); auth != nullptr && auth->is_array()) {
+    std::vector<std::string> names;
+    for (const Json& name : *auth) {
+      if (!name.is_string() || name.get<std::string>().empty() ||
+          name.get<std::string>().find(',') != std::string::npos) {
+        reader.wrong_type("auth", "a scheme name or a list of them", "[\"Certificate\", \"Partner\"]");
+      }
+      names.push_back(name.get<std::string>());
+    }
+    if (names.empty()) reader.wrong_type("auth", "a scheme name or a non-empty list", "[\"Certificate\"]");
+    scheme = fmt::format("{}", fmt::join(names, ","));
+  } else {
+    reader.read("auth", scheme, "\"Certificate\"");
+  }
+  reader.read("policy", policy, "\"ops\"");
   if (!reader.has("path")) {
     source.fail(fmt::format("'{}' has no \"path\"", path), "write \"path\": \"/hello\"");
   }
-  const std::array<std::pair<const char*, const std::string*>, 3> words = {
-      {{"method", &method}, {"path", &route_path}, {"auth", &scheme}}};
+  const std::array<std::pair<const char*, const std::string*>, 4> words = {
+      {{"method", &method}, {"path", &route_path}, {"auth", &scheme}, {"policy", &policy}}};
   for (const auto& [key, text] : words) {
     if (has_space(*text)) {
       source.fail(fmt::format("'{}' must not contain spaces", reader.path_of(key)),
@@ -381,6 +390,7 @@ RouteSpec route_from_object(const Json& value, const std::string& path, const So
 
   std::string text = fmt::format("{} {}", method, route_path);
   if (!scheme.empty()) text += fmt::format(" auth={}", scheme);
+  if (!policy.empty()) text += fmt::format(" policy={}", policy);
   if (const Json* json = reader.find("json")) {
     if (json->is_string()) {
       text += " json:" + json->get<std::string>();
@@ -445,6 +455,66 @@ void read_routes(const Json& value, const Source& source, ServeConfig& config) {
   }
 }
 
+// policy_rule_text turns one rule of a policy's list into the rule grammar: a string as it is, an object
+// {"KIND": "ARGUMENT"} or {"KIND": ["ITEM", ...]} as "KIND ARGUMENT" or "KIND ITEM, ...".
+std::string policy_rule_text(const Json& rule, const std::string& path, const Source& source) {
+  const std::string example = "\"subject O=Acme\" or {\"thumbprint\": [\"3F2A…\"]}";
+  std::string text;
+  if (rule.is_string()) {
+    text = rule.get<std::string>();
+  } else if (rule.is_object() && rule.size() == 1) {
+    const auto& [kind, value] = *rule.items().begin();
+    std::vector<std::string> items;
+    if (value.is_string()) items.push_back(value.get<std::string>());
+    if (value.is_array()) {
+      for (const Json& item : value) {
+        if (!item.is_string()) {
+          source.fail(fmt::format("'{}.{}' must list strings, not {}", path, kind, type_of(item)),
+                      fmt::format("write {}", example));
+        }
+        items.push_back(item.get<std::string>());
+      }
+    }
+    if (items.empty()) {
+      source.fail(fmt::format("'{}.{}' must be a string or a non-empty list of strings", path, kind),
+                  fmt::format("write {}", example));
+    }
+    text = fmt::format("{} {}", kind, fmt::join(items, ", "));
+  } else {
+    source.fail(fmt::format("'{}' must be a rule string or an object of one key, not {}", path,
+                            rule.is_object() ? "an object of " + std::to_string(rule.size()) + " keys"
+                                             : type_of(rule)),
+                fmt::format("write {}", example));
+  }
+  if (text.find(';') != std::string::npos) {
+    source.fail(fmt::format("'{}': a rule cannot contain ';', which separates rules", path),
+                "put each rule in its own list item");
+  }
+  return text;
+}
+
+// read_policies turns {"NAME": [rules]} into the --policy grammar, and parses each policy once, so that
+// a bad rule stops here naming its key.
+void read_policies(const Json& value, const Source& source, ServeConfig& config) {
+  if (!value.is_object()) {
+    source.fail(fmt::format("'policies' must be an object, not {}", type_of(value)),
+                "write \"policies\": {\"ops\": [\"subject O=Acme\", \"eku clientAuth\"]}");
+  }
+  for (const auto& [name, rules] : value.items()) {
+    const std::string path = fmt::format("policies.{}", name);
+    if (!rules.is_array()) {
+      source.fail(fmt::format("'{}' must be a list of rules, not {}", path, type_of(rules)),
+                  "write \"policies\": {\"ops\": [\"subject O=Acme\", \"eku clientAuth\"]}");
+    }
+    std::vector<std::string> texts;
+    for (size_t i = 0; i < rules.size(); ++i) {
+      texts.push_back(policy_rule_text(rules[i], fmt::format("{}[{}]", path, i), source));
+    }
+    auth::AuthorizationPolicy(name, texts, fmt::format("{} {}", source.name, path));
+    config.policies.push_back(fmt::format("{}: {}", name, fmt::join(texts, "; ")));
+  }
+}
+
 ServeConfig read_document(const Json& document, Source source) {
   ServeConfig config;
   source.origins = &config.origins;
@@ -453,6 +523,7 @@ ServeConfig read_document(const Json& document, Source source) {
   if (const Json* https = top.find("https")) read_https(*https, source, config);
   if (const Json* schemes = top.find("schemes")) read_schemes(*schemes, source, config);
   if (const Json* routes = top.find("routes")) read_routes(*routes, source, config);
+  if (const Json* policies = top.find("policies")) read_policies(*policies, source, config);
   top.read_choice("logFormat", config.log_format, {"text", "json"}, "\"json\"");
   top.read("diagnostics", config.diagnostics);
   top.read("allowInsecurePublic", config.allow_insecure_public);

@@ -396,6 +396,27 @@ ossl::UniquePtr<SSL_CTX> TlsServerConfig::make_context() const {
   return ctx;
 }
 
+HandshakeVerdict TlsServerConfig::decide(X509* leaf, STACK_OF(X509) * chain) const {
+  const ossl::UniquePtr<SSL_CTX> ctx = make_context();
+  const ossl::UniquePtr<SSL> ssl(SSL_new(ctx.get()));
+  ossl::require(ssl != nullptr, "creating a TLS connection object for the dry run");
+  // What libssl's ssl_verify_cert_chain does before it calls the verify callback.
+  const ossl::UniquePtr<X509_STORE_CTX> context(X509_STORE_CTX_new());
+  ossl::require(context != nullptr && X509_STORE_CTX_init(context.get(), store_.get(), leaf, chain) == 1,
+                "preparing the client certificate's verification");
+  ossl::require(
+      X509_STORE_CTX_set_ex_data(context.get(), SSL_get_ex_data_X509_STORE_CTX_idx(), ssl.get()) == 1 &&
+          X509_STORE_CTX_set_default(context.get(), "ssl_client") == 1 &&
+          X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(context.get()), SSL_get0_param(ssl.get())) == 1,
+      "preparing the client certificate's verification");
+  verify_client_certificate(context.get(), const_cast<TlsServerConfig*>(this));
+  if (const HandshakeVerdict* verdict = handshake_verdict(ssl.get())) return *verdict;
+  HandshakeVerdict failed;  // the callback failed before it could record a verdict
+  failed.certificate_presented = true;
+  failed.decided_by = "the verification callback (it failed; see the log)";
+  return failed;
+}
+
 const HandshakeVerdict* handshake_verdict(const SSL* ssl) {
   if (ssl == nullptr) return nullptr;
   return static_cast<const HandshakeVerdict*>(SSL_get_ex_data(ssl, verdict_index()));

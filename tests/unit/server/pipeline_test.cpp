@@ -10,6 +10,7 @@
 #include "krtool/error.hpp"
 #include "krtool/server/build_server.hpp"
 #include "support/error_from.hpp"
+#include "unit/server/server_fixtures.hpp"
 #include "unit/tls/tls_fixtures.hpp"
 
 namespace krtool::test {
@@ -31,21 +32,10 @@ server::RequestPipeline pipeline(bool diagnostics = false) {
 
 server::PipelineOutcome request(const server::RequestPipeline& pipeline, const std::string& method,
                                 const std::string& path, const cert::CertBundle* client = nullptr) {
-  server::RequestView view;
-  view.method = method;
-  view.path = path;
-  view.target = path;
-  view.remote_address = "127.0.0.1";
-  view.certificate = client != nullptr ? client->certificate.get() : nullptr;
-  return pipeline.handle(view, nullptr);
+  return server_test::handle(pipeline, method, path, client);
 }
 
-std::string header(const server::HandlerResponse& response, const std::string& name) {
-  for (const auto& [key, value] : response.headers) {
-    if (key == name) return value;
-  }
-  return "";
-}
+const auto header = server_test::header_of;
 
 }  // namespace
 
@@ -99,8 +89,8 @@ TEST_CASE("an authenticated request reaches the handler, and a handler that forb
   CHECK_THAT(me.response.body, Catch::Contains("CN=alice, O=krtool tests"));
   CHECK(me.auth_verdict == "Certificate: success");
 
-  // The pipeline has no authorization step of its own: 403 is the route's answer after a successful
-  // authentication, and the log shows both.
+  // A route without policy= has no authorization step: this 403 is the route's own answer after a
+  // successful authentication, and the log shows both.
   const server::PipelineOutcome admin = request(p, "GET", "/admin", &pki().valid);
   CHECK(admin.response.status == 403);
   CHECK(admin.auth_verdict == "Certificate: success");

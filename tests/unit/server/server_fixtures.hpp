@@ -13,6 +13,7 @@
 #include "krtool/cert/describe.hpp"
 #include "krtool/error.hpp"
 #include "krtool/server/routes.hpp"
+#include "server/pipeline.hpp"
 #include "support/error_from.hpp"
 
 namespace krtool::server_test {
@@ -44,6 +45,24 @@ inline server::RequestView request(std::string method, std::string path) {
   view.method = std::move(method);
   view.path = std::move(path);
   return view;
+}
+
+// handle runs one request through `pipeline`, presenting `client`'s certificate when given.
+inline server::PipelineOutcome handle(const server::RequestPipeline& pipeline, const std::string& method,
+                                      const std::string& path, const cert::CertBundle* client = nullptr) {
+  server::RequestView view = request(method, path);
+  view.target = path;
+  view.remote_address = "127.0.0.1";
+  view.certificate = client != nullptr ? client->certificate.get() : nullptr;
+  return pipeline.handle(view, nullptr);
+}
+
+// header_of is the value of a response's header `name`, "" when it has none.
+inline std::string header_of(const server::HandlerResponse& response, const std::string& name) {
+  for (const auto& [key, value] : response.headers) {
+    if (key == name) return value;
+  }
+  return "";
 }
 
 inline nlohmann::json body_of(const server::HandlerResponse& response) {

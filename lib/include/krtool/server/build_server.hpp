@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "krtool/auth/authorization_policy.hpp"
 #include "krtool/auth/certificate_scheme.hpp"
 #include "krtool/cert/bundle.hpp"
 #include "krtool/server/dev_server.hpp"
@@ -69,6 +70,13 @@ struct AuthLayer {
 };
 // build_auth_schemes makes the configured schemes, or the default "Certificate" scheme.
 AuthLayer build_auth_schemes(const ServeConfig& config);
+
+struct PolicySet {
+  std::vector<std::shared_ptr<const auth::AuthorizationPolicy>> policies;
+  BuildNotes notes;
+};
+// build_policies parses the --policy / "policies" declarations; a name defined twice is Error(Usage).
+PolicySet build_policies(const ServeConfig& config);
 
 struct RouteTable {
   std::vector<Route> routes;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "krtool/auth/authorization_policy.hpp"
 #include "krtool/auth/certificate_scheme.hpp"
 #include "krtool/server/routes.hpp"
 #include "krtool/server/urls.hpp"
@@ -39,6 +40,7 @@ struct DevServerOptions {
   // urls.hpp). An https endpoint needs `tls`; an http one speaks plain HTTP beside it.
   std::vector<Endpoint> endpoints;
   std::vector<std::shared_ptr<const auth::CertificateScheme>> schemes;
+  std::vector<std::shared_ptr<const auth::AuthorizationPolicy>> policies;  // the routes' policy= names
   std::vector<Route> routes;
   ServerLimits limits;
   LogFormat log_format = LogFormat::Text;
@@ -54,7 +56,8 @@ std::function<void(const std::string& line)> stderr_log();
 class DevServer {
  public:
   // The constructor checks the configuration (every route's scheme is registered: Kestrun's
-  // "Authentication scheme 'X' is not registered.") and throws Error(Usage) otherwise.
+  // "Authentication scheme 'X' is not registered."; every policy= is defined) and throws Error(Usage)
+  // otherwise.
   explicit DevServer(DevServerOptions options);
   ~DevServer();  // stops and joins
   DevServer(const DevServer&) = delete;

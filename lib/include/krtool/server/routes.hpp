@@ -50,11 +50,16 @@ struct Route {
   std::string method;  // "GET", "POST", ... or "*" for any
   std::string path;    // exact, or a prefix when `prefix` (static folders)
   bool prefix = false;
-  std::string scheme;  // the authentication scheme that protects the route; "" = public
+  // the authentication schemes that protect the route, as ASP.NET's AuthenticationSchemes spells them:
+  // "Certificate", or "A,B" to try A, then B (split_schemes); "" = public
+  std::string scheme;
   std::shared_ptr<const Handler> handler;
+  std::string policy;  // the authorization policy an authenticated client must pass; "" = none
 };
 
-// parse_route reads the --route grammar: 'METHOD PATH [auth=SCHEME] [HANDLER]', where HANDLER is
+// parse_route reads the --route grammar: 'METHOD PATH [auth=SCHEME[,SCHEME…] [policy=NAME]] [HANDLER]',
+// where auth= lists the schemes to try in order (the first success wins), policy= names the
+// authorization policy (it needs auth=), and HANDLER is
 //   json:TEMPLATE   a JSON document whose strings may hold placeholders (see render_template)
 //   file:PATH       a static file;  dir:PATH  a static folder served below PATH (the route is a prefix)
 //   status:CODE     an empty answer with that status
@@ -69,14 +74,18 @@ Route parse_route(std::string_view spec);
 // routes[2]"); parse_route(spec) is parse_route(spec, "--route").
 Route parse_route(std::string_view spec, std::string_view origin);
 
+// split_schemes splits a route's "A,B" into its scheme names, trimmed; "" gives none.
+std::vector<std::string> split_schemes(std::string_view schemes);
+
 // RouteSpec is the grammar's parts before any handler is made: parse_route_spec only checks the
-// syntax (method, path, auth=, handler kind, status code), so that a config file can rewrite a file:
+// syntax (method, path, auth=, policy=, handler kind, status code), so that a config file can rewrite a file:
 // or dir: path and format_route_spec can give the grammar string back.
 struct RouteSpec {
   enum class HandlerKind { IdentityEcho, JsonTemplate, File, Folder, Status, Proxy, Crl, Ocsp };
   std::string method;  // upper case, or "*"
   std::string path;
-  std::string scheme;  // "" = public
+  std::string scheme;  // "" = public; "A,B" for several
+  std::string policy;  // "" = none
   HandlerKind handler = HandlerKind::IdentityEcho;
   std::string argument;  // the template, the file or folder path, the status code, the upstream URL, or
                          // the CA argument of crl:/ocsp:

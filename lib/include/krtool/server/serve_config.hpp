@@ -41,6 +41,7 @@ inline constexpr std::string_view kValidationCode = "https.clientCertificateVali
 inline constexpr std::string_view kValidationCodePath = "https.clientCertificateValidationCodePath";
 inline constexpr std::string_view kValidationLanguage = "https.clientCertificateValidationLanguage";
 inline constexpr std::string_view kRoutes = "routes";
+inline constexpr std::string_view kPolicies = "policies";
 inline constexpr std::string_view kLogFormat = "logFormat";
 inline constexpr std::string_view kDiagnostics = "diagnostics";
 inline constexpr std::string_view kAllowInsecurePublic = "allowInsecurePublic";
@@ -97,6 +98,7 @@ struct ServeConfig {
   // authentication and routes
   std::vector<SchemeConfig> schemes;  // empty: one default "Certificate" scheme
   std::vector<std::string> routes;    // --route grammar (see routes.hpp); empty: the tutorial's three
+  std::vector<std::string> policies;  // --policy grammar 'NAME: RULE; RULE…' (authorization_policy.hpp)
   // operation
   std::string log_format = "text";  // text | json
   bool diagnostics = false;
@@ -128,10 +130,15 @@ struct ServeConfig {
 //             "clientCertificateValidationLanguage"},
 //   "schemes": [{"name", "allowedCertificateTypes", "validateCertificateUse", "validateValidityPeriod",
 //                "revocationMode", "crl": [..], "trustCa": [..]}],
-//   "routes": ["GET /a auth=Certificate json:{...}", {"method", "path", "auth",
-//   "json"|"file"|"dir"|"status"}], "logFormat", "diagnostics", "allowInsecurePublic", "maxConnections",
-//   "threads", "keepAliveTimeout", "readTimeout"
+//   "routes": ["GET /a auth=Certificate policy=ops json:{...}", {"method", "path", "auth" (a name, or a
+//              list of names tried in order), "policy", "json"|"file"|"dir"|"status"|"proxy"}],
+//   "policies": {"NAME": ["RULE", {"KIND": "ARGUMENT" or ["ITEM", ...]}, ...]},
+//   "logFormat", "diagnostics", "allowInsecurePublic", "maxConnections", "threads", "keepAliveTimeout",
+//   "readTimeout"
 // }
+// A policy's rules are strings of the --policy rule grammar ("subject O=Acme", "eku clientAuth"), or
+// objects of one key, the rule's kind, whose list is joined with ", ": {"thumbprint": ["3F..", "A1.."]}
+// is "thumbprint 3F.., A1..". All of a policy's rules must pass.
 // Relative paths are taken from the file's folder. An unknown key or a value of the wrong type is
 // Error(Usage) naming the file and the key's path ("https.clientCertificateMode"); a malformed file is
 // Error(Input) with the parser's line and column. Every key present is recorded in `origins`.

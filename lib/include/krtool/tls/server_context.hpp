@@ -87,6 +87,12 @@ class TlsServerConfig {
   bool handshake_may_block() const;
   auth::OnlineRevocation* online_revocation() const { return online_.get(); }
 
+  // decide is the verdict a handshake presenting `leaf`, with the client's intermediates `chain`, would
+  // reach: the handshake's own callback, on a verification context set up as libssl sets one up, without
+  // a connection (krtool policy test). The mode is the caller's to apply: mode none asks for no
+  // certificate. Thread-safe; a rejection goes to the configured log like a handshake's.
+  HandshakeVerdict decide(X509* leaf, STACK_OF(X509) * chain) const;
+
  private:
   ServerTlsOptions options_;
   std::unique_ptr<auth::OnlineRevocation> online_;  // Online revocation mode
