@@ -30,6 +30,7 @@
 #include "krtool/server/serve_config.hpp"
 #include "krtool/tls/validation_calls.hpp"
 #include "krtool/util/files.hpp"
+#include "krtool/util/progress.hpp"
 
 namespace krtool::app {
 namespace {
@@ -356,6 +357,9 @@ int run_serve(const ServeOptions& o) {
   }
   for (const std::string& line : built.description) say(line);
 
+  // From here on the access log tells what happens; a transient progress line (an online revocation
+  // fetch during a request) would only cut into it.
+  progress::set_sink(nullptr);
   // Blocked only now: until the server exists, SIGINT at a password prompt ends krtool as usual.
   block_handled_signals();
   const std::shared_ptr<const tls::TlsServerConfig> tls_config = built.options.tls;

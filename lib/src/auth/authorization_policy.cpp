@@ -306,7 +306,7 @@ std::unique_ptr<AuthorizationRule> parse_rule(std::string_view text, const RuleE
   const auto found =
       std::find_if(kKinds.begin(), kKinds.end(), [&](const KindName& k) { return k.name == word; });
   if (found == kKinds.end()) {
-    const std::string near = server::util::closest_name(word, kind_names());
+    const std::string near = util::closest_name(word, kind_names());
     error.fail(fmt::format("'{}' is not a rule", word),
                fmt::format("{}rules are: {}", near.empty() ? "" : fmt::format("did you mean '{}'? ", near),
                            fmt::join(kind_names(), ", ")));

@@ -41,8 +41,9 @@ namespace krtool::auth {
 inline constexpr std::chrono::seconds kOcspClockSkew{300};
 
 // kOcspLifetimeWithoutNextUpdate is how long a good or revoked answer without nextUpdate is reused:
-// such a responder (openssl ocsp without -ndays) promises nothing, so it is asked again a minute later.
-inline constexpr std::chrono::seconds kOcspLifetimeWithoutNextUpdate{60};
+// none. Such a responder (krtool's ocsp: route, openssl ocsp without -ndays) says that "newer revocation
+// information is available all the time" (RFC 6960, section 2.4), so it is asked again each time.
+inline constexpr std::chrono::seconds kOcspLifetimeWithoutNextUpdate{0};
 
 // ResponderUrls are the OCSP responders in a certificate's Authority Information Access.
 struct ResponderUrls {

@@ -5,6 +5,7 @@
 
 #include "http/fetch.hpp"
 #include "krtool/error.hpp"
+#include "krtool/util/progress.hpp"
 #include "util/text.hpp"
 
 namespace krtool::auth {
@@ -13,6 +14,7 @@ namespace {
 constexpr const char* kOcspContentType = "application/ocsp-request";
 
 RevocationResponse http_fetch(const RevocationRequest& request, std::chrono::milliseconds timeout) {
+  const progress::Step step(fmt::format("asking {} about revocation", request.url));
   const http::FetchBody body{request.content_type, request.body};
   http::FetchResult fetched = http::fetch(request.url, timeout, request.method == "POST" ? &body : nullptr);
   return RevocationResponse{fetched.status, std::move(fetched.body)};
@@ -180,7 +182,10 @@ RevocationOutcome OnlineRevocation::check(const cert::ChainRequest& trusted, X50
   bool unreachable = false;
   if (const std::optional<Asked> asked = ask_ocsp(leaf, issuer, urls, failures, unreachable)) {
     RevocationOutcome outcome;
-    const std::string cached = fmt::format("cached until {}", format_rfc3339(asked->answer.fresh_until));
+    // An answer without nextUpdate is fresh for no time at all: it is asked again the next time.
+    const std::string cached = asked->answer.fresh_until > clock_()
+                                   ? fmt::format("cached until {}", format_rfc3339(asked->answer.fresh_until))
+                                   : std::string("not cached (no nextUpdate)");
     if (asked->answer.status == OcspAnswer::Status::Good) {
       outcome.source = fmt::format("OCSP at {}, good, {}", asked->url, cached);
     } else {

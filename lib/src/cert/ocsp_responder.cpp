@@ -104,7 +104,10 @@ std::string OcspResponder::respond(std::string_view request, const OcspLookup& l
     const ossl::UniquePtr<OCSP_BASICRESP> basic(OCSP_BASICRESP_new());
     ossl::require(basic != nullptr, "allocating an OCSP response");
     const ossl::UniquePtr<ASN1_STRING> this_update = asn1_time(now);
-    const ossl::UniquePtr<ASN1_STRING> next_update = asn1_time(now + validity_);
+    // Without a validity the answer has no nextUpdate: "newer revocation information is available all
+    // the time" (RFC 6960, section 2.4), true of a responder that reads its database at each request.
+    const ossl::UniquePtr<ASN1_STRING> next_update =
+        validity_.count() > 0 ? asn1_time(now + validity_) : ossl::UniquePtr<ASN1_STRING>();
     for (int i = 0; i < count; ++i) {
       OCSP_CERTID* id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(parsed.get(), i));
       answer_one(basic.get(), id, ca_.get(), lookup, this_update.get(), next_update.get());

@@ -13,8 +13,10 @@
 namespace krtool::server {
 namespace {
 
-// Answers are valid for an hour: a client caching them until nextUpdate sees a revocation that late.
-constexpr std::chrono::hours kOcspValidity{1};
+// Answers carry no nextUpdate: the responder reads the database at each request, so a revocation counts
+// from the moment `krtool revoke` saves it, and a checker that caches until nextUpdate has nothing to
+// keep (an answer valid for an hour would hide a revocation for that hour).
+constexpr std::chrono::seconds kOcspValidity{0};
 
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';

@@ -219,48 +219,6 @@ AccessDecision RequestPipeline::decide(const std::string& method, const std::str
 
 PipelineOutcome RequestPipeline::handle(RequestView& request, STACK_OF(X509) * chain, AuthMemo* memo) const {
   PipelineOutcome outcome;
-  bool path_matched = false;
-  const Route* route = find_route(request.method, request.path, path_matched);
-  if (route == nullptr) {
-    outcome.auth_verdict = "-";
-    outcome.response =
-        path_matched
-            ? json_error(405, fmt::format("method {} is not allowed on {}", request.method, request.path))
-            : json_error(404, fmt::format("no route for {} {}", request.method, request.path));
-    return outcome;
-  }
-  auth::AuthResult fresh;
-  const auth::AuthResult* found = nullptr;
-  if (route->scheme.empty()) {
-    outcome.auth_verdict = "public";
-  } else {
-    const auth::CertificateScheme* scheme = find_scheme(route->scheme);
-    const auto now = std::chrono::steady_clock::now();
-    found = memo != nullptr ? memo->find(route->scheme, now) : nullptr;
-    if (found == nullptr) {
-      fresh = scheme->authenticate(request.certificate, chain);
-      found =
-          memo != nullptr ? &memo->keep(route->scheme, std::move(fresh), request.certificate, now) : &fresh;
-    }
-    const auth::AuthResult& result = *found;
-    switch (result.outcome) {
-      case auth::AuthResult::Outcome::NoResult:
-        outcome.auth_verdict = fmt::format("{}: no certificate (401)", route->scheme);
-        outcome.response = challenge("no client certificate was presented", diagnostics_);
-        return outcome;
-      case auth::AuthResult::Outcome::Failure: {
-        const std::string reason = with_revocation_source(result.failure, result);
-        outcome.auth_verdict = fmt::format("{}: failed: {} (401)", route->scheme, reason);
-        outcome.response = challenge(reason, diagnostics_);
-        return outcome;
-      }
-      case auth::AuthResult::Outcome::Success:
-        outcome.auth_verdict = with_revocation_source(fmt::format("{}: success", route->scheme), result);
-        request.principal = &result.principal;
-        break;
-    }
-}
-
   const AccessDecision decision = decide(request.method, request.path, request.certificate, chain, memo);
   outcome.auth_verdict = decision.verdict;
   switch (decision.status) {

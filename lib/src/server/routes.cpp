@@ -18,7 +18,7 @@ constexpr std::array<std::string_view, 8> kMethods = {"GET",   "POST", "PUT",   
                                                       "PATCH", "HEAD", "OPTIONS", "*"};
 
 constexpr const char* kGrammarHint =
-    "write 'METHOD PATH [auth=SCHEME[,SCHEME…] [policy=NAME]] [json:TEMPLATE | file:PATH | dir:PATH | "
+    "write 'METHOD PATH [auth=SCHEME[,SCHEME…]] [policy=NAME] [json:TEMPLATE | file:PATH | dir:PATH | "
     "status:CODE | proxy:URL | crl:CA | ocsp:CA]', "
     "e.g. "
     "--route 'GET /hello auth=Certificate json:{\"user\": \"{user.name}\"}'";
@@ -113,9 +113,12 @@ void read_access(std::string_view& rest, RouteSpec& route, const RouteError& err
     if (starts_with_ignoring_case(rest, "auth=")) {
       std::string_view auth = next_word(rest);
       auth.remove_prefix(5);
+      if (auth.empty()) {
+        error.fail("'auth=' needs a scheme name", "write auth=Certificate (the --auth-scheme name)");
+      }
       const std::vector<std::string> schemes = split_schemes(auth);
-      if (schemes.empty() || std::any_of(schemes.begin(), schemes.end(),
-                                         [](const std::string& scheme) { return scheme.empty(); })) {
+      if (std::any_of(schemes.begin(), schemes.end(),
+                      [](const std::string& scheme) { return scheme.empty(); })) {
         error.fail(fmt::format("'auth={}' needs scheme names separated by commas", auth),
                    "write auth=Certificate (the --auth-scheme name), or auth=A,B to try A, then B");
       }

@@ -19,7 +19,15 @@ TEST_CASE("the dry-run verdict is the handshake's verdict", "[tls][dry-run]") {
 
   const HandshakeOutcome handshake = server.connect(kind);
   REQUIRE(handshake.verdict.has_value());
-  const tls::HandshakeVerdict dry = server.config->decide(pki().client(kind)->certificate.get(), nullptr);
+  // What the client sends with its certificate: the bundle's chain, as intermediates.
+  const cert::CertBundle& client = *pki().client(kind);
+  ossl::UniquePtr<STACK_OF(X509)> chain(sk_X509_new_null());
+  for (const auto& member : client.chain) {
+    ossl::UniquePtr<X509> reference = ossl::up_ref(member.get());
+    REQUIRE(sk_X509_push(chain.get(), reference.get()) > 0);
+    reference.release();
+  }
+  const tls::HandshakeVerdict dry = server.config->decide(client.certificate.get(), chain.get());
   CHECK(dry.accepted == handshake.verdict->accepted);
   CHECK(dry.summary() == handshake.verdict->summary());
   CHECK(dry.reasons == handshake.verdict->reasons);

@@ -32,7 +32,8 @@ class OcspResponder {
  public:
   // `ca` needs only its certificate. `signer` is the CA again (with its key) or a delegated
   // responder: issued by the CA, with the id-kp-OCSPSigning extended key usage and its key; anything
-  // else is Error(Input) naming what is missing. Answers are valid from their thisUpdate for `validity`.
+  // else is Error(Input) naming what is missing. Answers are valid from their thisUpdate for `validity`;
+  // a zero `validity` gives answers without nextUpdate (newer information is available at any time).
   OcspResponder(const CertBundle& ca, const CertBundle& signer,
                 std::chrono::seconds validity = std::chrono::hours(1));
 
