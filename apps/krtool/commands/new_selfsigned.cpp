@@ -241,8 +241,10 @@ void setup_new_selfsigned(CLI::App& parent, Runner& runner) {
       ->check(non_empty_path());
   cmd->add_option("--format", o.format, "pfx, pem or der (default: from the extension of --out)")
       ->option_text("pfx|pem|der");
-  cmd->add_option("--pfx-profile", o.pfx_profile, "modern (AES-256, SHA-256 MAC) or legacy (3DES, SHA-1 MAC)")
-      ->option_text("modern|legacy");
+  cmd->add_option(
+         "--pfx-profile", o.pfx_profile,
+         "PFX for an importer: modern (AES-256, SHA-256 MAC), legacy (3DES, SHA-1 MAC), java or macos")
+      ->option_text("modern|legacy|java|macos");
   o.password.add_to(cmd, "", "the PFX file or the PEM key");
   cmd->add_flag("--force", o.force, "Overwrite existing files");
   cmd->add_flag("--json", o.json, "Print the result as JSON");
