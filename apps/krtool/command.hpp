@@ -27,5 +27,6 @@ void setup_export(CLI::App& parent, Runner& runner);
 void setup_test_cert(CLI::App& parent, Runner& runner);
 void setup_serve(CLI::App& parent, Runner& runner);
 void setup_test_client(CLI::App& parent, Runner& runner);
+void setup_trust(CLI::App& parent, Runner& runner);
 
 }  // namespace krtool::app

@@ -12,6 +12,7 @@ constexpr krtool::app::CommandSpec kCommands[] = {
     {"test-cert", krtool::app::setup_test_cert},
     {"serve", krtool::app::setup_serve},
     {"test-client", krtool::app::setup_test_client},
+    {"trust", krtool::app::setup_trust},
 };
 
 }  // namespace
