@@ -12,8 +12,8 @@ TEST_CASE("load_ca takes a CA and refuses a leaf, naming the file", "[trust]") {
   const ScratchDir dir;
   const cert::CertBundle ca = make_ca("Trust Unit CA");
   const cert::CertBundle leaf = make_self_signed("leaf.test");
-  files::write_file(dir / "ca.pem", formats::encode_pem_certificate(ca.certificate.get()), files::FileMode::Public,
-                    false, "test");
+  files::write_file(dir / "ca.pem", formats::encode_pem_certificate(ca.certificate.get()),
+                    files::FileMode::Public, false, "test");
   files::write_file(dir / "leaf.pem", formats::encode_pem_certificate(leaf.certificate.get()),
                     files::FileMode::Public, false, "test");
   CHECK(X509_cmp(trust::load_ca(dir / "ca.pem").get(), ca.certificate.get()) == 0);
