@@ -41,5 +41,6 @@ void setup_version(CLI::App& parent, Runner& runner);
 void setup_revoke(CLI::App& parent, Runner& runner);
 void setup_new_crl(CLI::App& parent, Runner& runner);
 void setup_policy(CLI::App& parent, Runner& runner);
+void setup_trust(CLI::App& parent, Runner& runner);
 
 }  // namespace krtool::app

@@ -27,6 +27,8 @@ constexpr CommandSpec kCommands[] = {
     {"caroot", "Certificates", "print the folder of the persistent development root", krtool::app::setup_caroot},
     {"revoke", "Certificates", "revoke certificates in a development CA's database", krtool::app::setup_revoke},
     {"new-crl", "Certificates", "make a CRL for a development CA from its database", krtool::app::setup_new_crl},
+    {"trust", "Certificates", "install, remove or check a CA in the system, NSS and Java trust stores",
+     krtool::app::setup_trust},
     {"help", "Help", "show this list, or a command's options and examples", krtool::app::setup_help},
     {"version", "Help", "show the versions of krtool and OpenSSL", krtool::app::setup_version},
 };

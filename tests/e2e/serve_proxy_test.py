@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""End-to-end tests of `krtool serve --route '... proxy:URL'`: the dev server terminates mutual TLS and
-forwards to an application behind it (here a Python HTTP server that records what it receives), with
-the client certificate in X-Client-Cert (base64 DER, as ASP.NET Core's certificate forwarding reads it)
-and X-Forwarded-Client-Cert (Envoy's XFCC), checked against the certificate itself with
-python3-cryptography. A client's own copies of those headers never reach the upstream.
+"""End-to-end tests of `krtool serve --route '... proxy:URL[,headers=FAMILIES]'`: the dev server terminates
+mutual TLS and forwards to an application behind it (here a Python HTTP server that records what it
+receives), with the client certificate in X-Client-Cert (base64 DER, as ASP.NET Core's certificate
+forwarding reads it), X-Forwarded-Client-Cert (Envoy's XFCC), RFC 9440's Client-Cert and
+Client-Cert-Chain, and nginx's X-SSL-Client-* headers, checked against the certificate itself with
+python3-cryptography and against the identity fields of `krtool import --json`, the claims and the JSON
+access log. A client's own copies of those headers never reach the upstream.
 """
 
 import base64
@@ -23,7 +25,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from krtool_e2e import (  # noqa: E402
-    CertSet, Response, Server, Suite, TlsConnection, client_context, shorten, start_failure)
+    CertSet, Response, Server, Suite, TlsConnection, client_context, run_krtool, shorten, start_failure)
 
 suite = Suite("serve_proxy_test")
 certs = CertSet(suite.work)
@@ -348,6 +350,117 @@ def test_usage_errors():
         suite.contains(err, fragment, f"{route}: says why")
 
 
+def identity_of(cert):
+    """The identity fields `krtool import --json` gives for a certificate file."""
+    result = run_krtool(["import", cert.pem, "--json"], suite.work)
+    document = json.loads(result.stdout)
+    return {k: document[k] for k in ("subject", "issuer", "serialNumber", "thumbprint", "thumbprintSha256",
+                                     "notBefore", "notAfter")}
+
+
+def sf_bytes(item):
+    """An RFC 8941 byte sequence (:base64:) decoded; None when the item is not one."""
+    item = item.strip()
+    if len(item) < 2 or item[0] != ":" or item[-1] != ":":
+        return None
+    return base64.b64decode(item[1:-1])
+
+
+def test_identity_headers_all_families():
+    """The default sends every family; the values are the same identity fields everywhere."""
+    chain_file = os.path.join(suite.work, "alice-with-ca.pem")
+    with open(certs.valid.pem) as leaf_file, open(certs.ca.pem) as ca_file, open(chain_file, "w") as out:
+        out.write(leaf_file.read() + ca_file.read())
+
+    class AliceWithChain:
+        pem, key = chain_file, certs.valid.key
+
+    with Upstream() as upstream, serve(f"http://127.0.0.1:{upstream.port}", "GET /api auth=Certificate proxy:UPSTREAM",
+                                       "GET /who auth=Certificate json:{\"claims\":\"{claims}\"}",
+                                       extra=("--log-format", "json")) as server:
+        answer = get(server, "/api/me", cert=AliceWithChain)
+        if not suite.check(isinstance(answer, Response) and answer.status == 201, "proxied with a chain", repr(answer)):
+            return
+        seen = upstream.last()
+        with open(certs.valid.pem, "rb") as f:
+            leaf = x509.load_pem_x509_certificate(f.read())
+        with open(certs.ca.pem, "rb") as f:
+            ca = x509.load_pem_x509_certificate(f.read())
+        identity = identity_of(certs.valid)
+        suite.eq(sf_bytes(header(seen, "Client-Cert") or ""), leaf.public_bytes(Encoding.DER),
+                 "RFC 9440 Client-Cert is the certificate's DER as a byte sequence")
+        chain = [sf_bytes(item) for item in (header(seen, "Client-Cert-Chain") or "").split(",")]
+        suite.eq(chain, [ca.public_bytes(Encoding.DER)], "RFC 9440 Client-Cert-Chain is the rest of what the client sent")
+        suite.eq(header(seen, "X-SSL-Client-Verify"), "SUCCESS", "nginx: X-SSL-Client-Verify SUCCESS")
+        escaped = urllib.parse.unquote(header(seen, "X-SSL-Client-Escaped-Cert") or "")
+        suite.eq(x509.load_pem_x509_certificate(escaped.encode()) if "BEGIN" in escaped else None, leaf,
+                 "nginx: X-SSL-Client-Escaped-Cert is the url-encoded PEM")
+        for name, field, transform in (("X-SSL-Client-S-DN", "subject", str), ("X-SSL-Client-I-DN", "issuer", str),
+                                       ("X-SSL-Client-Serial", "serialNumber", str),
+                                       ("X-SSL-Client-Fingerprint", "thumbprint", str.lower),
+                                       ("X-SSL-Client-Fingerprint-SHA256", "thumbprintSha256", str.lower)):
+            suite.eq(header(seen, name), transform(identity[field]), f"nginx: {name} is import --json's {field}")
+        suite.eq(header(seen, "X-SSL-Client-Fingerprint"), hashlib.sha1(leaf.public_bytes(Encoding.DER)).hexdigest(),
+                 "nginx: the fingerprint is the SHA-1 of the DER")
+        suite.check(header(seen, "X-Client-Cert") is not None and header(seen, "X-Forwarded-Client-Cert") is not None,
+                    "the default also sends X-Client-Cert and XFCC")
+
+        claims = get(server, "/who", cert=certs.valid)
+        if isinstance(claims, Response):
+            text = claims.body.decode()
+            for field, claim in (("thumbprint", "thumbprint"), ("issuer", "issuer"), ("serialNumber", "serialnumber")):
+                suite.contains(text, identity[field], f"the {claim} claim holds import --json's {field}")
+        line = server.wait_for_log(lambda l: l.startswith("{") and '"/api/me"' in l, timeout=5.0)
+        if suite.check(line is not None, "a JSON access-log line for the proxied request", server.stderr_text()):
+            suite.eq(json.loads(line)["clientCertificate"], identity,
+                     "the JSON access log's clientCertificate has import --json's identity fields, same names")
+
+
+def test_identity_header_families_chosen():
+    with Upstream() as upstream, serve(f"http://127.0.0.1:{upstream.port}",
+                                       "GET /rfc auth=Certificate proxy:UPSTREAM,headers=rfc9440",
+                                       "GET /ngx auth=Certificate proxy:UPSTREAM,headers=nginx+aspnet") as server:
+        get(server, "/rfc/x", cert=certs.valid)
+        seen = upstream.last()
+        if seen is None:
+            return
+        suite.check(header(seen, "Client-Cert") is not None, "headers=rfc9440: Client-Cert sent")
+        suite.eq(header(seen, "Client-Cert-Chain"), None, "headers=rfc9440: no Client-Cert-Chain when the client sent only its own")
+        for name in ("X-Client-Cert", "X-Forwarded-Client-Cert", "X-SSL-Client-Verify", "X-SSL-Client-S-DN"):
+            suite.eq(header(seen, name), None, f"headers=rfc9440: no {name}")
+        get(server, "/ngx/x", cert=certs.valid)
+        seen = upstream.last()
+        suite.check(header(seen, "X-SSL-Client-S-DN") is not None and header(seen, "X-Client-Cert") is not None,
+                    "headers=nginx+aspnet: both families")
+        suite.eq((header(seen, "Client-Cert"), header(seen, "X-Forwarded-Client-Cert")), (None, None),
+                 "headers=nginx+aspnet: not the others")
+    rc, err = start_failure(["--self-signed", "--route", "GET /x proxy:http://127.0.0.1:9000,headers=nginx+bogus"],
+                            suite.work)
+    suite.eq(rc, 2, "headers=nginx+bogus: exit 2")
+    suite.contains(err, "'bogus' is not a header family", "headers=nginx+bogus: names the bad family")
+
+
+def test_forged_identity_headers_stripped():
+    forged = {"Client-Cert": ":Zm9yZ2Vk:", "Client-Cert-Chain": ":Zm9yZ2Vk:", "X-SSL-Client-Verify": "SUCCESS",
+              "X-SSL-Client-S-DN": "CN=admin", "X-SSL-Client-Fingerprint": "00", "X-SSL-Client-Custom": "x"}
+    with Upstream() as upstream, serve(f"http://127.0.0.1:{upstream.port}", "GET /open proxy:UPSTREAM",
+                                       extra=("--client-cert-validation", "AllowAny")) as server:
+        get(server, "/open/a", headers=forged)
+        seen = upstream.last()
+        if not suite.check(seen is not None, "the upstream got the request"):
+            return
+        suite.eq(header(seen, "X-SSL-Client-Verify"), "NONE", "no certificate: the server's own X-SSL-Client-Verify NONE")
+        for name in ("Client-Cert", "Client-Cert-Chain", "X-SSL-Client-S-DN", "X-SSL-Client-Fingerprint",
+                     "X-SSL-Client-Custom"):
+            suite.eq(header(seen, name), None, f"the client's forged {name} is dropped")
+        get(server, "/open/b", cert=certs.selfsigned, headers=forged)
+        seen = upstream.last()
+        verdict = header(seen, "X-SSL-Client-Verify") or ""
+        suite.check(verdict.startswith("FAILED:") and "self" in verdict,
+                    "a self-signed certificate let through by AllowAny: FAILED:<reason>", verdict)
+        suite.eq(header(seen, "X-SSL-Client-S-DN"), "CN=mallory, O=self", "its own subject, not the forged one")
+
+
 sys.exit(suite.run([
     ("the certificate is forwarded", test_certificate_is_forwarded),
     ("no certificate, and a client's copies dropped", test_no_certificate_and_spoofing),
@@ -357,4 +470,7 @@ sys.exit(suite.run([
     ("malformed and smuggled headers", test_malformed_and_smuggled_headers),
     ("paths, bodies and answers", test_paths_bodies_and_answers),
     ("usage errors", test_usage_errors),
+    ("identity headers, every family", test_identity_headers_all_families),
+    ("identity headers, chosen families", test_identity_header_families_chosen),
+    ("forged identity headers are stripped", test_forged_identity_headers_stripped),
 ], only=sys.argv[1:]))

@@ -80,11 +80,6 @@ void check_outputs(const ExportPlan& plan, bool force) {
   outputs.check();
 }
 
-std::string pfx_description(formats::PfxProfile profile) {
-  return profile == formats::PfxProfile::Modern ? "PKCS#12, modern: AES-256-CBC, PBKDF2, SHA-256 MAC"
-                                                : "PKCS#12, legacy: 3DES, SHA-1 MAC";
-}
-
 std::string chain_note(const cert::CertBundle& bundle) {
   if (bundle.chain.empty()) return "";
   return fmt::format(" + {} chain certificate{}", bundle.chain.size(), bundle.chain.size() == 1 ? "" : "s");
@@ -100,13 +95,16 @@ int run_export(const ExportOptions& options) {
   load.key_path = options.key;
   // alice.pem's key is in alice.key, as krtool writes it and serve reads it; looked for only when the
   // output needs a key, so that a certificate-only export never asks for the key's password.
-  load.sibling_key = plan.writes_key;
+  // A Java PFX of a PEM certificate is a trust store unless the key is asked for (--key, --include-key):
+  // a CA's key lying beside it must not end up in every client's trust store.
+  const bool java_pfx = plan.format == Format::Pfx && plan.profile == formats::PfxProfile::Java;
+  load.sibling_key = plan.writes_key && (!java_pfx || options.include_key);
   load.prompt = [&prompted](std::string_view purpose, bool confirm) {
     prompted = terminal_prompt(purpose, confirm);
     return prompted;
   };
   const cert::CertBundle bundle = formats::load_bundle(options.file, load);
-  if (plan.writes_key && !bundle.key) {
+  if (plan.writes_key && !bundle.key && !java_pfx) {
     throw Error(
         Errc::Input,
         fmt::format("'{}' holds no private key, and {} needs one", options.file,
@@ -129,8 +127,9 @@ int run_export(const ExportOptions& options) {
       }
       outputs.add(plan.certificate_path, formats::encode_pfx(bundle, password, plan.profile),
                   files::FileMode::Private, "PFX output");
-      lines.push_back(fmt::format("Wrote '{}' ({}; certificate{} and private key)", options.out,
-                                  pfx_description(plan.profile), chain_note(bundle)));
+      lines.push_back(fmt::format("Wrote '{}' (PKCS#12, {}; certificate{}{})", options.out,
+                                  formats::pfx_profile_description(plan.profile), chain_note(bundle),
+                                  bundle.key ? " and private key" : ", trusted for Java"));
       break;
     }
     case Format::Pem:
@@ -161,7 +160,7 @@ int run_export(const ExportOptions& options) {
     document["written"] = written;
     document["format"] = formats::format_name(plan.format);
     if (plan.format == Format::Pfx) {
-      document["pfxProfile"] = plan.profile == formats::PfxProfile::Modern ? "modern" : "legacy";
+      document["pfxProfile"] = formats::pfx_profile_name(plan.profile);
     }
     print_json(document);
     return 0;
@@ -201,8 +200,10 @@ void setup_export(CLI::App& parent, Runner& runner) {
       ->group("Output");
   command
       ->add_option("--pfx-profile", options->pfx_profile,
-                   "PFX encryption: modern (AES-256-CBC, SHA-256 MAC; default) or legacy (3DES, SHA-1 MAC)")
-      ->option_text("modern|legacy")
+                   "PFX for an importer: modern (AES-256-CBC, SHA-256 MAC; default), legacy (3DES, SHA-1 "
+                   "MAC), java (keytool; without --include-key or --key a PEM certificate becomes a trust "
+                   "store) or macos")
+      ->option_text("modern|legacy|java|macos")
       ->group("Output");
   command->add_flag("--force", options->force, "Overwrite existing output files")->group("Output");
   command->add_flag("--json", options->json, "Print what was written as one JSON document")->group("Output");

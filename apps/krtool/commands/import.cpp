@@ -11,6 +11,8 @@
 #include "krtool/cert/describe.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/formats/load.hpp"
+#include "krtool/formats/pfx_info.hpp"
+#include "krtool/util/files.hpp"
 
 namespace krtool::app {
 namespace {
@@ -26,11 +28,22 @@ int run_import(const ImportOptions& options) {
   formats::LoadOptions load;
   load.password = read_password(options.password.source());
   load.key_path = options.key;
-  load.prompt = terminal_prompt;
+  std::optional<std::string> typed;
+  load.prompt = [&typed](std::string_view purpose, bool confirm) {
+    typed = terminal_prompt(purpose, confirm);
+    return typed;
+  };
   const cert::CertBundle bundle = formats::load_bundle(options.file, load);
 
   if (options.json) {
-    print_json(cert::bundle_to_json(bundle));
+    nlohmann::json document = cert::bundle_to_json(bundle);
+    // A PFX also says how it is protected: which importers take it depends on that (test-cert --pfx-compat).
+    const std::string bytes = files::read_file(options.file, "certificate file");
+    if (formats::detect_format(bytes) == formats::Format::Pfx) {
+      document["pfx"] =
+          formats::to_json(formats::inspect_pfx(bytes, options.file, load.password ? load.password : typed));
+    }
+    print_json(document);
     return 0;
   }
   std::cout << cert::to_text(cert::describe(bundle.certificate.get(), bundle.key != nullptr));

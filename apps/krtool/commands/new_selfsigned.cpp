@@ -302,9 +302,10 @@ void setup_new_selfsigned(CLI::App& parent, Runner& runner) {
      kOutput, "FILE");
   in(cmd->add_option("--format", o.format, "Output format (default: from the extension of --out)"), kOutput,
      "pfx|pem|der");
-  in(cmd->add_option("--pfx-profile", o.pfx_profile,
-                     "PFX encryption: modern (AES-256, SHA-256 MAC) or legacy (3DES, SHA-1 MAC)"),
-     kOutput, "modern|legacy");
+  in(cmd->add_option(
+         "--pfx-profile", o.pfx_profile,
+         "PFX for an importer: modern (AES-256, SHA-256 MAC), legacy (3DES, SHA-1 MAC), java or macos"),
+     kOutput, "modern|legacy|java|macos");
   in(cmd->add_flag("--force", o.force, "Overwrite existing files"), kOutput);
   in(cmd->add_flag("--json", o.json, "Print the result as JSON"), kOutput);
   o.password.add_to(cmd, "", "the PFX file or the PEM key");

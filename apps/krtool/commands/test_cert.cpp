@@ -13,6 +13,8 @@
 #include "krtool/cert/crl.hpp"
 #include "krtool/cert/validate.hpp"
 #include "krtool/formats/load.hpp"
+#include "krtool/formats/pfx_info.hpp"
+#include "krtool/util/files.hpp"
 
 namespace krtool::app {
 namespace {
@@ -30,7 +32,50 @@ struct TestCertOptions {
   bool check_revocation = false;
   std::vector<std::string> crl_files;
   bool json = false;
+  bool pfx_compat = false;
 };
+
+// run_pfx_compat answers "which importers refuse this PFX, and why". Listing them is the result, so it
+// exits 0 whatever they say; a file that is not a PFX is bad input.
+int run_pfx_compat(const TestCertOptions& options) {
+  const std::string bytes = files::read_file(options.file, "PFX file");
+  if (formats::detect_format(bytes) != formats::Format::Pfx) {
+    throw Error(
+        Errc::Input, fmt::format("--pfx-compat reads a PKCS#12 file, and '{}' is not one", options.file),
+        "give a .pfx/.p12 file; PEM and DER files have no PKCS#12 encryption for importers to refuse");
+  }
+  std::optional<std::string> password = read_password(options.password.source());
+  formats::PfxInfo info = formats::inspect_pfx(bytes, options.file, password);
+  if (!info.opened && !password) {
+    password = terminal_prompt(fmt::format("PKCS#12 file '{}'", options.file), false);
+    if (password) info = formats::inspect_pfx(bytes, options.file, password);
+  }
+  const std::vector<formats::ImporterVerdict> verdicts = formats::pfx_compatibility(info);
+  if (options.json) {
+    print_json(
+        {{"file", options.file}, {"pfx", formats::to_json(info)}, {"importers", formats::to_json(verdicts)}});
+    return 0;
+  }
+  const nlohmann::json described = formats::to_json(info);
+  const auto encryption = [](const nlohmann::json& e) -> std::string {
+    if (e.is_null()) return "(none)";
+    if (e["cipher"].is_null()) return e["scheme"].get<std::string>();
+    return fmt::format(
+        "{} ({}{}, {} iterations)", e["cipher"].get<std::string>(), e["scheme"].get<std::string>(),
+        e["kdf"].is_null() ? "" : ", " + e["kdf"].get<std::string>(), e["iterations"].get<long>());
+  };
+  std::cout << fmt::format(
+      "{}\n  keys:         {}\n  certificates: {}\n  MAC:          {}\n", options.file,
+      info.opened ? encryption(described["keyEncryption"]) : "(unknown: give the password)",
+      encryption(described["certificateEncryption"]),
+      info.has_mac ? fmt::format("{}, {} iterations", info.mac_digest, info.mac_iterations) : "(none)");
+  for (const formats::ImporterVerdict& verdict : verdicts) {
+    std::cout << fmt::format("{:<8} {}\n", verdict.accepts ? "reads" : "REFUSES", verdict.name);
+    for (const std::string& reason : verdict.reasons) std::cout << "         " << reason << '\n';
+  }
+  std::cout.flush();
+  return 0;
+}
 
 void print_text(const cert::ValidationResult& result) {
   if (result.valid) {
@@ -51,6 +96,7 @@ void print_text(const cert::ValidationResult& result) {
 }
 
 int run_test_cert(const TestCertOptions& options) {
+  if (options.pfx_compat) return run_pfx_compat(options);
   cert::ValidationOptions validation;
   // Purposes are checked before any file is read, so that a typo is a usage error, not a verdict.
   for (const std::string& purpose : options.purposes) {
@@ -138,6 +184,14 @@ void setup_test_cert(CLI::App& parent, Runner& runner) {
       ->group("Revocation");
   repeatable("--crl", options->crl_files, "CRL file (PEM or DER) for --check-revocation (repeatable)", "FILE",
              "Revocation");
+  command
+      ->add_flag("--pfx-compat", options->pfx_compat,
+                 "Instead of validating: list which importers (OpenSSL 3, .NET, Java, macOS, old Windows) "
+                 "refuse the PFX FILE, and why")
+      ->excludes("--trust-ca")
+      ->excludes("--chain")
+      ->excludes("--check-revocation")
+      ->group("Checks");
   command->add_flag("--json", options->json, "Print one JSON document: valid, reason, purposes, chain")
       ->group("Output");
   command->footer(examples_footer({

@@ -1,21 +1,18 @@
 #include "auth/claims.hpp"
 
-#include "krtool/cert/describe.hpp"
-#include "krtool/cert/name.hpp"
+#include "krtool/cert/identity.hpp"
 
 namespace krtool::auth {
 
 Principal make_principal(X509* certificate, const std::string& scheme) {
-  const std::string subject = cert::format_dn(X509_get_subject_name(certificate));
+  const cert::Identity id = cert::identity(certificate);
   Principal principal;
   principal.authentication_type = scheme;
-  principal.name = subject;
+  principal.name = id.subject;
   principal.claims = {
-      {kNameIdentifierClaim, subject},
-      {kNameClaim, subject},
-      {"thumbprint", cert::thumbprint(certificate)},
-      {"issuer", cert::format_dn(X509_get_issuer_name(certificate))},
-      {"serialnumber", cert::serial_number(certificate)},
+      {kNameIdentifierClaim, id.subject}, {kNameClaim, id.subject},
+      {"thumbprint", id.thumbprint},      {"issuer", id.issuer},
+      {"serialnumber", id.serial_number},
   };
   return principal;
 }

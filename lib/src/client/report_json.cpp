@@ -35,11 +35,9 @@ const OutcomeSpec& spec_of(Outcome outcome) {
 
 nlohmann::json certificate_json(const std::optional<CertificateSummary>& summary) {
   if (!summary) return nullptr;
-  return {{"subject", summary->subject},
-          {"issuer", summary->issuer},
-          {"thumbprint", summary->thumbprint},
-          {"notAfter", summary->not_after},
-          {"isSelfSigned", summary->self_signed}};
+  nlohmann::json out = cert::to_json(static_cast<const cert::Identity&>(*summary));
+  out["isSelfSigned"] = summary->self_signed;
+  return out;
 }
 
 nlohmann::json tls_json(const TlsReport& tls) {

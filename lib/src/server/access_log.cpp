@@ -36,15 +36,12 @@ std::string format_access_line(const AccessRecord& r, LogFormat format) {
                      {"status", r.status},           {"durationMs", r.duration_ms},
                      {"protocol", r.protocol},       {"tls", r.tls_verdict},
                      {"auth", r.auth_verdict}};
-    j["clientCertificate"] = r.client_subject.empty() ? nlohmann::json(nullptr)
-                                                      : nlohmann::json{{"subject", r.client_subject},
-                                                                       {"thumbprint", r.client_thumbprint}};
+    j["clientCertificate"] = r.client ? cert::to_json(*r.client) : nlohmann::json(nullptr);
     return log_json(j);
   }
   const std::string client =
-      r.client_subject.empty()
-          ? "-"
-          : fmt::format("\"{}\" {}", util::escape_quotes(r.client_subject), r.client_thumbprint);
+      !r.client ? "-"
+                : fmt::format("\"{}\" {}", util::escape_quotes(r.client->subject), r.client->thumbprint);
   return util::escape_controls(
       fmt::format("{} {} {} {} {} {:.1f}ms {} cert={} tls=\"{}\" auth=\"{}\"", now_rfc3339_millis(), r.remote,
                   r.method, util::escape_quotes(r.path), r.status, r.duration_ms, r.protocol, client,

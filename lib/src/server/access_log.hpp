@@ -3,9 +3,11 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "krtool/cert/identity.hpp"
 #include "krtool/server/dev_server.hpp"
 
 namespace krtool::server {
@@ -14,10 +16,9 @@ struct AccessRecord {
   std::string method, path, remote;
   int status = 0;
   double duration_ms = 0;
-  std::string protocol;        // "TLSv1.3", or "HTTP" for plain
-  std::string client_subject;  // "" when no certificate
-  std::string client_thumbprint;
-  std::string tls_verdict;  // "-" for plain HTTP or no request
+  std::string protocol;                  // "TLSv1.3", or "HTTP" for plain
+  std::optional<cert::Identity> client;  // nullopt when no certificate was presented
+  std::string tls_verdict;               // "-" for plain HTTP or no request
   std::string auth_verdict;
 };
 

@@ -156,6 +156,22 @@ asio::awaitable<bool> Connection::read_request(http1::RequestParser& parser) {
   }
 }
 
+namespace {
+
+// chain_error is the chain check's first problem for the connection's client certificate, whatever the
+// validation policy then decided; "" when the chain verified.
+std::string chain_error(const SSL* ssl) {
+  if (const tls::HandshakeVerdict* verdict = tls::handshake_verdict(ssl)) {
+    if ((verdict->errors & SslPolicyErrors::RemoteCertificateChainErrors) == SslPolicyErrors::None) return "";
+    return verdict->reasons.empty() ? "certificate chain errors" : verdict->reasons.front();
+  }
+  // A resumed session ran no callback: OpenSSL's own result is what is left.
+  const long result = SSL_get_verify_result(ssl);
+  return result == X509_V_OK ? "" : X509_verify_cert_error_string(result);
+}
+
+}  // namespace
+
 asio::awaitable<bool> Connection::answer(const http1::Request& request) {
   const ServerLimits& limits = shared_.options->limits;
   phase_ = Phase::Handling;
@@ -170,6 +186,8 @@ asio::awaitable<bool> Connection::answer(const http1::Request& request) {
   if (SSL* ssl = stream_->ssl()) {
     view.certificate = SSL_get0_peer_certificate(ssl);
     chain = SSL_get_peer_cert_chain(ssl);
+    view.chain = chain;
+    if (view.certificate != nullptr) view.chain_error = chain_error(ssl);
     view.tls_protocol = SSL_get_version(ssl);
   }
   PipelineOutcome outcome;
@@ -243,20 +261,12 @@ void Connection::log_access(const std::string& method, const std::string& path, 
   if (SSL* ssl = stream_->ssl()) {
     // What the handshake settled is the same for every request of the connection: worked out once.
     if (!peer_described_) {
-      if (X509* peer = SSL_get0_peer_certificate(ssl)) {
-        // The handshake's verdict printed the subject already (a resumed session has none).
-        const tls::HandshakeVerdict* verdict = tls::handshake_verdict(ssl);
-        client_subject_ = verdict != nullptr && verdict->certificate_presented
-                              ? verdict->subject
-                              : cert::format_dn(X509_get_subject_name(peer));
-        client_thumbprint_ = cert::thumbprint(peer);
-      }
+      if (X509* peer = SSL_get0_peer_certificate(ssl)) client_ = cert::identity(peer);
       tls_verdict_ = tls::access_log_verdict(ssl);
       peer_described_ = true;
     }
     record.protocol = SSL_get_version(ssl);
-    record.client_subject = client_subject_;
-    record.client_thumbprint = client_thumbprint_;
+    record.client = client_;
     record.tls_verdict = tls_verdict_;
   }
   call_logger(*shared_.options, format_access_line(record, shared_.options->log_format));

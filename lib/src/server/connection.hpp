@@ -10,8 +10,10 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "krtool/cert/identity.hpp"
 #include "krtool/server/dev_server.hpp"
 #include "krtool/tls/reloadable_context.hpp"
 #include "server/http1_request.hpp"
@@ -72,7 +74,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int requests_served_ = 0;
   AuthMemo auth_memo_;
   bool peer_described_ = false;
-  std::string client_subject_, client_thumbprint_, tls_verdict_;
+  std::optional<cert::Identity> client_;
+  std::string tls_verdict_;
   // buffer_[pending_begin_, pending_end_) was read but not parsed yet: the next pipelined request.
   std::string buffer_;
   std::size_t pending_begin_ = 0, pending_end_ = 0;

@@ -14,8 +14,7 @@
 #include "http/fetch.hpp"
 #include "http/token.hpp"
 #include "http/url.hpp"
-#include "krtool/cert/describe.hpp"
-#include "krtool/cert/name.hpp"
+#include "krtool/cert/identity.hpp"
 #include "krtool/error.hpp"
 #include "krtool/ossl.hpp"
 #include "krtool/server/routes.hpp"
@@ -44,11 +43,49 @@ constexpr std::array<std::string_view, 12> kNotForwarded = {"connection",
                                                             "accept-encoding"};
 
 // The headers through which the server speaks for the client, and the other common spellings of the
-// same claims (IIS ARR's certificate header, RFC 7239's Forwarded, nginx's X-Real-IP); never taken
-// from the client.
-constexpr std::array<std::string_view, 9> kServerSet = {
+// same claims (IIS ARR's certificate header, RFC 7239's Forwarded, nginx's X-Real-IP, RFC 9440's
+// Client-Cert); never taken from the client, whichever families the route sends. Every X-SSL-Client-*
+// header (nginx's and Apache's conventions) is dropped too.
+constexpr std::array<std::string_view, 11> kServerSet = {
     "x-client-cert",    "x-forwarded-client-cert", "x-arr-clientcert", "x-forwarded-for", "x-forwarded-proto",
-    "x-forwarded-host", "x-forwarded-port",        "forwarded",        "x-real-ip"};
+    "x-forwarded-host", "x-forwarded-port",        "forwarded",        "x-real-ip",       "client-cert",
+    "client-cert-chain"};
+constexpr std::string_view kServerSetPrefix = "x-ssl-client-";
+
+// The header families a proxy: route sends (headers=aspnet+xfcc+rfc9440+nginx; all by default).
+enum Family : unsigned {
+  kAspNet = 1u << 0,   // X-Client-Cert: ASP.NET Core's AddCertificateForwarding
+  kXfcc = 1u << 1,     // X-Forwarded-Client-Cert: Envoy's
+  kRfc9440 = 1u << 2,  // Client-Cert, Client-Cert-Chain
+  kNginx = 1u << 3,    // X-SSL-Client-Escaped-Cert and nginx's verdict variables
+};
+constexpr unsigned kAllFamilies = kAspNet | kXfcc | kRfc9440 | kNginx;
+
+unsigned parse_families(std::string_view text, std::string_view route) {
+  unsigned families = 0;
+  while (!text.empty()) {
+    const std::size_t plus = text.find('+');
+    const std::string name = lower(text.substr(0, plus));
+    if (name == "aspnet")
+      families |= kAspNet;
+    else if (name == "xfcc")
+      families |= kXfcc;
+    else if (name == "rfc9440")
+      families |= kRfc9440;
+    else if (name == "nginx")
+      families |= kNginx;
+    else if (name == "all")
+      families |= kAllFamilies;
+    else if (name == "none")
+      families |= 0;
+    else {
+      throw Error(Errc::Usage, fmt::format("proxy:{}: '{}' is not a header family", route, name),
+                  "write headers=aspnet+xfcc+rfc9440+nginx (any of them joined with '+'), all or none");
+    }
+    text = plus == std::string_view::npos ? std::string_view{} : text.substr(plus + 1);
+  }
+  return families;
+}
 
 // is_clean_value tells whether a header value can be sent on, whatever the server's parser let through:
 // a bare CR inside a value may be read by an upstream as the end of the line and the start of a header
@@ -97,17 +134,22 @@ std::vector<std::string> connection_options(const http::HeaderList& headers) {
   return out;
 }
 
+std::string base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(written));
+  return out;
+}
+
 std::string base64_der(X509* certificate) {
   const int length = i2d_X509(certificate, nullptr);
   ossl::require(length > 0, "encoding the client certificate");
   std::string der(static_cast<std::size_t>(length), '\0');
   auto* cursor = reinterpret_cast<unsigned char*>(der.data());
   ossl::require(i2d_X509(certificate, &cursor) == length, "encoding the client certificate");
-  std::string out(4 * ((der.size() + 2) / 3) + 1, '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(der.data()), length);
-  out.resize(static_cast<std::size_t>(written));
-  return out;
+  return base64(der);
 }
 
 // url_encode escapes all but RFC 3986's unreserved characters, as Envoy does the PEM in XFCC's Cert.
@@ -143,9 +185,54 @@ std::string header_value(const RequestView& request, std::string_view wanted) {
   return "";
 }
 
+// nginx's $ssl_client_verify: SUCCESS, NONE, or FAILED:reason (a policy such as AllowAny let through a
+// certificate the chain check refused).
+std::string verify_verdict(const RequestView& request) {
+  if (request.certificate == nullptr) return "NONE";
+  if (request.chain_error.empty()) return "SUCCESS";
+  return "FAILED:" + request.chain_error;
+}
+
+void add_identity_headers(const RequestView& request, unsigned families, http::HeaderList& headers) {
+  if ((families & kNginx) != 0) headers.emplace_back("X-SSL-Client-Verify", verify_verdict(request));
+  if (request.certificate == nullptr) return;
+  X509* certificate = request.certificate;
+  const cert::Identity id = cert::identity(certificate);
+  if ((families & kAspNet) != 0) headers.emplace_back("X-Client-Cert", base64_der(certificate));
+  if ((families & kXfcc) != 0) {
+    headers.emplace_back("X-Forwarded-Client-Cert",
+                         fmt::format("Hash={};Subject={};Cert={}", lower(id.thumbprint_sha256),
+                                     xfcc_quoted(id.subject), xfcc_quoted(url_encode(pem(certificate)))));
+  }
+  if ((families & kRfc9440) != 0) {
+    // RFC 9440: structured-field byte sequences; the chain without the client's own certificate.
+    headers.emplace_back("Client-Cert", ":" + base64_der(certificate) + ":");
+    std::string chain;
+    for (int i = 1; request.chain != nullptr && i < sk_X509_num(request.chain); ++i) {
+      chain += (chain.empty() ? ":" : ", :") + base64_der(sk_X509_value(request.chain, i)) + ":";
+    }
+    if (!chain.empty()) headers.emplace_back("Client-Cert-Chain", chain);
+  }
+  if ((families & kNginx) != 0) {
+    // The values are the identity's (cert::Identity), under nginx's variable names; the DNs in .NET's
+    // order, as everywhere in krtool, where nginx prints RFC 2253's. Escaped for a header value.
+    headers.emplace_back("X-SSL-Client-Escaped-Cert", url_encode(pem(certificate)));
+    headers.emplace_back("X-SSL-Client-S-DN", util::escape_controls(id.subject));
+    headers.emplace_back("X-SSL-Client-I-DN", util::escape_controls(id.issuer));
+    headers.emplace_back("X-SSL-Client-Serial", id.serial_number);
+    headers.emplace_back("X-SSL-Client-Fingerprint", lower(id.thumbprint));
+    headers.emplace_back("X-SSL-Client-Fingerprint-SHA256", lower(id.thumbprint_sha256));
+  }
+}
+
 class ProxyHandler final : public Handler {
  public:
-  explicit ProxyHandler(std::string upstream) : upstream_(std::move(upstream)) {
+  explicit ProxyHandler(std::string argument) : upstream_(std::move(argument)) {
+    // proxy:URL[,headers=FAMILIES]: the last ",headers=" ends the URL.
+    if (const std::size_t at = upstream_.rfind(",headers="); at != std::string::npos) {
+      families_ = parse_families(std::string_view(upstream_).substr(at + 9), upstream_);
+      upstream_.resize(at);
+    }
     auto parsed = http::parse_url(upstream_);
     if (auto* why = std::get_if<std::string>(&parsed)) {
       throw Error(Errc::Usage, fmt::format("proxy:{} is not a URL: {}", upstream_, *why),
@@ -199,7 +286,9 @@ class ProxyHandler final : public Handler {
       const std::string key = lower(name);
       // A name with '_' is dropped as nginx does: CGI-style servers read X_Client_Cert as X-Client-Cert.
       if (key.find('_') != std::string::npos) continue;
-      if (listed(kNotForwarded, key) || listed(kServerSet, key) || listed(hop_by_hop, key)) continue;
+      if (listed(kNotForwarded, key) || listed(kServerSet, key) || listed(hop_by_hop, key) ||
+          key.starts_with(kServerSetPrefix))
+        continue;
       if (key == "content-type") {
         forwarded.content_type = value;
         continue;
@@ -211,14 +300,7 @@ class ProxyHandler final : public Handler {
     if (const std::string host = header_value(request, "host"); !host.empty()) {
       forwarded.headers.emplace_back("X-Forwarded-Host", host);
     }
-    if (request.certificate != nullptr) {
-      forwarded.headers.emplace_back("X-Client-Cert", base64_der(request.certificate));
-      forwarded.headers.emplace_back(
-          "X-Forwarded-Client-Cert",
-          fmt::format("Hash={};Subject={};Cert={}", lower(cert::thumbprint_sha256(request.certificate)),
-                      xfcc_quoted(cert::format_dn(X509_get_subject_name(request.certificate))),
-                      xfcc_quoted(url_encode(pem(request.certificate)))));
-    }
+    add_identity_headers(request, families_, forwarded.headers);
 
     const http::ForwardResult result = http::forward(url_.host, url_.port, forwarded, kProxyTimeout);
     switch (result.failure) {
@@ -262,6 +344,7 @@ class ProxyHandler final : public Handler {
  private:
   std::string upstream_;
   http::Url url_;
+  unsigned families_ = kAllFamilies;
 };
 
 }  // namespace

@@ -67,13 +67,16 @@ TEST_CASE("format_from_name accepts pfx, p12, pem and der and rejects others as 
   CHECK_THAT(error.hint(), Catch::Contains("pfx, pem or der"));
 }
 
-TEST_CASE("parse_pfx_profile accepts modern and legacy in any case", "[formats][names]") {
+TEST_CASE("parse_pfx_profile accepts modern, legacy, java and macos in any case", "[formats][names]") {
   CHECK(formats::parse_pfx_profile("modern") == formats::PfxProfile::Modern);
   CHECK(formats::parse_pfx_profile("LEGACY") == formats::PfxProfile::Legacy);
+  CHECK(formats::parse_pfx_profile("Java") == formats::PfxProfile::Java);
+  CHECK(formats::parse_pfx_profile("macos") == formats::PfxProfile::Macos);
   const Error error = error_from([] { formats::parse_pfx_profile("ancient"); });
   CHECK(error.code() == Errc::Usage);
   CHECK_THAT(error.what(), Catch::Contains("--pfx-profile") && Catch::Contains("ancient"));
-  CHECK_THAT(error.hint(), Catch::Contains("modern") && Catch::Contains("legacy"));
+  CHECK_THAT(error.hint(), Catch::Contains("modern") && Catch::Contains("legacy") &&
+                               Catch::Contains("java") && Catch::Contains("macos"));
 }
 
 }  // namespace

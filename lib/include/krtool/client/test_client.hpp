@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "krtool/cert/chain.hpp"
+#include "krtool/cert/identity.hpp"
 #include "krtool/util/password.hpp"
 
 namespace krtool::client {
@@ -63,8 +64,8 @@ struct TestClientOptions {
 };
 
 // CertificateSummary is what the report says about one certificate.
-struct CertificateSummary {
-  std::string subject, issuer, thumbprint, not_after;
+// Its fields are cert::Identity's, so the report names them as the access log and claims do.
+struct CertificateSummary : cert::Identity {
   bool self_signed = false;
 };
 

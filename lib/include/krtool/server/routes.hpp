@@ -25,7 +25,10 @@ struct RequestView {
   std::string body;
   const auth::Principal* principal = nullptr;  // null on a public route or without authentication
   X509* certificate = nullptr;                 // the client certificate, null when none was presented
-  std::string tls_protocol;                    // "TLSv1.3", "" for plain HTTP
+  STACK_OF(X509) * chain = nullptr;            // what the client sent, its certificate first (may be null)
+  std::string chain_error;   // why the TLS layer's chain check of `certificate` failed ("" when it passed;
+                             // a validation policy such as AllowAny may have accepted it all the same)
+  std::string tls_protocol;  // "TLSv1.3", "" for plain HTTP
 };
 
 struct HandlerResponse {
