@@ -53,7 +53,7 @@ def access_line(name, status):
 if suite.check(server.start(), "serve starts with an https and an http endpoint", server.stderr_text()):
     for name in ("alice", "bob"):
         run = call(name)
-        suite.check(run.rc == 0 and run.get("http", "status") == 200, f"{name} (ops) gets 200 before", run.describe())
+        suite.check(run.rc == 0 and run.get("status") == 200, f"{name} (ops) gets 200 before", run.describe())
         line = access_line(name, 200)
         suite.contains(line, f"[revocation: OCSP at {OCSP}, good", f"{name}'s status came from the OCSP route")
 
@@ -61,7 +61,7 @@ if suite.check(server.start(), "serve starts with an https and an http endpoint"
 
     run = call("bob")
     suite.eq(run.rc, 1, "bob's next call fails (exit 1)")
-    suite.eq(run.get("http", "status"), 401, "bob's next call is 401 at the scheme")
+    suite.eq(run.get("status"), 401, "bob's next call is 401 at the scheme")
     diagnosis = f"{run.get('diagnosis', 'cause')} {run.get('diagnosis', 'fix')}"
     suite.contains(diagnosis.lower(), "revoked", "test-client's diagnosis says bob is revoked")
     suite.contains(diagnosis, OCSP, "test-client's diagnosis names the responder that said so")
@@ -70,10 +70,10 @@ if suite.check(server.start(), "serve starts with an https and an http endpoint"
     suite.contains(line, f"OCSP at {OCSP}, revoked", "the access log names where the status came from")
 
     run = call("alice")
-    suite.check(run.rc == 0 and run.get("http", "status") == 200, "alice still gets 200", run.describe())
+    suite.check(run.rc == 0 and run.get("status") == 200, "alice still gets 200", run.describe())
 
     run = call("carol")
-    suite.eq(run.get("http", "status"), 403, "carol (sales), authenticated, gets 403")
+    suite.eq(run.get("status"), 403, "carol (sales), authenticated, gets 403")
     suite.contains(f"{run.get('diagnosis', 'cause')}", "policy ops", "test-client names the policy for carol")
     line = access_line("carol", 403)
     suite.contains(line, "Certificate: success", "carol was authenticated")
