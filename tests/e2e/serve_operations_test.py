@@ -380,8 +380,10 @@ def test_json_log():
     ok = by_path.get("/secure/cert/info", [{}])[0]
     suite.eq((ok.get("status"), ok.get("tls"), ok.get("auth"), ok.get("method"), ok.get("protocol")),
              (200, "accepted (None)", "Certificate: success", "GET", "TLSv1.3"), "json log: 200 entry")
-    suite.eq(ok.get("clientCertificate"), {"subject": certs.valid.subject, "thumbprint": certs.valid.thumbprint},
-             "json log: the client certificate")
+    logged = ok.get("clientCertificate") or {}
+    suite.eq({key: logged.get(key) for key in ("subject", "thumbprint", "issuer", "serialNumber")},
+             {"subject": certs.valid.subject, "thumbprint": certs.valid.thumbprint, "issuer": certs.ca.subject,
+              "serialNumber": certs.valid.serial}, "json log: the client certificate's identity fields")
     suite.check(str(ok.get("remote", "")).startswith(f"{LOOPBACK}:") and isinstance(ok.get("durationMs"), (int, float))
                 and str(ok.get("time", "")).endswith("Z"), "json log: remote, durationMs, time", repr(ok))
     tls_events = [e for e in entries if e.get("event") == "tls"]

@@ -156,8 +156,8 @@ const std::vector<FieldFlag>& field_flags() {
       scheme_flag("--no-validate-validity-period{false}", field::kValidateValidity,
                   &SchemeConfig::validate_validity_period, "Do not check notBefore/notAfter in the scheme"),
       config_flag("--route", field::kRoutes, &ServeConfig::routes,
-                  "'METHOD PATH [auth=SCHEME[,SCHEME] [policy=NAME]] "
-                  "[json:TEMPLATE|file:PATH|dir:PATH|status:CODE|proxy:URL|crl:CA|ocsp:CA]' (repeatable)",
+                  "'METHOD PATH [auth=SCHEME[,SCHEME]] [policy=NAME] [HANDLER]' (repeatable); HANDLER is one "
+                  "of json:TEMPLATE, file:PATH, dir:PATH, status:CODE, proxy:URL, crl:CA, ocsp:CA",
                   "ROUTE"),
       config_flag("--policy", field::kPolicies, &ServeConfig::policies,
                   "Authorization policy 'NAME: RULE; RULE' for routes' policy=NAME (repeatable); rules: "

@@ -14,8 +14,8 @@
 #include "cli.hpp"
 #include "command.hpp"
 #include "common.hpp"
-#include "krtool/client/lab_run.hpp"
 #include "help_format.hpp"
+#include "krtool/client/lab_run.hpp"
 #include "krtool/error.hpp"
 #include "terminal.hpp"
 
@@ -141,7 +141,7 @@ int run_lab(const TestClientFlags& flags) {
   if (flags.json) {
     print_json(client::to_json(run));
   } else {
-    const Style style = terminal_style();
+    const Style style = style_for(STDOUT_FILENO);
     const auto text = [](const client::LabLayers& l) {
       std::string t = l.tls_accepted ? std::string("TLS accepted") : "TLS alert " + l.alert;
       if (l.status) t += fmt::format(", HTTP {}", *l.status);

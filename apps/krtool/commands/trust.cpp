@@ -10,6 +10,7 @@
 #include "command.hpp"
 #include "common.hpp"
 #include "krtool/cert/describe.hpp"
+#include "krtool/cert/dev_root.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
 #include "krtool/trust/store.hpp"
@@ -72,10 +73,14 @@ std::vector<std::unique_ptr<trust::TrustStore>> chosen_stores(const TrustOptions
 
 ossl::UniquePtr<X509> chosen_ca(const TrustOptions& o) {
   if (!o.ca.empty()) return trust::load_ca(o.ca);
-  // The development root (new-selfsigned --development, $KRTOOL_CAROOT) is the default once it exists.
+  // The development root (new-selfsigned --development, $KRTOOL_CAROOT) is the default once it exists,
+  // as mkcert -install trusts its CAROOT.
+  const std::filesystem::path root = cert::development_root_folder() / cert::kDevelopmentRootCertificate;
+  if (std::filesystem::exists(root)) return trust::load_ca(root);
   throw Error(Errc::Usage,
-              "no CA given and no development root yet; run krtool new-selfsigned --development or name a CA",
-              "krtool trust install --nss-auto dev-root.pem");
+              fmt::format("no CA given and no development root in {} yet", root.parent_path().string()),
+              "run krtool new-selfsigned --development (or serve --self-signed) to make it, or name a CA: "
+              "krtool trust install --nss-auto ca.pem");
 }
 
 int run_trust(const TrustOptions& o) {

@@ -293,7 +293,9 @@ class Diagnoser {
         fix = "make a new certificate (krtool new-selfsigned --purpose client ...), or check the clocks";
         break;
       case 44:  // certificate_revoked
-        why = "the server found it revoked (its issuer's CRL or OCSP responder says so; serve's log names which)";
+        why =
+            "the server found it revoked (its issuer's CRL or OCSP responder says so; serve's log names "
+            "which)";
         fix = "use a certificate that is not revoked, or check that the server's --crl is the current one";
         break;
       case 43:  // unsupported_certificate

@@ -95,7 +95,7 @@ class CertificateInfoHandler final : public Handler {
 };
 
 Route get(std::string path, std::string scheme, std::shared_ptr<const Handler> handler) {
-  return Route{"GET", std::move(path), false, std::move(scheme), std::move(handler)};
+  return Route{"GET", std::move(path), false, std::move(scheme), std::move(handler), ""};
 }
 
 }  // namespace

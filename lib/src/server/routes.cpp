@@ -18,7 +18,7 @@ constexpr std::array<std::string_view, 8> kMethods = {"GET",   "POST", "PUT",   
                                                       "PATCH", "HEAD", "OPTIONS", "*"};
 
 constexpr const char* kGrammarHint =
-    "write 'METHOD PATH [auth=SCHEME[,SCHEME…]] [policy=NAME] [json:TEMPLATE | file:PATH | dir:PATH | "
+    "write 'METHOD PATH [auth=SCHEME] [policy=NAME] [json:TEMPLATE | file:PATH | dir:PATH | "
     "status:CODE | proxy:URL | crl:CA | ocsp:CA]', "
     "e.g. "
     "--route 'GET /hello auth=Certificate json:{\"user\": \"{user.name}\"}'";

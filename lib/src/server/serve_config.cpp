@@ -58,7 +58,8 @@ const Keys kSchemeKeys = {"name",
                           "revocationMode",
                           "crl",
                           "trustCa"};
-const Keys kRouteKeys = {"method", "path", "auth", "policy", "json", "file", "dir", "status", "proxy", "crl", "ocsp"};
+const Keys kRouteKeys = {"method", "path",   "auth",  "policy", "json", "file",
+                         "dir",    "status", "proxy", "crl",    "ocsp"};
 
 using util::lower;
 
