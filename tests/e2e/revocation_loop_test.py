@@ -7,6 +7,7 @@ test-client's diagnosis, while alice still gets 200 and carol, authenticated, ge
 
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from krtool_e2e import Server, Suite, TestClientRun, free_port, run_krtool  # noqa: E402
@@ -90,5 +91,25 @@ if suite.check(server.start(), "serve starts with an https and an http endpoint"
     suite.check(listed.returncode == 0 and "Key Compromise" in listed.stdout, "the served CRL lists bob's revocation",
                 listed.stdout + listed.stderr)
     server.stop()
+
+# Offline mode follows its --crl file: a CRL published while serve runs counts at the next request.
+krtool("new-crl", "--issuer", "ca.pem", "--out", "offline.crl")
+offline = Server(["--cert", "server.pem", "--client-cert-mode", "allow", "--trust-ca", "ca.pem", "--auth-trust-ca",
+                  "ca.pem", "--revocation-mode", "offline", "--crl", "offline.crl", "--diagnostics",
+                  "--route", "GET /deploy auth=Certificate"], W, suite)
+if suite.check(offline.start(), "serve starts in offline mode", offline.stderr_text()):
+    server = offline  # call() and access_line() use `server`
+    run = call("alice")
+    suite.check(run.rc == 0 and run.get("status") == 200, "offline: alice gets 200 before", run.describe())
+    krtool("revoke", "--issuer", "ca.pem", "alice.pem")
+    krtool("new-crl", "--issuer", "ca.pem", "--out", "offline.crl", "--force")
+    time.sleep(1.2)  # the files are looked at no more than once a second
+    run = call("alice")
+    suite.eq(run.get("status"), 401, "offline: after the new CRL file, alice's next call is 401")
+    line = access_line("alice", 401)
+    suite.contains(line, "CRL files (--crl)", "offline: the log names the CRL files as the source")
+    suite.check(offline.wait_for_log(lambda l: "re-read the changed CRL file" in l) is not None,
+                "offline: serve says it re-read the changed file", offline.stderr_text())
+    offline.stop()
 
 sys.exit(suite.finish())

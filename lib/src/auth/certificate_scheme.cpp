@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "auth/claims.hpp"
+#include "auth/crl_files.hpp"
 #include "auth/online_revocation.hpp"
 #include "krtool/cert/chain.hpp"
 #include "krtool/cert/name.hpp"
@@ -58,7 +59,8 @@ Failure chain_failure(const std::vector<cert::ChainProblem>& problems) {
 // The certificates the client sent are intermediates, never anchors. `revocation` receives where the
 // status came from.
 Failure check_chain(X509* certificate, STACK_OF(X509) * chain, const CertificateSchemeOptions& options,
-                    X509_STORE* trust, OnlineRevocation& online, std::string& revocation) {
+                    X509_STORE* trust, OnlineRevocation& online, CrlFiles* crl_files,
+                    std::string& revocation) {
   cert::ChainRequest request;
   request.certificate = certificate;
   request.trust = trust;
@@ -75,7 +77,11 @@ Failure check_chain(X509* certificate, STACK_OF(X509) * chain, const Certificate
   }
   // Offline mode with no CRL from the leaf's issuer fails here too: revocation checking fails closed.
   std::vector<ossl::UniquePtr<X509_CRL>> crls;
-  for (const auto& crl : options.crls) crls.push_back(ossl::up_ref(crl.get()));
+  if (crl_files != nullptr) {
+    crls = crl_files->current();
+  } else {
+    for (const auto& crl : options.crls) crls.push_back(ossl::up_ref(crl.get()));
+  }
   request.crls = &crls;
   const cert::ChainReport revocation_report = cert::verify_chain(request);
   revocation = "CRL files (--crl)";
@@ -89,7 +95,11 @@ CertificateScheme::CertificateScheme(CertificateSchemeOptions options)
     : options_(std::move(options)),
       trust_store_(cert::trust_store(options_.custom_trust_store)),
       online_(std::make_unique<OnlineRevocation>(options_.revocation_fetch_timeout,
-                                                 options_.revocation_fetcher, options_.revocation_clock)) {}
+                                                 options_.revocation_fetcher, options_.revocation_clock)) {
+  if (options_.revocation_mode == RevocationMode::Offline && !options_.crl_files.empty()) {
+    crl_files_ = std::make_unique<CrlFiles>(options_.crl_files, options_.crl_log, options_.revocation_clock);
+  }
+}
 
 CertificateScheme::~CertificateScheme() = default;
 CertificateScheme::CertificateScheme(CertificateScheme&&) noexcept = default;
@@ -119,8 +129,8 @@ AuthResult CertificateScheme::authenticate(X509* certificate, STACK_OF(X509) * c
     const bool skip_chain = self_signed && options_.custom_trust_store.empty() &&
                             allows(options_.allowed_types, AllowedCertificateTypes::SelfSigned);
     if (!skip_chain) {
-      if (Failure failure =
-              check_chain(certificate, chain, options_, trust_store_.get(), *online_, result.revocation))
+      if (Failure failure = check_chain(certificate, chain, options_, trust_store_.get(), *online_,
+                                        crl_files_.get(), result.revocation))
         return fail(std::move(*failure));
     }
 

@@ -223,7 +223,7 @@ MadePolicy make_policy(const ServeConfig& config) {
 }
 
 std::shared_ptr<const auth::CertificateScheme> make_scheme(const ServeConfig& config, size_t index,
-                                                           const SchemeConfig& scheme) {
+                                                           const SchemeConfig& scheme, const LogSink& log) {
   const auto name_of = [&](std::string_view key) { return config.name_of(field::scheme(index, key)); };
   auth::CertificateSchemeOptions options;
   options.name = scheme.name;
@@ -240,6 +240,13 @@ std::shared_ptr<const auth::CertificateScheme> make_scheme(const ServeConfig& co
   options.custom_trust_store = load_trust_list(scheme.trust_ca_files, name_of(field::kSchemeTrustCa));
   // The top-level CRLs feed both layers; a scheme's own replace them.
   options.crls = load_crl_list(scheme.crl_files.empty() ? config.crl_files : scheme.crl_files);
+  // Offline mode follows the files: a CA publishing a new CRL is heard at the next request.
+  options.crl_files = scheme.crl_files.empty() ? config.crl_files : scheme.crl_files;
+  if (log) {
+    options.crl_log = [log, name = scheme.name](const std::string& line) {
+      log(fmt::format("krtool: scheme '{}': {}", name, line));
+    };
+  }
   if (options.revocation_mode == auth::RevocationMode::Offline && options.crls.empty()) {
     throw Error(
         Errc::Usage,
@@ -350,12 +357,12 @@ std::shared_ptr<const tls::TlsServerConfig> reload_tls_layer(const ServeConfig& 
   return tls_layer(config, prompt, std::move(log), &previous).config;
 }
 
-AuthLayer build_auth_schemes(const ServeConfig& config) {
+AuthLayer build_auth_schemes(const ServeConfig& config, LogSink log) {
   std::vector<SchemeConfig> schemes = config.schemes;
   if (schemes.empty()) schemes.emplace_back();
   AuthLayer layer;
   for (size_t i = 0; i < schemes.size(); ++i) {
-    auto made = make_scheme(config, i, schemes[i]);
+    auto made = make_scheme(config, i, schemes[i], log);
     for (const std::string& r : made->relaxations())
       layer.notes.relaxed.push_back(fmt::format("scheme '{}': {}", made->name(), r));
     layer.notes.description.push_back(fmt::format(
@@ -538,7 +545,7 @@ BuiltServer build_server_options(const ServeConfig& config, const PasswordPrompt
   built.development_root = std::move(tls_layer.development_root);
   take(std::move(tls_layer.notes));
 
-  AuthLayer auth = build_auth_schemes(config);
+  AuthLayer auth = build_auth_schemes(config, options.log);
   options.schemes = std::move(auth.schemes);
   take(std::move(auth.notes));
 

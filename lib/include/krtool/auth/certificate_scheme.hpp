@@ -55,6 +55,11 @@ struct CertificateSchemeOptions {
   RevocationMode revocation_mode = RevocationMode::Online;
   std::vector<ossl::UniquePtr<X509>> custom_trust_store;  // empty: the system store
   std::vector<ossl::UniquePtr<X509_CRL>> crls;            // used in Offline mode
+  // Offline mode, instead of `crls`: the files, read again when one changes on disk (at most once a
+  // second), so that a newly published CRL counts without a restart; `crl_log` hears why a changed
+  // file was not taken (the previous CRLs stay).
+  std::vector<std::string> crl_files;
+  std::function<void(const std::string&)> crl_log;
   // Online mode: the time one OCSP responder or distribution point may take, and how it is asked
   // (empty: the plain HTTP client).
   std::chrono::milliseconds revocation_fetch_timeout{5000};
@@ -94,6 +99,7 @@ inline constexpr const char* kNameIdentifierClaim =
 inline constexpr const char* kNameClaim = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name";
 
 class OnlineRevocation;  // Online mode: OCSP answers and CRLs fetched, cached until nextUpdate
+class CrlFiles;          // Offline mode: the CRL files, re-read when they change
 
 class CertificateScheme {
  public:
@@ -117,6 +123,7 @@ class CertificateScheme {
   // read-only by concurrent verifications; CRLs are given per verification, never added to it.
   ossl::UniquePtr<X509_STORE> trust_store_;
   std::unique_ptr<OnlineRevocation> online_;
+  std::unique_ptr<CrlFiles> crl_files_;  // when options_.crl_files is given
 };
 
 }  // namespace krtool::auth

@@ -69,7 +69,9 @@ struct AuthLayer {
   BuildNotes notes;
 };
 // build_auth_schemes makes the configured schemes, or the default "Certificate" scheme.
-AuthLayer build_auth_schemes(const ServeConfig& config);
+// `log` hears about CRL files that changed on disk but could not be read (offline mode keeps the
+// previous CRLs then).
+AuthLayer build_auth_schemes(const ServeConfig& config, LogSink log = nullptr);
 
 struct PolicySet {
   std::vector<std::shared_ptr<const auth::AuthorizationPolicy>> policies;
