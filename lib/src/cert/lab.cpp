@@ -37,7 +37,7 @@ constexpr const char* kRelaxed[] = {"AllowAny", "AllowSelfSignedForDevelopment",
 // the revoked client names (serve's crl:/ocsp: handlers, issue 14). With them the client-certificate
 // mode is allow, so that CRL and OCSP fetchers, which present no certificate, reach those routes; every
 // lab client presents one, so the TLS layer decides each as require would.
-constexpr bool kServeMountsRevocation = false;
+constexpr bool kServeMountsRevocation = true;
 
 enum class IssuedBy { Root, Intermediate, Untrusted, Itself };
 
