@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -72,9 +73,16 @@ struct Reader {
 }  // namespace
 
 CaDatabaseLock::CaDatabaseLock(const std::filesystem::path& ca_file) {
-  fd_ = ::open(ca_file.c_str(), O_RDONLY | O_CLOEXEC);
-  // A CA file that cannot be opened is reported by whoever reads it next; there is nothing to lock.
+  // O_NONBLOCK: opening a named pipe would otherwise wait for a writer. Only a regular file is locked;
+  // anything else (a pipe, a missing file) is reported by whoever reads it next.
+  fd_ = ::open(ca_file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd_ < 0) return;
+  struct stat status {};
+  if (::fstat(fd_, &status) != 0 || !S_ISREG(status.st_mode)) {
+    ::close(fd_);
+    fd_ = -1;
+    return;
+  }
   while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
   }
 }
