@@ -24,8 +24,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   record.method = fields[0];
   record.path = fields[1];
   record.remote = fields[2];
-  record.client_subject = fields[3];
-  record.client_thumbprint = fields[4];
+  // The client's identity fields come from its certificate, whose names may hold any bytes.
+  krtool::cert::Identity client;
+  client.subject = fields[3];
+  client.thumbprint = fields[4];
+  client.issuer = fields[3];
+  record.client = client;
   record.tls_verdict = fields[5];
   record.auth_verdict = fields[6];
   record.status = 200;
