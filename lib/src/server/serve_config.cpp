@@ -464,7 +464,9 @@ std::string policy_rule_text(const Json& rule, const std::string& path, const So
   if (rule.is_string()) {
     text = rule.get<std::string>();
   } else if (rule.is_object() && rule.size() == 1) {
-    const auto& [kind, value] = *rule.items().begin();
+    // The object's one member, by copy: items()'s proxy and its iterator are temporaries.
+    const std::string kind = rule.begin().key();
+    const Json& value = rule.begin().value();
     std::vector<std::string> items;
     if (value.is_string()) items.push_back(value.get<std::string>());
     if (value.is_array()) {
