@@ -3,35 +3,14 @@
 // (online_revocation.hpp); this is what decides whether an answer is believed, with the time given.
 #pragma once
 
-#include <openssl/ocsp.h>
-
 #include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "cert/ocsp_handles.hpp"  // the OCSP owners, shared with the responder
 #include "krtool/ossl.hpp"
 #include "krtool/util/time.hpp"
-
-// The OCSP handles, here rather than in krtool/ossl.hpp while only Online mode uses them.
-namespace krtool::ossl {
-template <>
-struct Deleter<OCSP_REQUEST> {
-  void operator()(OCSP_REQUEST* p) const noexcept { OCSP_REQUEST_free(p); }
-};
-template <>
-struct Deleter<OCSP_RESPONSE> {
-  void operator()(OCSP_RESPONSE* p) const noexcept { OCSP_RESPONSE_free(p); }
-};
-template <>
-struct Deleter<OCSP_BASICRESP> {
-  void operator()(OCSP_BASICRESP* p) const noexcept { OCSP_BASICRESP_free(p); }
-};
-template <>
-struct Deleter<OCSP_CERTID> {
-  void operator()(OCSP_CERTID* p) const noexcept { OCSP_CERTID_free(p); }
-};
-}  // namespace krtool::ossl
 
 namespace krtool::auth {
 
