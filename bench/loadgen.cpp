@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "krtool/ossl.hpp"
+#include "krtool/util/ascii.hpp"
 
 namespace krtool::ossl {
 template <>
@@ -111,12 +112,6 @@ std::string openssl_reason() {
   if (code == 0) return "no reason given";
   const char* reason = ERR_reason_error_string(code);
   return reason != nullptr ? reason : fmt::format("error {:#x}", code);
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 std::string_view trim(std::string_view s) {
@@ -202,7 +197,7 @@ class ResponseReader {
       if (colon == std::string_view::npos || colon == 0) return fail("response: malformed header line");
       const std::string_view name = line.substr(0, colon);
       const std::string_view value = trim(line.substr(colon + 1));
-      if (iequals(name, "Content-Length")) {
+      if (krtool::util::equals_ignoring_case(name, "Content-Length")) {
         uint64_t parsed = 0;
         if (value.empty() || value.size() > 15 ||
             !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -212,10 +207,10 @@ class ResponseReader {
         if (have_length && parsed != length) return fail("response: conflicting Content-Length");
         have_length = true;
         length = parsed;
-      } else if (iequals(name, "Connection")) {
-        if (iequals(value, "close")) close_after_ = true;
-        if (iequals(value, "keep-alive")) close_after_ = false;
-      } else if (iequals(name, "Transfer-Encoding")) {
+      } else if (krtool::util::equals_ignoring_case(name, "Connection")) {
+        if (krtool::util::equals_ignoring_case(value, "close")) close_after_ = true;
+        if (krtool::util::equals_ignoring_case(value, "keep-alive")) close_after_ = false;
+      } else if (krtool::util::equals_ignoring_case(name, "Transfer-Encoding")) {
         return fail("response: Transfer-Encoding (only Content-Length is read)");
       }
     }

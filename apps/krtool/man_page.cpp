@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "krtool/util/ascii.hpp"
 #include "reference_docs.hpp"
 
 namespace krtool::app {
@@ -47,7 +48,7 @@ std::string breakable_choices(std::string value) {
 std::string lower_first(std::string text) {
   if (text.size() > 1 && std::isupper(static_cast<unsigned char>(text[0])) &&
       std::islower(static_cast<unsigned char>(text[1]))) {
-    text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+    text[0] = util::lower(text[0]);
   }
   return text;
 }
@@ -231,7 +232,7 @@ std::string main_page(const std::vector<CommandDoc>& commands, const std::string
 // command's examples.
 std::string command_page(const CommandDoc& command, const std::vector<CommandDoc>& commands,
                          const std::string& version) {
-  std::string out = title(fmt::format("KRTOOL-{}", upper(command.name)), version);
+  std::string out = title(fmt::format("KRTOOL-{}", util::upper(command.name)), version);
   out += fmt::format(".SH NAME\nkrtool\\-{} \\- {}\n", roff(command.name),
                      roff(lower_first(command.description)));
   out += ".SH SYNOPSIS\n" + synopsis(command);

@@ -9,6 +9,7 @@
 
 #include "krtool/auth/certificate_scheme.hpp"
 #include "krtool/tls/server_context.hpp"
+#include "krtool/util/ascii.hpp"
 
 namespace krtool::app {
 namespace {
@@ -93,8 +94,7 @@ void read_footer(const std::string& footer, CommandDoc& doc) {
     start = end + 1;
   }
   const auto examples = std::find_if(lines.begin(), lines.end(), [](const std::string& line) {
-    std::string t = trim(line);
-    std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
+    const std::string t = util::lower(trim(line));
     return t == "examples:" || t == "example:";
   });
   std::string notes;
@@ -166,7 +166,8 @@ std::vector<CommandDoc> describe_commands(CLI::App& app) {
       add_more_words(doc, o);
       o.kind = value_kind(o.value, o.choices);
       // A positional's name says what it is when its value has none (import's FILE).
-      if (!o.positional.empty() && o.kind == ValueKind::Typed) o.kind = value_kind(upper(o.positional), {});
+      if (!o.positional.empty() && o.kind == ValueKind::Typed)
+        o.kind = value_kind(util::upper(o.positional), {});
       o.description = option->get_description();
       o.group = o.names.empty() ? "Arguments" : option->get_group();
       const std::string default_value = option->get_default_str();
@@ -203,11 +204,6 @@ std::string option_text(const OptionDoc& option) {
   if (option.required) text += " Required.";
   if (!option.needs.empty()) text += fmt::format(" Needs {}.", fmt::join(option.needs, ", "));
   if (!option.excludes.empty()) text += fmt::format(" Excludes {}.", fmt::join(option.excludes, ", "));
-  return text;
-}
-
-std::string upper(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return text;
 }
 

@@ -47,7 +47,6 @@ std::vector<CommandDoc> describe_commands(CLI::App& app);
 std::string headline(const OptionDoc& option);
 // option_text is an option's description as a sentence, with its default, needs and exclusions.
 std::string option_text(const OptionDoc& option);
-std::string upper(std::string text);
 // first_sentence keeps a description short enough for one line of a completion menu.
 std::string first_sentence(const std::string& text);
 // option_groups are the headings of a command's options, in the order they first appear.

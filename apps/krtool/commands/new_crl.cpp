@@ -12,6 +12,7 @@
 #include "krtool/cert/ca_database.hpp"
 #include "krtool/cert/crl_builder.hpp"
 #include "krtool/error.hpp"
+#include "krtool/util/ascii.hpp"
 #include "krtool/util/files.hpp"
 #include "output_files.hpp"
 
@@ -37,9 +38,7 @@ bool crl_is_pem(const std::filesystem::path& out, const std::string& format) {
   if (!format.empty()) {
     throw Error(Errc::Usage, fmt::format("--format: '{}' is not a CRL format", format), "use pem or der");
   }
-  std::string extension = out.extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string extension = util::lower(out.extension().string());
   if (extension == ".pem") return true;
   if (extension == ".crl" || extension == ".der" || extension == ".cer") return false;
   throw Error(Errc::Usage, fmt::format("--out '{}': cannot tell PEM from DER by its extension", out.string()),

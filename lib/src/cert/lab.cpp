@@ -18,6 +18,7 @@
 #include "krtool/cert/name.hpp"
 #include "krtool/cert/revocation.hpp"
 #include "krtool/error.hpp"
+#include "krtool/util/ascii.hpp"
 #include "krtool/util/files.hpp"
 #include "krtool/util/time.hpp"
 
@@ -90,11 +91,7 @@ const ClientPlan kPlans[] = {
      IssuedBy::Root, false, "bad_certificate", 401, "the key is too small (RSA 1024)", true},
 };
 
-std::string first_name(const std::string& person) {
-  std::string first = person.substr(0, person.find(' '));
-  for (char& c : first) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return first;
-}
+std::string first_name(const std::string& person) { return util::lower(person.substr(0, person.find(' '))); }
 
 std::string subject_of(const ClientPlan& plan) {
   return fmt::format("CN={}, OU={}, O={}, C=US", plan.person, plan.unit, kOrganization);

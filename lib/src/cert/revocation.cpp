@@ -10,6 +10,7 @@
 
 #include "krtool/cert/name.hpp"
 #include "krtool/formats/load.hpp"
+#include "krtool/util/ascii.hpp"
 
 namespace krtool::cert {
 namespace {
@@ -31,15 +32,6 @@ constexpr std::array<ReasonName, 10> kReasons{{
     {RevocationReason::AaCompromise, "aACompromise"},
 }};
 
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
 // RFC 5280 4.1.2.2: conforming serials are at most 20 octets.
 constexpr size_t kMaxSerialOctets = 20;
 
@@ -53,7 +45,7 @@ std::string bignum_hex(const BIGNUM* number) {
 
 RevocationReason parse_revocation_reason(std::string_view text, std::string_view flag) {
   for (const ReasonName& entry : kReasons) {
-    if (equal_ignoring_case(text, entry.name)) return entry.reason;
+    if (util::equals_ignoring_case(text, entry.name)) return entry.reason;
   }
   throw Error(Errc::Usage, fmt::format("{}: unknown revocation reason '{}'", flag, text),
               fmt::format("use one of RFC 5280's names: {}", kRevocationReasonNames));
@@ -86,7 +78,7 @@ std::string parse_serial(std::string_view text, std::string_view flag) {
   for (const char c : rest) {
     if (c == ':' || c == ' ') continue;
     if (!std::isxdigit(static_cast<unsigned char>(c))) throw bad(fmt::format("'{}' is not a hex digit", c));
-    digits.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    digits.push_back(util::upper(c));
     if (digits.size() > 2 * (kMaxSerialOctets + 1)) throw bad("longer than 20 octets");
   }
   if (digits.empty()) throw bad("it is empty");

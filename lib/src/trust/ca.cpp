@@ -2,13 +2,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 
 #include "krtool/cert/describe.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
 #include "krtool/formats/load.hpp"
 #include "krtool/trust/store.hpp"
+#include "krtool/util/ascii.hpp"
 
 namespace krtool::trust {
 
@@ -33,10 +33,7 @@ ossl::UniquePtr<X509> load_ca(const std::filesystem::path& path) {
 }
 
 std::string entry_name(X509* ca) {
-  std::string prefix = cert::thumbprint_sha256(ca).substr(0, 16);
-  std::transform(prefix.begin(), prefix.end(), prefix.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return "krtool-" + prefix;
+  return "krtool-" + util::lower(cert::thumbprint_sha256(ca).substr(0, 16));
 }
 
 nlohmann::json to_json(const StoreState& state) {

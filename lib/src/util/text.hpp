@@ -5,35 +5,9 @@
 #include <string>
 #include <string_view>
 
+#include "krtool/util/ascii.hpp"
+
 namespace krtool::util {
-
-// lower folds ASCII letters to lower case: flag values, header names and scheme names are compared
-// case-insensitively, and never by locale.
-// All of krtool's case folding goes through these, so that it is ASCII-only everywhere.
-inline char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-inline char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
-
-inline std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](char c) { return lower(c); });
-  return out;
-}
-
-// upper folds to upper case, for names that are spelled upper-case (DN keys, HTTP methods).
-inline std::string upper(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](char c) { return upper(c); });
-  return out;
-}
-
-inline bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
-}
-
-inline bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && equals_ignoring_case(text.substr(0, prefix.size()), prefix);
-}
 
 // utf8_sequence_length returns the length of the well-formed UTF-8 sequence at text[i], or 0.
 inline size_t utf8_sequence_length(std::string_view text, size_t i) {
