@@ -34,9 +34,13 @@ namespace {
 using Json = nlohmann::ordered_json;
 using Keys = std::vector<std::string>;
 
-const Keys kTopLevelKeys = {"endpoint",       "https",     "schemes",          "routes",
-                            "policies",       "logFormat", "diagnostics",      "allowInsecurePublic",
-                            "maxConnections", "threads",   "keepAliveTimeout", "readTimeout"};
+// "$schema" names docs/config.schema.json for an editor's completion and checks; krtool reads the file
+// against its own rules and only checks that the key holds a string.
+const Keys kTopLevelKeys = {"$schema",        "endpoint",    "https",
+                            "schemes",        "routes",      "policies",
+                            "logFormat",      "diagnostics", "allowInsecurePublic",
+                            "maxConnections", "threads",     "keepAliveTimeout",
+                            "readTimeout"};
 const Keys kEndpointKeys = {"address",  "port",         "urls",        "cert",      "key",
                             "password", "passwordFile", "passwordEnv", "selfSigned"};
 const Keys kHttpsKeys = {"clientCertificateMode",
@@ -522,6 +526,8 @@ ServeConfig read_document(const Json& document, Source source) {
   ServeConfig config;
   source.origins = &config.origins;
   const ObjectReader top(document, "", source, kTopLevelKeys);
+  std::string schema;
+  top.read("$schema", schema, "\"https://github.com/krtool/krtool/docs/config.schema.json\"");
   if (const Json* endpoint = top.find("endpoint")) read_endpoint(*endpoint, source, config);
   if (const Json* https = top.find("https")) read_https(*https, source, config);
   if (const Json* schemes = top.find("schemes")) read_schemes(*schemes, source, config);

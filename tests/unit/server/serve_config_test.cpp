@@ -130,6 +130,16 @@ TEST_CASE("an empty config object keeps every default", "[server][config]") {
   CHECK(c.max_connections == defaults.max_connections);
 }
 
+TEST_CASE("a \"$schema\" key for editors is accepted when it is a string, and changes nothing",
+          "[server][config]") {
+  const ConfigDir config;
+  const ServeConfig c = load_serve_config(config.write(
+      R"({"$schema": "../docs/config.schema.json", "https": {"clientCertificateMode": "allow"}})"));
+  CHECK(c.client_cert_mode == "allow");
+  const Error wrong = config_error(config, R"({"$schema": 2})");
+  CHECK_THAT(wrong.what(), Catch::Contains("'$schema' must be a string, not a number"));
+}
+
 TEST_CASE("string routes in a config have their file and folder paths taken from the file's folder",
           "[server][config]") {
   const ConfigDir config;
