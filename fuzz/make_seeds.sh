@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make_seeds.sh KRTOOL OUT: writes the fuzz targets' binary seeds into OUT/<target>/, made the way the
 # tests make their fixtures: by krtool itself (PEM, DER and PFX certificates and keys, encrypted or not,
-# modern and legacy PFX; CSRs) and python3-cryptography (a CRL). ECDSA keys keep every seed small.
+# modern and legacy PFX; CSRs), python3-cryptography (a CRL) and python3's zlib (gzip and deflate
+# bodies). ECDSA keys keep every seed small.
 set -euo pipefail
 krtool=$1 out=$2
 work=$(mktemp -d)
@@ -41,5 +42,26 @@ crl = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject).last_upda
        .sign(key, hashes.SHA256()))
 open(sys.argv[3] + "/ca.crl.pem", "wb").write(crl.public_bytes(serialization.Encoding.PEM))
 open(sys.argv[3] + "/ca.crl.der", "wb").write(crl.public_bytes(serialization.Encoding.DER))
+PY
+
+# content_coding: gzip (two members), zlib and raw deflate, identity, and a gzip bomb of 1 MiB of zeros
+# against a 64 KiB limit; the settings byte is the coding (bits 0-2) and the limit in 64 KiB (bits 3-7).
+mkdir -p "$out/content_coding"
+/usr/bin/python3 - "$out/content_coding" <<'PY'
+import gzip, sys, zlib
+text = b'{"crl": "a CRL or a JSON answer, encoded by the upstream", "n": [1, 2, 3]}\n' * 8
+def deflate(data, wbits):
+    c = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    return c.compress(data) + c.flush()
+seeds = {
+    "gzip-two-members": b"\x08" + gzip.compress(text[:100]) + gzip.compress(text[100:]),
+    "deflate-zlib": b"\x09" + deflate(text, 15),
+    "deflate-raw": b"\x09" + deflate(text, -15),
+    "x-gzip": b"\x0a" + gzip.compress(text),
+    "identity": b"\x0b" + text,
+    "gzip-bomb": b"\x08" + gzip.compress(bytes(1 << 20)),
+}
+for name, data in seeds.items():
+    open(f"{sys.argv[1]}/{name}", "wb").write(data)
 PY
 echo "make_seeds: $(find "$out" -type f | wc -l) seeds in $out"
