@@ -346,11 +346,15 @@ std::unique_ptr<AuthorizationRule> parse_rule(std::string_view text, const RuleE
       for (const std::string& item : split_list(rest)) {
         std::string_view base64 = item;
         if (util::starts_with_ignoring_case(base64, "sha256//")) base64.remove_prefix(8);
-        unsigned char digest[64];
-        const int decoded = EVP_DecodeBlock(digest, reinterpret_cast<const unsigned char*>(base64.data()),
-                                            static_cast<int>(base64.size()));
         // A SHA-256 in base64 is 44 characters with one '=' of padding: 33 bytes decoded, the last zero.
-        if (base64.size() != 44 || decoded != 33 || base64.back() != '=') {
+        // EVP_DecodeBlock writes three bytes for every four it reads, however many: the length is
+        // checked before it decodes into a buffer sized for 44.
+        unsigned char digest[33];
+        const int decoded =
+            base64.size() == 44
+                ? EVP_DecodeBlock(digest, reinterpret_cast<const unsigned char*>(base64.data()), 44)
+                : -1;
+        if (decoded != 33 || base64.back() != '=') {
           error.fail(fmt::format("'{}' is not a SHA-256 key pin", item),
                      "give sha256// and the base64 of the SHA-256 of the public key (44 characters), as "
                      "`openssl x509 -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst "

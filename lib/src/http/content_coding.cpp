@@ -96,7 +96,14 @@ bool has_zlib_header(std::string_view body) {
 DecodedBody decode_body(std::string_view content_encoding, std::string body, std::size_t max_bytes) {
   const std::vector<std::string> list = codings(content_encoding);
   // A HEAD answer, a 204 or a 304 has no body to decode whatever it is labelled.
-  if (list.empty() || body.empty()) return DecodedBody{Status::Decoded, std::move(body), {}};
+  if (body.empty()) return DecodedBody{Status::Decoded, std::move(body), {}};
+  // The limit holds for an unencoded body too, so that a caller can rely on it whatever the coding.
+  if (list.empty()) {
+    if (body.size() > max_bytes)
+      return DecodedBody{
+          Status::TooLarge, {}, fmt::format("the response is larger than {} bytes", max_bytes)};
+    return DecodedBody{Status::Decoded, std::move(body), {}};
+  }
   if (list.size() > 1) {
     return refused(fmt::format("the answer is encoded several times ('{}'), which krtool does not decode",
                                content_encoding));

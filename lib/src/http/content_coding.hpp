@@ -18,9 +18,9 @@ struct DecodedBody {
 };
 
 // decode_body undoes `content_encoding` (the header's value; empty or "identity" for none) on `body`,
-// producing at most `max_bytes` (a small gzip body can inflate to gigabytes: TooLarge). "gzip",
-// "x-gzip" and "deflate" (zlib-wrapped, or raw as some servers send it) are decoded; any other coding,
-// several stacked, or a body that is not what its coding says, is Refused.
+// producing at most `max_bytes` whatever the coding (a small gzip body can inflate to gigabytes; more is
+// TooLarge). "gzip", "x-gzip" and "deflate" (zlib-wrapped, or raw as some servers send it) are decoded;
+// any other coding, several stacked, or a body that is not what its coding says, is Refused.
 DecodedBody decode_body(std::string_view content_encoding, std::string body, std::size_t max_bytes);
 
 }  // namespace krtool::http

@@ -42,6 +42,17 @@ TEST_CASE("a decoded body is capped, however small the encoded one", "[http][cod
   CHECK(decode_body("gzip", bomb, 1 << 20).status == Status::Decoded);
 }
 
+TEST_CASE("the limit holds for a body without a coding too", "[http][coding]") {
+  // Found by fuzz_content_coding: an unencoded body was passed on whatever its size, so decode_body's
+  // "at most max_bytes" held only for encoded ones.
+  const DecodedBody over = decode_body("", "\n", 0);
+  CHECK(over.status == Status::TooLarge);
+  CHECK(over.error == "the response is larger than 0 bytes");
+  CHECK(over.body.empty());
+  CHECK(decode_body("identity", "12345", 4).status == Status::TooLarge);
+  CHECK(decode_body("identity", "12345", 5).body == "12345");
+}
+
 TEST_CASE("a body that is not what its coding says, or a coding krtool does not decode, is refused",
           "[http][coding]") {
   const std::string gzipped = zlib_encode("some text that compresses", 31);
