@@ -12,6 +12,7 @@
 #include "krtool/cert/chain.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
+#include "tls/ca_name_list.hpp"
 #include "tls/callback_guard.hpp"
 #include "tls/validation_calls.hpp"
 #include "util/text.hpp"
@@ -377,15 +378,7 @@ void TlsServerConfig::configure(SSL_CTX* ctx) const {
   if (!options_.trust_ca.empty()) {
     // The CertificateRequest names the trusted issuers, so that clients (browsers, Go, curl with
     // several certificates) can pick a certificate those issuers signed.
-    ossl::UniquePtr<STACK_OF(X509_NAME)> names(sk_X509_NAME_new_null());
-    ossl::require(names != nullptr, "allocating the CA name list");
-    for (const auto& ca : options_.trust_ca) {
-      ossl::UniquePtr<X509_NAME> name(X509_NAME_dup(X509_get_subject_name(ca.get())));
-      ossl::require(name != nullptr && sk_X509_NAME_push(names.get(), name.get()) > 0,
-                    "building the CA name list");
-      name.release();  // the stack owns it now; on a failed push it stays ours and is freed
-    }
-    SSL_CTX_set_client_CA_list(ctx, names.release());
+    SSL_CTX_set_client_CA_list(ctx, ca_name_list(options_.trust_ca).release());  // the context owns it
   }
 }
 
