@@ -205,7 +205,7 @@ void log_alerts_unguarded(const SSL* ssl, int where, int value) {
   const bool no_certificate =
       SSL_get0_peer_certificate(ssl) == nullptr && config->options().mode == ClientCertMode::Require;
   if (alert == SSL_AD_CERTIFICATE_REQUIRED || (alert == SSL_AD_HANDSHAKE_FAILURE && no_certificate)) {
-    why = ": no client certificate was sent and --client-cert-mode is require";
+    why = fmt::format(": no client certificate was sent and {} is require", config->options().names.mode);
   }
   config->options().log(fmt::format("tls: handshake with {} failed: sent alert {} ({}){}", peer_address(ssl),
                                     alert, alert_name(alert), why));
@@ -305,9 +305,11 @@ std::string HandshakeVerdict::summary() const {
 }
 
 TlsServerConfig::TlsServerConfig(ServerTlsOptions options) : options_(std::move(options)) {
+  const SettingNames& names = options_.names;
   if (!options_.identity.certificate || !options_.identity.key) {
-    throw Error(Errc::Usage, "the server needs a certificate and its private key",
-                "give --cert FILE (and --key FILE), or --self-signed");
+    throw Error(
+        Errc::Usage, "the server needs a certificate and its private key",
+        fmt::format("set {} (and {} when the certificate's file has no key)", names.certificate, names.key));
   }
   parse_ssl_protocols(options_.ssl_protocols);
   store_ = cert::trust_store(options_.trust_ca);
@@ -315,13 +317,23 @@ TlsServerConfig::TlsServerConfig(ServerTlsOptions options) : options_(std::move(
     online_ = std::make_unique<auth::OnlineRevocation>(options_.revocation_fetch_timeout,
                                                        options_.revocation_fetcher, options_.now);
   } else if (options_.check_certificate_revocation) {
-    if (options_.revocation_mode != auth::RevocationMode::Offline || options_.crls.empty()) {
+    if (options_.revocation_mode != auth::RevocationMode::Offline) {
       throw Error(Errc::Usage,
-                  "--check-certificate-revocation in offline mode needs the CRLs to check against",
-                  "give --crl FILE for each issuing CA, or --tls-revocation-mode online");
+                  fmt::format("{} with {} nocheck checks nothing", names.check_certificate_revocation,
+                              names.revocation_mode),
+                  fmt::format("set {} to online or offline, or turn {} off", names.revocation_mode,
+                              names.check_certificate_revocation));
+    }
+    if (options_.crls.empty()) {
+      throw Error(
+          Errc::Usage,
+          fmt::format("{} in offline mode needs the CRLs to check against",
+                      names.check_certificate_revocation),
+          fmt::format("give {} for each issuing CA, or set {} to online", names.crls, names.revocation_mode));
     }
     for (const auto& crl : options_.crls) {
-      ossl::require(X509_STORE_add_crl(store_.get(), crl.get()) == 1, "adding a --crl");
+      ossl::require(X509_STORE_add_crl(store_.get(), crl.get()) == 1,
+                    fmt::format("adding a CRL of {} to the trust store", names.crls));
     }
     X509_STORE_set_flags(store_.get(), X509_V_FLAG_CRL_CHECK);
   }

@@ -25,6 +25,18 @@ ClientCertMode parse_client_cert_mode(std::string_view text, std::string_view fl
 std::vector<std::string> client_cert_mode_words();
 std::string to_string(ClientCertMode mode);  // "none", "allow", "require"
 
+// SettingNames is what the TLS layer's errors and log lines call its settings, so that the user reads
+// the name they wrote: krtool serve gives the flag or the --config key (ServeConfig::name_of). The
+// defaults are ServerTlsOptions' own member names, for a library user.
+struct SettingNames {
+  std::string certificate = "identity.certificate";
+  std::string key = "identity.key";
+  std::string mode = "mode";
+  std::string check_certificate_revocation = "check_certificate_revocation";
+  std::string revocation_mode = "revocation_mode";
+  std::string crls = "crls";
+};
+
 struct ServerTlsOptions {
   cert::CertBundle identity;  // the server certificate, its key and the chain to send
   ClientCertMode mode = ClientCertMode::None;
@@ -54,6 +66,7 @@ struct ServerTlsOptions {
   // now is the time client certificates are checked at; empty means the system clock. Tests inject one
   // to meet expired and not-yet-valid certificates without waiting.
   std::function<TimePoint()> now;
+  SettingNames names;
 };
 
 // HandshakeVerdict is the TLS layer's decision about one connection's client certificate.
