@@ -95,6 +95,17 @@ void check_online_revocation(X509_STORE_CTX* context, const TlsServerConfig* con
   chain.errors = SslPolicyErrors::RemoteCertificateChainErrors;
 }
 
+// remember_chain_error keeps the first chain problem on the session, so that a resumed connection,
+// which runs no verification, still reports it (chain_error). The session's ticket data travels inside
+// the ticket, encrypted and authenticated with the server's ticket key, and stays with a cached session.
+void remember_chain_error(SSL* ssl, const HandshakeVerdict& verdict) {
+  SSL_SESSION* session = ssl != nullptr ? SSL_get_session(ssl) : nullptr;
+  if (session == nullptr || verdict.reasons.empty()) return;
+  const std::string& first = verdict.reasons.front();
+  ossl::require(SSL_SESSION_set1_ticket_appdata(session, first.data(), first.size()) == 1,
+                "keeping the chain's first problem with the session");
+}
+
 // decide_client_certificate replaces OpenSSL's chain verification for the whole handshake, so the
 // decision is made once, not once per chain depth; verify_client_certificate is its guarded entry.
 int decide_client_certificate(X509_STORE_CTX* context, const TlsServerConfig* config) {
@@ -166,6 +177,7 @@ int decide_client_certificate(X509_STORE_CTX* context, const TlsServerConfig* co
                      verdict->revocation.empty() ? "" : fmt::format(" [revocation: {}]", verdict->revocation),
                      policy_failure);
   // Kept before the log line is written, so that a log sink that throws cannot lose the verdict.
+  if (accepted) remember_chain_error(ssl, *verdict);
   if (ssl != nullptr) {
     delete static_cast<HandshakeVerdict*>(SSL_get_ex_data(ssl, verdict_index()));
     SSL_set_ex_data(ssl, verdict_index(), verdict.release());
@@ -425,6 +437,21 @@ HandshakeVerdict TlsServerConfig::decide(X509* leaf, STACK_OF(X509) * chain) con
 const HandshakeVerdict* handshake_verdict(const SSL* ssl) {
   if (ssl == nullptr) return nullptr;
   return static_cast<const HandshakeVerdict*>(SSL_get_ex_data(ssl, verdict_index()));
+}
+
+std::string chain_error(const SSL* ssl) {
+  if (ssl == nullptr || SSL_get0_peer_certificate(ssl) == nullptr) return "";
+  if (const HandshakeVerdict* verdict = handshake_verdict(ssl)) {
+    if ((verdict->errors & SslPolicyErrors::RemoteCertificateChainErrors) == SslPolicyErrors::None) return "";
+    return verdict->reasons.empty() ? "certificate chain errors" : verdict->reasons.front();
+  }
+  // A resumed session ran no verification: the first handshake left its verdict with the session.
+  SSL_SESSION* session = SSL_get_session(ssl);
+  void* data = nullptr;
+  size_t length = 0;
+  if (session == nullptr || SSL_SESSION_get0_ticket_appdata(session, &data, &length) != 1 || data == nullptr)
+    return "";
+  return std::string(static_cast<const char*>(data), length);
 }
 
 std::string access_log_verdict(const SSL* ssl) {

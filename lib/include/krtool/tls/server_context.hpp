@@ -121,6 +121,12 @@ const HandshakeVerdict* handshake_verdict(const SSL* ssl);
 // certificate), "no certificate", or "not checked" when a certificate arrived without a verdict.
 std::string access_log_verdict(const SSL* ssl);
 
+// chain_error is the engine's wording of the first problem the chain check found for the connection's
+// client certificate ("UntrustedRoot: self-signed certificate (depth 0, 'CN=mallory')"), whatever the
+// validation policy then decided; "" when the chain verified or no certificate was presented. A resumed
+// session gives the first handshake's, which the session carries (in its ticket too).
+std::string chain_error(const SSL* ssl);
+
 // parse_ssl_protocols reads "tls12,tls13" (also .NET's Tls12, Tls13) into min and max versions.
 std::pair<int, int> parse_ssl_protocols(std::string_view text, std::string_view flag = "--ssl-protocols");
 
