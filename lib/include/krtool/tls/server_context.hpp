@@ -91,8 +91,7 @@ class TlsServerConfig {
  public:
   explicit TlsServerConfig(ServerTlsOptions options);
   ~TlsServerConfig();
-  // configure sets up `ctx` (made by the HTTP library or by make_context); Error on failure.
-  void configure(SSL_CTX* ctx) const;
+  // make_context is an SSL_CTX that refers to this configuration; Error on failure.
   ossl::UniquePtr<SSL_CTX> make_context() const;
   const ServerTlsOptions& options() const { return options_; }
   // handshake_may_block says that deciding on a client certificate may wait (validation code, or an
@@ -107,6 +106,8 @@ class TlsServerConfig {
   HandshakeVerdict decide(X509* leaf, STACK_OF(X509) * chain) const;
 
  private:
+  void configure(SSL_CTX* ctx) const;
+
   ServerTlsOptions options_;
   std::unique_ptr<auth::OnlineRevocation> online_;  // Online revocation mode
   ossl::UniquePtr<X509_STORE> store_;               // shared by every handshake; read-only after construction
