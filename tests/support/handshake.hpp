@@ -8,6 +8,7 @@
 #include <openssl/ssl.h>
 
 #include <catch2/catch.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,11 +20,12 @@
 
 namespace krtool::test {
 
-// ClientHello is how the client side is set up: the certificate it offers (null: none) and the one
-// protocol version it speaks.
+// ClientHello is how the client side is set up: the certificate it offers (null: none), the one
+// protocol version it speaks, and a session to resume (null: a full handshake).
 struct ClientHello {
   const cert::CertBundle* certificate = nullptr;
   int version = TLS1_3_VERSION;
+  SSL_SESSION* resume = nullptr;
 };
 
 struct HandshakeOutcome {
@@ -35,6 +37,10 @@ struct HandshakeOutcome {
   std::vector<std::string> client_ca_names;      // the issuers the CertificateRequest names, .NET order
   std::string server_subject;  // of the certificate the server presented, "" when none arrived
   int tickets = 0;             // TLS 1.3 session tickets the client received before the server's greeting
+  bool resumed = false;        // the server resumed ClientHello::resume
+  std::string chain_error;     // tls::chain_error on the server's side: what a proxy route would forward
+  // session is the last session the client learned (a TLS 1.3 ticket, or the TLS 1.2 session), to resume.
+  std::shared_ptr<SSL_SESSION> session;
 
   // alert_name is the alert as OpenSSL's client reports it ("unknown CA", "certificate required").
   std::string alert_name() const {
@@ -54,10 +60,14 @@ inline void record_received_alert(const SSL* ssl, int where, int value) {
     outcome->alert = description;
 }
 
-// count_ticket sees each session the client learns of: with TLS 1.3, one per NewSessionTicket.
-inline int count_ticket(SSL* ssl, SSL_SESSION*) {
-  if (auto* outcome = static_cast<HandshakeOutcome*>(SSL_get_app_data(ssl))) ++outcome->tickets;
-  return 0;  // not kept: the session is freed by OpenSSL
+// keep_session sees each session the client learns of (with TLS 1.3, one per NewSessionTicket), counts
+// TLS 1.3 tickets and keeps the last session.
+inline int keep_session(SSL* ssl, SSL_SESSION* session) {
+  auto* outcome = static_cast<HandshakeOutcome*>(SSL_get_app_data(ssl));
+  if (outcome == nullptr) return 0;  // not kept: OpenSSL frees it
+  if (SSL_version(ssl) == TLS1_3_VERSION) ++outcome->tickets;
+  outcome->session.reset(session, SSL_SESSION_free);
+  return 1;  // the reference is the outcome's now
 }
 
 // Step is one call on one side: true while the side may still make progress.
@@ -79,8 +89,11 @@ inline HandshakeOutcome run_handshake(SSL_CTX* server_context, const ClientHello
   REQUIRE(SSL_CTX_set_min_proto_version(client_context.get(), hello.version) == 1);
   REQUIRE(SSL_CTX_set_max_proto_version(client_context.get(), hello.version) == 1);
   SSL_CTX_set_verify(client_context.get(), SSL_VERIFY_NONE, nullptr);  // the server side is under test
-  SSL_CTX_set_session_cache_mode(client_context.get(), SSL_SESS_CACHE_CLIENT);
-  SSL_CTX_sess_set_new_cb(client_context.get(), detail::count_ticket);
+  // Sessions go to keep_session only: the context's own cache would mark them not resumable when the
+  // context is freed at the end of this handshake.
+  SSL_CTX_set_session_cache_mode(client_context.get(),
+                                 SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(client_context.get(), detail::keep_session);
   if (hello.certificate != nullptr) {
     REQUIRE(SSL_CTX_use_certificate(client_context.get(), hello.certificate->certificate.get()) == 1);
     REQUIRE(SSL_CTX_use_PrivateKey(client_context.get(), hello.certificate->key.get()) == 1);
@@ -97,6 +110,7 @@ inline HandshakeOutcome run_handshake(SSL_CTX* server_context, const ClientHello
   REQUIRE(BIO_new_bio_pair(&client_end, 0, &server_end, 0) == 1);
   SSL_set_bio(client.get(), client_end, client_end);  // each SSL owns its end from here
   SSL_set_bio(server.get(), server_end, server_end);
+  if (hello.resume != nullptr) REQUIRE(SSL_set_session(client.get(), hello.resume) == 1);
   SSL_set_connect_state(client.get());
   SSL_set_accept_state(server.get());
   SSL_set_app_data(client.get(), &outcome);
@@ -119,6 +133,12 @@ inline HandshakeOutcome run_handshake(SSL_CTX* server_context, const ClientHello
       greeted = SSL_write(server.get(), "ok", 2) == 2;
     }
   }
+  if (outcome.completed) {
+    // A clean close, as a well-behaved client makes: OpenSSL drops a session (no longer resumable) whose
+    // connection is freed without a close_notify sent.
+    SSL_shutdown(client.get());
+    SSL_shutdown(server.get());
+  }
   ERR_clear_error();  // a failed handshake leaves its reasons on this thread's queue
 
   if (STACK_OF(X509_NAME)* names = SSL_get_client_CA_list(client.get())) {
@@ -126,6 +146,8 @@ inline HandshakeOutcome run_handshake(SSL_CTX* server_context, const ClientHello
       outcome.client_ca_names.push_back(cert::format_dn(sk_X509_NAME_value(names, i)));
   }
   if (outcome.completed) outcome.protocol = SSL_get_version(server.get());
+  outcome.resumed = SSL_session_reused(server.get()) == 1;
+  outcome.chain_error = tls::chain_error(server.get());
   if (X509* presented = SSL_get0_peer_certificate(client.get()))
     outcome.server_subject = cert::format_dn(X509_get_subject_name(presented));
   if (const tls::HandshakeVerdict* verdict = tls::handshake_verdict(server.get())) outcome.verdict = *verdict;

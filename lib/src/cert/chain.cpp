@@ -137,7 +137,7 @@ namespace {
 // Collected is what the verification callback gathers on one verification context.
 struct Collected {
   std::vector<ChainProblem> problems;
-  bool failed_to_describe = false;
+  std::optional<std::string> failure;  // what describing a problem threw; verification then stopped
 };
 
 int collected_index() {
@@ -145,8 +145,20 @@ int collected_index() {
   return index;
 }
 
+// keep_failure notes why describing a problem failed; copying the reason may itself run out of memory,
+// and then the failure is kept without it.
+void keep_failure(Collected& collected, const char* reason) noexcept {
+  try {
+    collected.failure = reason;
+  } catch (...) {
+    collected.failure.emplace();
+  }
+}
+
 // record_problem is the verification callback: it notes each problem and lets verification go on, as
-// .NET's X509Chain collects every status instead of stopping at the first.
+// .NET's X509Chain collects every status instead of stopping at the first. It is its own door between
+// OpenSSL's C frames and C++ (cert/ sits below the TLS layer's guard_callback): an exception stops
+// verification there, and its reason is kept for run() to throw once OpenSSL has returned.
 int record_problem(int ok, X509_STORE_CTX* context) {
   if (ok == 1) return 1;
   auto* collected = static_cast<Collected*>(X509_STORE_CTX_get_ex_data(context, collected_index()));
@@ -154,10 +166,12 @@ int record_problem(int ok, X509_STORE_CTX* context) {
   try {
     add_distinct_problem(collected->problems, chain_problem(context));
     return 1;
+  } catch (const std::exception& e) {
+    keep_failure(*collected, e.what());
   } catch (...) {
-    collected->failed_to_describe = true;  // exceptions must not cross OpenSSL's C frames
-    return 0;
+    keep_failure(*collected, "an exception that is not a std::exception");
   }
+  return 0;
 }
 
 // run verifies on a prepared context and reports what the callback collected.
@@ -169,8 +183,12 @@ ChainReport run(X509_STORE_CTX* context) {
   X509_STORE_CTX_set_verify_cb(context, record_problem);
   const int verified = X509_verify_cert(context);
   X509_STORE_CTX_set_ex_data(context, collected_index(), nullptr);
-  if (collected.failed_to_describe)
-    throw Error(Errc::Internal, "describing a certificate chain problem failed");
+  if (collected.failure) {
+    ossl::drain_errors();
+    throw Error(Errc::Internal, fmt::format("describing a certificate chain problem failed: {}",
+                                            collected.failure->empty() ? "(its reason could not be kept)"
+                                                                       : *collected.failure));
+  }
   if (verified < 0) ossl::fail(Errc::Internal, "verifying the certificate chain");
 
   ChainReport report;

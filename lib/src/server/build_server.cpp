@@ -266,6 +266,18 @@ cert::CertBundle copy_identity(const cert::CertBundle& identity) {
   return copy;
 }
 
+// setting_names lets the TLS layer name its settings as the user wrote them.
+tls::SettingNames setting_names(const ServeConfig& config) {
+  tls::SettingNames names;
+  names.certificate = config.name_of(field::kCert);
+  names.key = config.name_of(field::kKey);
+  names.mode = config.name_of(field::kClientCertMode);
+  names.check_certificate_revocation = config.name_of(field::kCheckRevocation);
+  names.revocation_mode = config.name_of(field::kTlsRevocationMode);
+  names.crls = config.name_of(field::kCrl);
+  return names;
+}
+
 // tls_layer is build_tls_layer, and with `previous` reload_tls_layer.
 TlsLayer tls_layer(const ServeConfig& config, const PasswordPrompt& prompt, LogSink log,
                    const tls::TlsServerConfig* previous) {
@@ -308,6 +320,7 @@ TlsLayer tls_layer(const ServeConfig& config, const PasswordPrompt& prompt, LogS
   } else {
     options.identity = load_identity(config, prompt);
   }
+  options.names = setting_names(config);
   options.mode = mode;
   options.trust_ca = load_trust_list(config.trust_ca_files, config.name_of(field::kTrustCa));
   options.check_certificate_revocation = config.check_certificate_revocation;
@@ -332,7 +345,7 @@ TlsLayer tls_layer(const ServeConfig& config, const PasswordPrompt& prompt, LogS
                   !config.check_certificate_revocation ? ""
                   : revocation_mode == auth::RevocationMode::Online
                       ? "; revocation checked online (OCSP, then the CRL distribution point)"
-                      : "; revocation checked against --crl"));
+                      : fmt::format("; revocation checked against {}", config.name_of(field::kCrl))));
   if (!policy.origin.empty()) layer.notes.description.push_back(fmt::format("tls: {}", policy.origin));
   options.log = [sink = std::move(log), json = config.log_format == "json"](const std::string& line) {
     sink(json ? log_json(nlohmann::json{{"event", "tls"}, {"message", line}}) : util::escape_controls(line));

@@ -156,22 +156,6 @@ asio::awaitable<bool> Connection::read_request(http1::RequestParser& parser) {
   }
 }
 
-namespace {
-
-// chain_error is the chain check's first problem for the connection's client certificate, whatever the
-// validation policy then decided; "" when the chain verified.
-std::string chain_error(const SSL* ssl) {
-  if (const tls::HandshakeVerdict* verdict = tls::handshake_verdict(ssl)) {
-    if ((verdict->errors & SslPolicyErrors::RemoteCertificateChainErrors) == SslPolicyErrors::None) return "";
-    return verdict->reasons.empty() ? "certificate chain errors" : verdict->reasons.front();
-  }
-  // A resumed session ran no callback: OpenSSL's own result is what is left.
-  const long result = SSL_get_verify_result(ssl);
-  return result == X509_V_OK ? "" : X509_verify_cert_error_string(result);
-}
-
-}  // namespace
-
 asio::awaitable<bool> Connection::answer(const http1::Request& request) {
   const ServerLimits& limits = shared_.options->limits;
   phase_ = Phase::Handling;
@@ -187,7 +171,7 @@ asio::awaitable<bool> Connection::answer(const http1::Request& request) {
     view.certificate = SSL_get0_peer_certificate(ssl);
     chain = SSL_get_peer_cert_chain(ssl);
     view.chain = chain;
-    if (view.certificate != nullptr) view.chain_error = chain_error(ssl);
+    if (view.certificate != nullptr) view.chain_error = tls::chain_error(ssl);
     view.tls_protocol = SSL_get_version(ssl);
   }
   PipelineOutcome outcome;

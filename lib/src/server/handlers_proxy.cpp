@@ -267,9 +267,10 @@ class ProxyHandler final : public Handler {
           400, "the path has a '.' or '..' segment or a control character: not forwarded");
     }
     if (lower(header_value(request, "content-type")).starts_with("multipart/form-data")) {
-      // Refused since the server's HTTP library took multipart bodies apart before a handler saw them,
-      // so that what was forwarded was never the client's body. Lift it only once a test shows the
-      // connection layer hands such a body over byte for byte.
+      // A documented refusal (the guide's proxy section), kept from the days when the server's HTTP
+      // library took multipart bodies apart before a handler saw them. krtool's own request parser
+      // (http1_request) passes every body on as received; lifting the refusal takes a test that such a
+      // body reaches the upstream byte for byte, and the guide's word.
       return detail::error_response(415,
                                     fmt::format("multipart/form-data bodies are not forwarded to {}; send "
                                                 "the file as the body (curl --data-binary @FILE)",

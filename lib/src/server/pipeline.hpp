@@ -1,6 +1,7 @@
-// The HTTP layer's decision for one request, independent of the HTTP library: find the route, run its
-// authentication schemes in order until one succeeds, answer 401 without an authenticated principal,
-// 403 when the principal fails the route's authorization policy, else call the handler.
+// The HTTP layer's decision for one request, independent of the connection that carried it (and so
+// testable without one): find the route, run its authentication schemes in order until one succeeds,
+// answer 401 without an authenticated principal, 403 when the principal fails the route's
+// authorization policy, else call the handler.
 #pragma once
 
 #include <chrono>

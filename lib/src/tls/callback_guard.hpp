@@ -1,8 +1,9 @@
 // The one door between OpenSSL's C frames and the TLS layer's C++. An exception that unwinds through
 // OpenSSL is undefined behaviour and would leave a handshake half decided, so every callback the layer
-// registers (certificate verification, the chain collector, the alert logger) runs its body through
-// guard_callback: an exception is caught there, its reason logged, and the callback returns its refusal,
-// which fails the handshake closed.
+// registers (certificate verification, the alert logger) runs its body through guard_callback: an
+// exception is caught there, its reason logged, and the callback returns its refusal, which fails the
+// handshake closed. The chain engine's per-depth collector (cert/chain.cpp, below this layer) keeps a
+// thrown reason itself and rethrows it once OpenSSL has returned, inside the verification's guard.
 #pragma once
 
 #include <openssl/ssl.h>

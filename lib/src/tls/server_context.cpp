@@ -12,6 +12,7 @@
 #include "krtool/cert/chain.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
+#include "tls/ca_name_list.hpp"
 #include "tls/callback_guard.hpp"
 #include "tls/validation_calls.hpp"
 #include "util/text.hpp"
@@ -94,6 +95,17 @@ void check_online_revocation(X509_STORE_CTX* context, const TlsServerConfig* con
   chain.errors = SslPolicyErrors::RemoteCertificateChainErrors;
 }
 
+// remember_chain_error keeps the first chain problem on the session, so that a resumed connection,
+// which runs no verification, still reports it (chain_error). The session's ticket data travels inside
+// the ticket, encrypted and authenticated with the server's ticket key, and stays with a cached session.
+void remember_chain_error(SSL* ssl, const HandshakeVerdict& verdict) {
+  SSL_SESSION* session = ssl != nullptr ? SSL_get_session(ssl) : nullptr;
+  if (session == nullptr || verdict.reasons.empty()) return;
+  const std::string& first = verdict.reasons.front();
+  ossl::require(SSL_SESSION_set1_ticket_appdata(session, first.data(), first.size()) == 1,
+                "keeping the chain's first problem with the session");
+}
+
 // decide_client_certificate replaces OpenSSL's chain verification for the whole handshake, so the
 // decision is made once, not once per chain depth; verify_client_certificate is its guarded entry.
 int decide_client_certificate(X509_STORE_CTX* context, const TlsServerConfig* config) {
@@ -165,6 +177,7 @@ int decide_client_certificate(X509_STORE_CTX* context, const TlsServerConfig* co
                      verdict->revocation.empty() ? "" : fmt::format(" [revocation: {}]", verdict->revocation),
                      policy_failure);
   // Kept before the log line is written, so that a log sink that throws cannot lose the verdict.
+  if (accepted) remember_chain_error(ssl, *verdict);
   if (ssl != nullptr) {
     delete static_cast<HandshakeVerdict*>(SSL_get_ex_data(ssl, verdict_index()));
     SSL_set_ex_data(ssl, verdict_index(), verdict.release());
@@ -204,7 +217,7 @@ void log_alerts_unguarded(const SSL* ssl, int where, int value) {
   const bool no_certificate =
       SSL_get0_peer_certificate(ssl) == nullptr && config->options().mode == ClientCertMode::Require;
   if (alert == SSL_AD_CERTIFICATE_REQUIRED || (alert == SSL_AD_HANDSHAKE_FAILURE && no_certificate)) {
-    why = ": no client certificate was sent and --client-cert-mode is require";
+    why = fmt::format(": no client certificate was sent and {} is require", config->options().names.mode);
   }
   config->options().log(fmt::format("tls: handshake with {} failed: sent alert {} ({}){}", peer_address(ssl),
                                     alert, alert_name(alert), why));
@@ -304,9 +317,11 @@ std::string HandshakeVerdict::summary() const {
 }
 
 TlsServerConfig::TlsServerConfig(ServerTlsOptions options) : options_(std::move(options)) {
+  const SettingNames& names = options_.names;
   if (!options_.identity.certificate || !options_.identity.key) {
-    throw Error(Errc::Usage, "the server needs a certificate and its private key",
-                "give --cert FILE (and --key FILE), or --self-signed");
+    throw Error(
+        Errc::Usage, "the server needs a certificate and its private key",
+        fmt::format("set {} (and {} when the certificate's file has no key)", names.certificate, names.key));
   }
   parse_ssl_protocols(options_.ssl_protocols);
   store_ = cert::trust_store(options_.trust_ca);
@@ -314,13 +329,23 @@ TlsServerConfig::TlsServerConfig(ServerTlsOptions options) : options_(std::move(
     online_ = std::make_unique<auth::OnlineRevocation>(options_.revocation_fetch_timeout,
                                                        options_.revocation_fetcher, options_.now);
   } else if (options_.check_certificate_revocation) {
-    if (options_.revocation_mode != auth::RevocationMode::Offline || options_.crls.empty()) {
+    if (options_.revocation_mode != auth::RevocationMode::Offline) {
       throw Error(Errc::Usage,
-                  "--check-certificate-revocation in offline mode needs the CRLs to check against",
-                  "give --crl FILE for each issuing CA, or --tls-revocation-mode online");
+                  fmt::format("{} with {} nocheck checks nothing", names.check_certificate_revocation,
+                              names.revocation_mode),
+                  fmt::format("set {} to online or offline, or turn {} off", names.revocation_mode,
+                              names.check_certificate_revocation));
+    }
+    if (options_.crls.empty()) {
+      throw Error(
+          Errc::Usage,
+          fmt::format("{} in offline mode needs the CRLs to check against",
+                      names.check_certificate_revocation),
+          fmt::format("give {} for each issuing CA, or set {} to online", names.crls, names.revocation_mode));
     }
     for (const auto& crl : options_.crls) {
-      ossl::require(X509_STORE_add_crl(store_.get(), crl.get()) == 1, "adding a --crl");
+      ossl::require(X509_STORE_add_crl(store_.get(), crl.get()) == 1,
+                    fmt::format("adding a CRL of {} to the trust store", names.crls));
     }
     X509_STORE_set_flags(store_.get(), X509_V_FLAG_CRL_CHECK);
   }
@@ -377,15 +402,7 @@ void TlsServerConfig::configure(SSL_CTX* ctx) const {
   if (!options_.trust_ca.empty()) {
     // The CertificateRequest names the trusted issuers, so that clients (browsers, Go, curl with
     // several certificates) can pick a certificate those issuers signed.
-    ossl::UniquePtr<STACK_OF(X509_NAME)> names(sk_X509_NAME_new_null());
-    ossl::require(names != nullptr, "allocating the CA name list");
-    for (const auto& ca : options_.trust_ca) {
-      ossl::UniquePtr<X509_NAME> name(X509_NAME_dup(X509_get_subject_name(ca.get())));
-      ossl::require(name != nullptr && sk_X509_NAME_push(names.get(), name.get()) > 0,
-                    "building the CA name list");
-      name.release();  // the stack owns it now; on a failed push it stays ours and is freed
-    }
-    SSL_CTX_set_client_CA_list(ctx, names.release());
+    SSL_CTX_set_client_CA_list(ctx, ca_name_list(options_.trust_ca).release());  // the context owns it
   }
 }
 
@@ -420,6 +437,21 @@ HandshakeVerdict TlsServerConfig::decide(X509* leaf, STACK_OF(X509) * chain) con
 const HandshakeVerdict* handshake_verdict(const SSL* ssl) {
   if (ssl == nullptr) return nullptr;
   return static_cast<const HandshakeVerdict*>(SSL_get_ex_data(ssl, verdict_index()));
+}
+
+std::string chain_error(const SSL* ssl) {
+  if (ssl == nullptr || SSL_get0_peer_certificate(ssl) == nullptr) return "";
+  if (const HandshakeVerdict* verdict = handshake_verdict(ssl)) {
+    if ((verdict->errors & SslPolicyErrors::RemoteCertificateChainErrors) == SslPolicyErrors::None) return "";
+    return verdict->reasons.empty() ? "certificate chain errors" : verdict->reasons.front();
+  }
+  // A resumed session ran no verification: the first handshake left its verdict with the session.
+  SSL_SESSION* session = SSL_get_session(ssl);
+  void* data = nullptr;
+  size_t length = 0;
+  if (session == nullptr || SSL_SESSION_get0_ticket_appdata(session, &data, &length) != 1 || data == nullptr)
+    return "";
+  return std::string(static_cast<const char*>(data), length);
 }
 
 std::string access_log_verdict(const SSL* ssl) {

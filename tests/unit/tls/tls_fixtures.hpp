@@ -115,8 +115,9 @@ inline tls::ServerTlsOptions server_options(tls::ClientCertMode mode) {
 struct TestServer {
   explicit TestServer(tls::ServerTlsOptions options)
       : config(std::make_unique<tls::TlsServerConfig>(std::move(options))), context(config->make_context()) {}
-  HandshakeOutcome connect(ClientKind kind, int version = TLS1_3_VERSION) const {
-    return run_handshake(context.get(), ClientHello{pki().client(kind), version});
+  HandshakeOutcome connect(ClientKind kind, int version = TLS1_3_VERSION,
+                           SSL_SESSION* resume = nullptr) const {
+    return run_handshake(context.get(), ClientHello{pki().client(kind), version, resume});
   }
   std::unique_ptr<tls::TlsServerConfig> config;
   ossl::UniquePtr<SSL_CTX> context;

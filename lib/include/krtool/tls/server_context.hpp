@@ -25,6 +25,18 @@ ClientCertMode parse_client_cert_mode(std::string_view text, std::string_view fl
 std::vector<std::string> client_cert_mode_words();
 std::string to_string(ClientCertMode mode);  // "none", "allow", "require"
 
+// SettingNames is what the TLS layer's errors and log lines call its settings, so that the user reads
+// the name they wrote: krtool serve gives the flag or the --config key (ServeConfig::name_of). The
+// defaults are ServerTlsOptions' own member names, for a library user.
+struct SettingNames {
+  std::string certificate = "identity.certificate";
+  std::string key = "identity.key";
+  std::string mode = "mode";
+  std::string check_certificate_revocation = "check_certificate_revocation";
+  std::string revocation_mode = "revocation_mode";
+  std::string crls = "crls";
+};
+
 struct ServerTlsOptions {
   cert::CertBundle identity;  // the server certificate, its key and the chain to send
   ClientCertMode mode = ClientCertMode::None;
@@ -54,6 +66,7 @@ struct ServerTlsOptions {
   // now is the time client certificates are checked at; empty means the system clock. Tests inject one
   // to meet expired and not-yet-valid certificates without waiting.
   std::function<TimePoint()> now;
+  SettingNames names;
 };
 
 // HandshakeVerdict is the TLS layer's decision about one connection's client certificate.
@@ -78,8 +91,7 @@ class TlsServerConfig {
  public:
   explicit TlsServerConfig(ServerTlsOptions options);
   ~TlsServerConfig();
-  // configure sets up `ctx` (made by the HTTP library or by make_context); Error on failure.
-  void configure(SSL_CTX* ctx) const;
+  // make_context is an SSL_CTX that refers to this configuration; Error on failure.
   ossl::UniquePtr<SSL_CTX> make_context() const;
   const ServerTlsOptions& options() const { return options_; }
   // handshake_may_block says that deciding on a client certificate may wait (validation code, or an
@@ -94,6 +106,8 @@ class TlsServerConfig {
   HandshakeVerdict decide(X509* leaf, STACK_OF(X509) * chain) const;
 
  private:
+  void configure(SSL_CTX* ctx) const;
+
   ServerTlsOptions options_;
   std::unique_ptr<auth::OnlineRevocation> online_;  // Online revocation mode
   ossl::UniquePtr<X509_STORE> store_;               // shared by every handshake; read-only after construction
@@ -107,6 +121,12 @@ const HandshakeVerdict* handshake_verdict(const SSL* ssl);
 // "resumed" / "resumed, no certificate" for a resumed session (which keeps the first handshake's
 // certificate), "no certificate", or "not checked" when a certificate arrived without a verdict.
 std::string access_log_verdict(const SSL* ssl);
+
+// chain_error is the engine's wording of the first problem the chain check found for the connection's
+// client certificate ("UntrustedRoot: self-signed certificate (depth 0, 'CN=mallory')"), whatever the
+// validation policy then decided; "" when the chain verified or no certificate was presented. A resumed
+// session gives the first handshake's, which the session carries (in its ticket too).
+std::string chain_error(const SSL* ssl);
 
 // parse_ssl_protocols reads "tls12,tls13" (also .NET's Tls12, Tls13) into min and max versions.
 std::pair<int, int> parse_ssl_protocols(std::string_view text, std::string_view flag = "--ssl-protocols");
