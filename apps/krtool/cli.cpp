@@ -72,7 +72,12 @@ std::optional<int> front_door(std::vector<std::string>& args, std::span<const Co
       return 0;
     }
     if (find_command(commands, args[1]) != nullptr) {
-      args = {args[1], "--help"};
+      // `help policy test` is `policy test --help`: the words that name a command, then --help.
+      std::vector<std::string> path;
+      for (auto word = args.begin() + 1; word != args.end() && !word->starts_with('-'); ++word)
+        path.push_back(*word);
+      path.push_back("--help");
+      args = std::move(path);
     } else {
       args = {"help", args[1]};
     }
@@ -93,6 +98,15 @@ const CLI::App& chosen_command(const CLI::App& app) {
   const CLI::App* command = &app;
   while (!command->get_subcommands().empty()) command = command->get_subcommands().front();
   return *command;
+}
+
+// unknown_subcommand_in: a word left over by a command with commands of its own names none of them.
+std::optional<UsageProblem> unknown_subcommand_in(const CLI::App& command) {
+  if (subcommand_names(command).empty()) return std::nullopt;
+  for (const std::string& word : command.remaining()) {
+    if (!word.starts_with('-')) return unknown_subcommand(word, command);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -118,6 +132,10 @@ int run_cli(int argc, char** argv, std::span<const CommandSpec> commands) {
     std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last first
     app.parse(args);
   } catch (const CLI::CallForHelp&) {
+    // `policy tset --help` asks for the help of a command policy does not have: CLI11 would answer with
+    // policy's own.
+    if (const std::optional<UsageProblem> problem = unknown_subcommand_in(chosen_command(app)))
+      return report_usage(*problem);
     std::cout << app.help();
     return 0;
   } catch (const CLI::CallForAllHelp&) {

@@ -3,6 +3,8 @@
 // exported variables for a VAR, file names only for a FILE, DIR or PATH and for positional files.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "reference_docs.hpp"
 
 namespace krtool::app {
@@ -34,10 +36,29 @@ std::string value_arguments(const OptionDoc& option) {
   }
 }
 
-std::string command_lines(const CommandDoc& command) {
-  const std::string when = fish_quoted("__fish_seen_subcommand_from " + command.name);
+// condition is when a command's completions apply: each word of its name has been typed (policy, then
+// test) and, for a command with commands of its own, none of those yet.
+std::string condition(const CommandDoc& command) {
+  std::string when;
+  for (std::string::size_type start = 0; start <= command.name.size();) {
+    const auto end = std::min(command.name.find(' ', start), command.name.size());
+    when += (when.empty() ? "" : "; and ") + std::string("__fish_seen_subcommand_from ") +
+            command.name.substr(start, end - start);
+    start = end + 1;
+  }
+  if (!command.commands.empty())
+    when += fmt::format("; and not __fish_seen_subcommand_from {}", fmt::join(command.commands, " "));
+  return fish_quoted(when);
+}
+
+std::string command_lines(const CommandDoc& command, const std::vector<CommandDoc>& commands) {
+  const std::string when = condition(command);
   std::string out = fmt::format("\n# krtool {}\n", command.name);
   out += fmt::format("complete -c krtool -n {} -s h -l help -d 'Print help and exit'\n", when);
+  for (const CommandDoc* sub : subcommands(commands, command.name)) {
+    out += fmt::format("complete -c krtool -n {} -a {} -d {}\n", when, last_word(*sub),
+                       fish_quoted(first_sentence(sub->description)));
+  }
   for (const OptionDoc& option : command.options) {
     if (!option.positional.empty()) {
       if (option.kind == ValueKind::File) out += fmt::format("complete -c krtool -n {} -F\n", when);
@@ -62,11 +83,11 @@ std::string fish_completion(const std::vector<CommandDoc>& commands) {
       "complete -c krtool -f\n"
       "complete -c krtool -n __fish_use_subcommand -s h -l help -d 'Print help and exit'\n"
       "complete -c krtool -n __fish_use_subcommand -l version -d 'Print the version and exit'\n";
-  for (const CommandDoc& command : commands) {
-    out += fmt::format("complete -c krtool -n __fish_use_subcommand -a {} -d {}\n", command.name,
-                       fish_quoted(first_sentence(command.description)));
+  for (const CommandDoc* command : subcommands(commands, "")) {
+    out += fmt::format("complete -c krtool -n __fish_use_subcommand -a {} -d {}\n", command->name,
+                       fish_quoted(first_sentence(command->description)));
   }
-  for (const CommandDoc& command : commands) out += command_lines(command);
+  for (const CommandDoc& command : commands) out += command_lines(command, commands);
   return out;
 }
 

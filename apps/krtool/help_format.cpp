@@ -182,8 +182,14 @@ std::vector<std::string> needs_notes(const std::vector<const CLI::Option*>& grou
   return notes;
 }
 
+// subcommands are a command's own commands (policy's test), in the order they were set up.
+std::vector<const CLI::App*> subcommands(const CLI::App* app) {
+  return app->get_subcommands([](const CLI::App*) { return true; });
+}
+
 std::string usage_line(const CLI::App* app, const std::string& path) {
   std::string line = "Usage: " + path;
+  if (!subcommands(app).empty()) line += " COMMAND";
   for (const CLI::Option* option :
        app->get_options([](const CLI::Option* o) { return o->get_positional(); })) {
     const std::string name = primary_name(option);
@@ -234,6 +240,14 @@ std::string HelpFormatter::make_help(const CLI::App* app, std::string name, CLI:
     for (const CLI::Option* option : positionals)
       write_entry(out, names_column(option), description_of(option), column);
   }
+  const std::vector<const CLI::App*> commands = subcommands(app);
+  if (!commands.empty()) {
+    heading("Commands");
+    size_t width = 0;
+    for (const CLI::App* command : commands) width = std::max(width, command->get_name().size());
+    for (const CLI::App* command : commands)
+      write_entry(out, command->get_name(), command->get_description(), width + 2);
+  }
   std::vector<const CLI::Option*> listed;  // in the order --help lists them
   for (const std::string& group : groups)
     for (const CLI::Option* option : options)
@@ -256,6 +270,7 @@ std::string HelpFormatter::make_help(const CLI::App* app, std::string name, CLI:
     if (footer.rfind(prefix, 0) == 0) footer = style_.paint(prefix, "1") + footer.substr(prefix.size());
     out << '\n' << footer << '\n';
   }
+  if (!commands.empty()) out << "\nRun '" << path << " COMMAND --help' for a command's options.\n";
   return out.str();
 }
 

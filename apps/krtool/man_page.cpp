@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -18,11 +19,22 @@ namespace krtool::app {
 namespace {
 
 // roff escapes text for man(7): a backslash is \e, every '-' is \- (a minus, so that flags copied
-// from the rendered page work), and a line may not start with a control character.
+// from the rendered page work), a character beyond ASCII is named by its code point (\[u2026]: groff
+// reads its input as Latin-1), and a line may not start with a control character.
 std::string roff(std::string_view text) {
   std::string out;
-  for (char c : text) {
-    if (c == '\\') {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0xC0) {
+      const std::size_t length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2;
+      char32_t point = byte & (0x3F >> (length - 1));
+      for (std::size_t k = 1; k < length && i + 1 < text.size(); ++k)
+        point = (point << 6) | (static_cast<unsigned char>(text[++i]) & 0x3F);
+      out += fmt::format("\\[u{:04X}]", static_cast<std::uint32_t>(point));
+    } else if (byte >= 0x80) {
+      out += "\\[uFFFD]";  // a stray continuation byte: not UTF-8
+    } else if (c == '\\') {
       out += "\\e";
     } else if (c == '-') {
       out += "\\-";
@@ -60,6 +72,7 @@ std::string sentence(std::string text) {
 
 std::string synopsis(const CommandDoc& command) {
   std::string out = fmt::format(".B krtool {}\n", roff(command.name));
+  if (!command.commands.empty()) out += ".I command\n";
   for (const OptionDoc& option : command.options) {
     if (!option.positional.empty()) out += fmt::format(".I {}\n", roff(option.positional));
   }
@@ -78,6 +91,22 @@ std::string option_entry(const OptionDoc& option) {
                : fmt::format(".BI \"{}\" \" {}\"\n", roff(names), breakable_choices(roff(option.value)));
   }
   out += breakable_choices(roff(option_text(option))) + "\n";
+  return out;
+}
+
+// page_ref is a reference to a command's page: ".BR krtool\-policy\-test (1)".
+std::string page_ref(const CommandDoc& command) {
+  return fmt::format(".BR {} (1)", roff(page_name(command)));
+}
+
+// command_list lists a command's own commands (`parent` "" for krtool's), each with what it does; `ref`
+// names each by its page rather than by its name.
+std::string command_list(const std::vector<CommandDoc>& commands, const std::string& parent, bool ref) {
+  std::string out;
+  for (const CommandDoc* command : subcommands(commands, parent)) {
+    out += ".TP\n" + (ref ? page_ref(*command) : fmt::format(".B {}", roff(last_word(*command)))) + "\n" +
+           roff(sentence(command->description)) + "\n";
+  }
   return out;
 }
 
@@ -196,10 +225,9 @@ krtool test\-client https://localhost:8443/secure/cert/hello \-\-cacert ca.pem
 krtool test\-client https://localhost:8443/secure/cert/hello \-\-cacert ca.pem \-\-cert alice.pem
 .RE
 .fi
-.SH SEE ALSO
-The page of each command,
-.BR krtool\-<command> (1);
-.BR openssl (1),
+)";
+
+constexpr std::string_view kSeeAlsoAfterPages = R"(.BR openssl (1),
 .BR curl (1).
 The guides in krtool's
 .I docs/
@@ -216,15 +244,24 @@ std::string main_page(const std::vector<CommandDoc>& commands, const std::string
   std::string out = title("KRTOOL", version);
   out += fmt::format(".SH NAME\nkrtool \\- {}\n", roff(summary));
   out += ".SH SYNOPSIS\n";
-  for (const CommandDoc& command : commands) out += synopsis(command) + ".br\n";
+  for (const CommandDoc& command : commands) {
+    // A command with commands of its own is written out through them (krtool policy test FILE).
+    if (command.commands.empty()) out += synopsis(command) + ".br\n";
+  }
   out += kDescription;
   out += ".SH COMMANDS\n";
   for (const CommandDoc& command : commands) {
     out += fmt::format(".SS \"krtool {}\"\n{}\n", roff(command.name), roff(command.description));
+    if (!command.commands.empty())
+      out += fmt::format(".PP\nIts commands:\n{}", command_list(commands, command.name, false));
     for (const OptionDoc& option : command.options) out += option_entry(option);
   }
   out += kExitStatus;
   out += kAfterCommands;
+  out += ".SH SEE ALSO\nThe page of each command:\n";
+  for (const CommandDoc& command : commands)
+    out += page_ref(command) + (&command == &commands.back() ? ";\n" : ",\n");
+  out += kSeeAlsoAfterPages;
   return out;
 }
 
@@ -232,15 +269,23 @@ std::string main_page(const std::vector<CommandDoc>& commands, const std::string
 // command's examples.
 std::string command_page(const CommandDoc& command, const std::vector<CommandDoc>& commands,
                          const std::string& version) {
-  std::string out = title(fmt::format("KRTOOL-{}", util::upper(command.name)), version);
-  out += fmt::format(".SH NAME\nkrtool\\-{} \\- {}\n", roff(command.name),
-                     roff(lower_first(command.description)));
+  std::string out = title(util::upper(page_name(command)), version);
+  out +=
+      fmt::format(".SH NAME\n{} \\- {}\n", roff(page_name(command)), roff(lower_first(command.description)));
   out += ".SH SYNOPSIS\n" + synopsis(command);
   out += fmt::format(".SH DESCRIPTION\n{}\n", roff(sentence(command.description)));
   if (!command.notes.empty()) out += fmt::format(".PP\n{}\n", roff(command.notes));
-  out += ".PP\nEvery option is also described in\n.BR krtool (1),\nand\n.B \\-h, \\-\\-help\nprints them.\n";
+  if (!command.commands.empty()) {
+    out += fmt::format(
+        ".SH COMMANDS\nEach command has its page, and\n.BI \"krtool {} \" command \" \\-\\-help\"\nprints "
+        "its options.\n{}",
+        roff(command.name), command_list(commands, command.name, true));
+  } else {
+    out +=
+        ".PP\nEvery option is also described in\n.BR krtool (1),\nand\n.B \\-h, \\-\\-help\nprints them.\n";
+  }
   const std::vector<std::string> groups = option_groups(command);
-  out += ".SH OPTIONS\n";
+  if (!groups.empty()) out += ".SH OPTIONS\n";
   for (const std::string& group : groups) {
     if (groups.size() > 1) out += fmt::format(".SS \"{}\"\n", roff(group));
     for (const OptionDoc& option : command.options) {
@@ -251,7 +296,7 @@ std::string command_page(const CommandDoc& command, const std::vector<CommandDoc
   out += kExitStatus;
   out += ".SH SEE ALSO\n.BR krtool (1)";
   for (const CommandDoc& other : commands) {
-    if (other.name != command.name) out += fmt::format(",\n.BR krtool\\-{} (1)", roff(other.name));
+    if (other.name != command.name) out += ",\n" + page_ref(other);
   }
   out += ".\n";
   return out;
@@ -272,7 +317,7 @@ std::vector<std::string> write_man_pages(const std::vector<CommandDoc>& commands
   std::vector<std::string> written = {"krtool.1"};
   write_file(fs::path(folder) / "krtool.1", main_page(commands, summary, version));
   for (const CommandDoc& command : commands) {
-    written.push_back(fmt::format("krtool-{}.1", command.name));
+    written.push_back(page_name(command) + ".1");
     write_file(fs::path(folder) / written.back(), command_page(command, commands, version));
   }
   // A page of a command that is gone would otherwise be installed with the others.

@@ -30,16 +30,27 @@ std::string code(std::string_view plain) {
 
 std::string usage(const CommandDoc& command) {
   std::string out = "krtool " + command.name;
+  if (!command.commands.empty()) out += " command";
   for (const OptionDoc& option : command.options) {
     if (!option.positional.empty()) out += " " + option.positional;
   }
   return out + " [options]";
 }
 
-std::string command_section(const CommandDoc& command) {
+// link is a command's name linked to its section.
+std::string link(const CommandDoc& command) {
+  return fmt::format("[`krtool {}`](#{})", command.name, page_name(command));
+}
+
+std::string command_section(const CommandDoc& command, const std::vector<CommandDoc>& commands) {
   std::string out = fmt::format("## krtool {}\n\n{}\n\n", command.name, text(command.description + "."));
   if (!command.notes.empty()) out += text(command.notes) + "\n\n";
   out += fmt::format("```text\n{}\n```\n", usage(command));
+  if (!command.commands.empty()) {
+    out += "\n### Commands\n\n";
+    for (const CommandDoc* sub : subcommands(commands, command.name))
+      out += fmt::format("- {}: {}\n", link(*sub), text(sub->description + "."));
+  }
   const std::vector<std::string> groups = option_groups(command);
   for (const std::string& group : groups) {
     out += fmt::format("\n### {}\n\n", groups.size() > 1 ? group : "Options");
@@ -69,10 +80,9 @@ std::string markdown_reference(const std::vector<CommandDoc>& commands, const st
       "same reference is in the man pages: `man krtool`, and `man krtool-<command>` for one command.\n\n"
       "| Command | What it does |\n|---|---|\n",
       text(summary));
-  for (const CommandDoc& command : commands) {
-    out += fmt::format("| [`krtool {0}`](#krtool-{0}) | {1} |\n", command.name, text(command.description));
-  }
-  for (const CommandDoc& command : commands) out += "\n" + command_section(command);
+  for (const CommandDoc& command : commands)
+    out += fmt::format("| {} | {} |\n", link(command), text(command.description));
+  for (const CommandDoc& command : commands) out += "\n" + command_section(command, commands);
   return out;
 }
 

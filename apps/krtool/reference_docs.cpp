@@ -146,10 +146,16 @@ void check_more_words(const std::vector<CommandDoc>& commands) {
 
 }  // namespace
 
-std::vector<CommandDoc> describe_commands(CLI::App& app) {
-  std::vector<CommandDoc> out;
+namespace {
+
+void describe(CLI::App& app, const std::string& parent, std::vector<CommandDoc>& out) {
   for (CLI::App* command : app.get_subcommands([](CLI::App*) { return true; })) {
-    CommandDoc doc{command->get_name(), command->get_description(), {}, {}, {}};
+    CommandDoc doc;
+    doc.name = parent.empty() ? command->get_name() : parent + " " + command->get_name();
+    doc.description = command->get_description();
+    doc.parent = parent;
+    for (const CLI::App* sub : command->get_subcommands([](CLI::App*) { return true; }))
+      doc.commands.push_back(sub->get_name());
     read_footer(command->get_footer(), doc);
     for (const CLI::Option* option : command->get_options()) {
       if (option == command->get_help_ptr() || option == command->get_help_all_ptr()) {
@@ -182,9 +188,35 @@ std::vector<CommandDoc> describe_commands(CLI::App& app) {
       std::sort(o.excludes.begin(), o.excludes.end());
       doc.options.push_back(std::move(o));
     }
+    const std::string name = doc.name;
     out.push_back(std::move(doc));
+    describe(*command, name, out);  // its own commands follow it
   }
+}
+
+}  // namespace
+
+std::vector<CommandDoc> describe_commands(CLI::App& app) {
+  std::vector<CommandDoc> out;
+  describe(app, "", out);
   check_more_words(out);
+  return out;
+}
+
+std::string last_word(const CommandDoc& command) { return command.name.substr(command.name.rfind(' ') + 1); }
+
+std::string page_name(const CommandDoc& command) {
+  std::string name = "krtool-" + command.name;
+  std::replace(name.begin(), name.end(), ' ', '-');
+  return name;
+}
+
+std::vector<const CommandDoc*> subcommands(const std::vector<CommandDoc>& commands,
+                                           const std::string& parent) {
+  std::vector<const CommandDoc*> out;
+  for (const CommandDoc& command : commands) {
+    if (command.parent == parent) out.push_back(&command);
+  }
   return out;
 }
 

@@ -32,16 +32,28 @@ struct OptionDoc {
   std::vector<std::string> needs, excludes;
 };
 
-// CommandDoc is one subcommand and its options, in the order --help lists them.
+// CommandDoc is one subcommand and its options, in the order --help lists them. A command with commands
+// of its own (policy) is followed by them (policy test), each a CommandDoc too.
 struct CommandDoc {
-  std::string name, description;
+  std::string name;  // the words after krtool: "serve", "policy test"
+  std::string description;
   std::string notes;                  // the footer's text before "Examples:"
   std::vector<std::string> examples;  // the footer's lines after "Examples:", common indent removed
   std::vector<OptionDoc> options;
+  std::string parent;                 // "policy" for "policy test"; "" for a command of krtool itself
+  std::vector<std::string> commands;  // the names of its own commands ("test"), if it has any
 };
 
-// describe_commands reads every subcommand that `app` has set up.
+// describe_commands reads every subcommand that `app` has set up, and theirs.
 std::vector<CommandDoc> describe_commands(CLI::App& app);
+
+// last_word is what a command is called among its parent's commands: "test" for "policy test".
+std::string last_word(const CommandDoc& command);
+// page_name names a command's man page and Markdown anchor: "krtool-serve", "krtool-policy-test".
+std::string page_name(const CommandDoc& command);
+// subcommands are the CommandDocs of `parent`'s own commands (`parent` "" for krtool's), in order.
+std::vector<const CommandDoc*> subcommands(const std::vector<CommandDoc>& commands,
+                                           const std::string& parent);
 
 // headline is a flag's entry heading: "-X, --method METHOD", or a positional's name.
 std::string headline(const OptionDoc& option);

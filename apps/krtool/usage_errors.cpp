@@ -161,9 +161,18 @@ UsageProblem mismatch(const CLI::App& command, const std::string& what) {
   return {"a flag was given the wrong number of values", see(command)};
 }
 
-UsageProblem required(const CLI::App& command, const std::string& what) {
+UsageProblem required(const CLI::App& command, const std::string& what,
+                      const std::vector<std::string>& extras) {
   std::smatch m;
   static const std::regex kRequired(R"(^(\S+) is required$)");
+  // CLI11 says "A subcommand is required" for a command given none of its commands; a word left over is
+  // the command the user meant.
+  if (what == "A subcommand is required" && !subcommand_names(command).empty()) {
+    for (const std::string& extra : extras) {
+      if (!extra.empty() && extra.front() != '-') return unknown_subcommand(extra, command);
+    }
+    return missing_subcommand(command);
+  }
   if (std::regex_match(what, m, kRequired)) {
     const CLI::Option* option = find_option(command, m[1]);
     if (option != nullptr && option->get_positional()) {
@@ -174,7 +183,7 @@ UsageProblem required(const CLI::App& command, const std::string& what) {
     return {fmt::format("{} needs {}", command_path(command), m[1].str()),
             with_see(fmt::format("add {}", usage_of(option, m[1])), command)};
   }
-  if (what == "A subcommand") {
+  if (what == "A subcommand is required") {
     return {"no command given", "krtool --help lists the commands"};
   }
   return {fmt::format("{} is missing a flag it needs", command_path(command)), see(command)};
@@ -222,6 +231,37 @@ UsageProblem unknown_command(std::string_view typed, std::span<const CommandSpec
               : fmt::format("did you mean '{}'? See 'krtool --help' for the list of commands", near)};
 }
 
+std::vector<std::string> subcommand_names(const CLI::App& command) {
+  std::vector<std::string> names;
+  for (const CLI::App* sub : command.get_subcommands([](const CLI::App*) { return true; }))
+    names.push_back(sub->get_name());
+  return names;
+}
+
+UsageProblem missing_subcommand(const CLI::App& command) {
+  const std::vector<std::string> names = subcommand_names(command);
+  // The hint writes out the first command with what it cannot go without: "krtool policy test FILE
+  // --config FILE".
+  const CLI::App* first = command.get_subcommand(names.front());
+  std::string positionals, flags;
+  for (const CLI::Option* option : first->get_options()) {
+    if (option->get_required())
+      (option->get_positional() ? positionals : flags) += " " + usage_of(option, option->get_name());
+  }
+  const std::string example =
+      fmt::format("{} {}{}{}", command_path(command), names.front(), positionals, flags);
+  return {fmt::format("{} needs a command: {}", command_path(command), fmt::join(names, ", ")),
+          with_see(fmt::format("write '{}'", example), command)};
+}
+
+UsageProblem unknown_subcommand(const std::string& typed, const CLI::App& command) {
+  const std::string near = util::closest_name(typed, subcommand_names(command));
+  return {fmt::format("'{}' is not a command of {}", typed, command_path(command)),
+          with_see(near.empty() ? fmt::format("its commands: {}", fmt::join(subcommand_names(command), ", "))
+                                : fmt::format("did you mean '{}'?", near),
+                   command)};
+}
+
 UsageProblem describe_parse_error(const CLI::Error& error, const CLI::App& command,
                                   const std::vector<std::string>& extras) {
   const std::string what = error.what();
@@ -238,7 +278,7 @@ UsageProblem describe_parse_error(const CLI::Error& error, const CLI::App& comma
   if (dynamic_cast<const CLI::ConversionError*>(&error) != nullptr) return conversion(error, command, what);
   if (dynamic_cast<const CLI::ValidationError*>(&error) != nullptr) return validation(command, what);
   if (dynamic_cast<const CLI::ArgumentMismatch*>(&error) != nullptr) return mismatch(command, what);
-  if (dynamic_cast<const CLI::RequiredError*>(&error) != nullptr) return required(command, what);
+  if (dynamic_cast<const CLI::RequiredError*>(&error) != nullptr) return required(command, what, extras);
   if (dynamic_cast<const CLI::RequiresError*>(&error) != nullptr) {
     static const std::regex kRequires(R"(^(\S+) requires (\S+)$)");
     if (std::regex_match(what, m, kRequires)) {

@@ -32,4 +32,12 @@ UsageProblem unknown_flag(const std::string& typed, const CLI::App& command);
 // unknown_command describes a first word that names no command, with the nearest command.
 UsageProblem unknown_command(std::string_view typed, std::span<const CommandSpec> commands);
 
+// A command with commands of its own (krtool policy): missing_subcommand says it needs one and how one
+// is written; unknown_subcommand describes a word that names none of them, with the nearest.
+UsageProblem missing_subcommand(const CLI::App& command);
+UsageProblem unknown_subcommand(const std::string& typed, const CLI::App& command);
+
+// subcommand_names are the names of `command`'s own commands ("test"), in the order they were set up.
+std::vector<std::string> subcommand_names(const CLI::App& command);
+
 }  // namespace krtool::app

@@ -20,7 +20,7 @@ from krtool_e2e import KRTOOL, Server, Suite, run_krtool, shorten  # noqa: E402
 
 suite = Suite("cli_front_door")
 WORK = suite.work
-COMMANDS = ["new-selfsigned", "new-csr", "import", "export", "test-cert", "serve", "test-client"]
+COMMANDS = ["new-selfsigned", "new-csr", "import", "export", "test-cert", "serve", "test-client", "policy"]
 CLI11_PHRASES = [r"Could not convert", r"At Most", r"At least", r"were not expected", r"was not expected",
                  r"is required", r"Excludes", r"Run with --help", r"Needs:", r"\bREQUIRED\b", r"\bTEXT\b", r"\bINT\b"]
 
@@ -68,6 +68,28 @@ def test_help_command():
     suite.eq(nosuch.returncode, 2, "help serv: exit 2")
     suite.contains(nosuch.stderr, "krtool: error: 'serv' is not a krtool command", "help serv: the error")
     suite.contains(nosuch.stderr, "did you mean 'serve'?", "help serv: the suggestion")
+
+
+def test_nested_command_help():
+    # policy has a command of its own, test: its help lists it, and every way of asking for test's help
+    # gives the same text.
+    policy = krtool("policy", "--help")
+    suite.eq(policy.returncode, 0, "policy --help: exit 0")
+    suite.check(policy.stdout.startswith("Usage: krtool policy COMMAND [OPTIONS]\n"),
+                "policy --help: the usage names COMMAND", shorten(policy.stdout))
+    suite.check(re.search(r"^Commands:\n  test  Dry run: ", policy.stdout, re.M) is not None,
+                "policy --help: a Commands section lists test with its description", shorten(policy.stdout))
+    suite.contains(policy.stdout, "\nRun 'krtool policy COMMAND --help' for a command's options.\n",
+                   "policy --help: where a command's options are")
+    test = krtool("policy", "test", "--help")
+    suite.eq(test.returncode, 0, "policy test --help: exit 0")
+    for fragment in ("Usage: krtool policy test FILE [OPTIONS]", "--config FILE", "--route 'METHOD PATH'", "Examples:"):
+        suite.contains(test.stdout, fragment, f"policy test --help: '{fragment}'")
+    no_cli11_words(test, "policy test --help")
+    for args in (["help", "policy", "test"], ["-h", "policy", "test"], ["--help", "policy", "test"]):
+        via = krtool(*args)
+        suite.eq(via.returncode, 0, f"krtool {' '.join(args)}: exit 0")
+        suite.eq(via.stdout, test.stdout, f"krtool {' '.join(args)} == krtool policy test --help")
 
 
 def test_serve_help_is_grouped():
@@ -127,6 +149,12 @@ USAGE_ERRORS = [
     (["test-client", "https://127.0.0.1:1/", "--tls-max", "1.4"], "--tls-max: '1.4' is not a valid value",
      "give one of 1.2|1.3"),
     (["test-client", "https://127.0.0.1:1/", "--timeout", "soon"], "--timeout: 'soon' is not a number", "seconds"),
+    (["policy"], "krtool policy needs a command: test", "write 'krtool policy test FILE --config FILE'; see "
+     "'krtool policy --help'"),
+    (["policy", "tset"], "'tset' is not a command of krtool policy", "did you mean 'test'?"),
+    (["policy", "tset", "--help"], "'tset' is not a command of krtool policy", "did you mean 'test'?"),
+    (["help", "policy", "tset"], "'tset' is not a command of krtool policy", "did you mean 'test'?"),
+    (["policy", "test"], "krtool policy test needs FILE", "krtool policy test --help"),
 ]
 
 
@@ -150,6 +178,8 @@ def test_json_errors():
         (["import", "missing.pem", "--json"], 3, "missing.pem"),
         (["test-cert", "--json"], 2, "needs FILE"),
         (["version", "--json", "--extra"], 2, "has no flag --extra"),
+        (["policy", "--json"], 2, "krtool policy needs a command: test"),
+        (["policy", "--json", "tset"], 2, "'tset' is not a command of krtool policy"),
     ]
     for args, code, fragment in cases:
         what = "krtool " + " ".join(args)
@@ -168,8 +198,8 @@ def test_json_errors():
     suite.eq(plain.stdout, "", "without --json an error prints nothing on stdout")
 
 
-def examples(command):
-    text = krtool(command, "--help").stdout.split("Examples:")[-1]
+def examples(*command):
+    text = krtool(*command, "--help").stdout.split("Examples:")[-1]
     return [shlex.split(line.strip())[1:] for line in text.splitlines() if line.startswith("  krtool ")]
 
 
@@ -200,6 +230,19 @@ def test_examples_work():
                 answer = run_krtool(["test-client", f"https://localhost:{port}/whoami", "--cacert",
                                      "localhost-root.pem", "--cert", "alice.pem"], WORK, env=env)
                 suite.contains(answer.stdout, "CN=alice", "the example route answers with the user's name")
+    # policy test's examples read the guide's authz.json, with the files the examples above made.
+    with open(os.path.join(WORK, "authz.json"), "w") as config:
+        json.dump({"endpoint": {"cert": "localhost.pem"},
+                   "https": {"clientCertificateMode": "allow", "trustCa": ["localhost-root.pem"]},
+                   "schemes": [{"name": "Certificate", "revocationMode": "nocheck", "trustCa": ["localhost-root.pem"]}],
+                   "policies": {"ops": ["subject O=Acme", {"eku": ["clientAuth"]}]},
+                   "routes": [{"method": "GET", "path": "/ops", "auth": ["Certificate"], "policy": "ops"}]}, config)
+    policy_examples = examples("policy")
+    suite.check(len(policy_examples) >= 2 and policy_examples == examples("policy", "test"),
+                "policy and policy test have the same examples", policy_examples)
+    for args in policy_examples:
+        result = run_krtool(args, WORK, timeout=60, env=env)
+        suite.eq(result.returncode, 0, f"the example 'krtool {shlex.join(args)}' works ({shorten(result.stderr)})")
 
 
 def run_on_terminal(args, env=None, timeout=60):
@@ -251,6 +294,7 @@ def test_terminal_only_output():
 sys.exit(suite.run([
     ("usage", test_usage),
     ("help command", test_help_command),
+    ("nested command help", test_nested_command_help),
     ("serve help is grouped", test_serve_help_is_grouped),
     ("version", test_version),
     ("usage errors", test_usage_errors),

@@ -15,15 +15,24 @@ MAN_PAGE=$MAN_DIR/krtool.1
 COMPLETION=$BUILD/share/bash-completion/completions/krtool
 ZSH_FOLDER=$BUILD/share/zsh/site-functions
 FISH_COMPLETION=$BUILD/share/fish/vendor_completions.d/krtool.fish
-# The commands are the ones krtool's --help lists: a command added to krtool is checked with no edit here.
-mapfile -t COMMANDS < <("$KRTOOL" --help | grep -oE '^ {2,}[a-z][a-z0-9-]+( {2,}|$)' | tr -d ' ' | grep -vx krtool)
+# The commands are the ones krtool's --help lists, each followed by the commands its own --help lists
+# under Commands: ("policy test"): a command added to krtool is checked with no edit here. A command's
+# words are passed to krtool unquoted, so that "policy test" is two of them.
+mapfile -t TOP_COMMANDS < <("$KRTOOL" --help | grep -oE '^ {2,}[a-z][a-z0-9-]+( {2,}|$)' | tr -d ' ' | grep -vx krtool)
+COMMANDS=()
+for command in "${TOP_COMMANDS[@]}"; do
+  COMMANDS+=("$command")
+  while read -r sub; do
+    COMMANDS+=("$command $sub")
+  done < <("$KRTOOL" "$command" --help | sed -n '/^Commands:$/,/^$/p' | grep -oE '^  [a-z][a-z0-9-]+' | tr -d ' ')
+done
 
 # help_flags COMMAND: every long flag name that `krtool COMMAND --help` lists (all the names of an
 # option such as -k,--skip-certificate-check,--insecure), one per line.
 declare -A HELP_FLAGS
 help_flags() {
   [ -n "${HELP_FLAGS[$1]:-}" ] ||
-    HELP_FLAGS[$1]=$("$KRTOOL" "$1" --help | grep -oE '^ +-[-A-Za-z0-9,]+' | grep -oE -- '--[a-z0-9-]+' |
+    HELP_FLAGS[$1]=$("$KRTOOL" $1 --help | grep -oE '^ +-[-A-Za-z0-9,]+' | grep -oE -- '--[a-z0-9-]+' |
       grep -vx -- --help | sort -u)
   printf '%s\n' "${HELP_FLAGS[$1]}"
 }
@@ -38,7 +47,7 @@ man_headings() {
 
 # page_headings COMMAND: the same for krtool-COMMAND(1), all of its OPTIONS section (under any heading).
 page_headings() {
-  sed 's/\\-/-/g' "$MAN_DIR/krtool-$1.1" |
+  sed 's/\\-/-/g' "$MAN_DIR/krtool-${1// /-}.1" |
     awk '/^\.SH OPTIONS/ {on = 1; next} on && /^\.SH / {exit} on && tp {print} {tp = ($0 == ".TP")}'
 }
 
@@ -51,9 +60,9 @@ has_every_flag() {
 }
 
 [ "${#COMMANDS[@]}" -ge 7 ] && pass || fail "could not read the commands of krtool --help: ${COMMANDS[*]}"
+printf '%s\n' "${COMMANDS[@]}" | grep -qx 'policy test' && pass || fail "could not read policy's commands: ${COMMANDS[*]}"
 for command in "${COMMANDS[@]}"; do help_flags "$command" >/dev/null; done  # fills the cache in this shell
-# The commands with flags of their own: help has none, and policy only a command below it (policy test,
-# which the generators do not walk into yet).
+# The commands with flags of their own: help has none, and policy only a command below it (policy test).
 FLAGGED=()
 for command in "${COMMANDS[@]}"; do [ -n "$(help_flags "$command")" ] && FLAGGED+=("$command"); done
 
@@ -78,22 +87,36 @@ help_flags test-client | grep -qx -- --insecure && pass || fail "help_flags miss
 
 it "has a page per command, krtool-COMMAND(1), with every flag, its examples and no warning"
 for command in "${COMMANDS[@]}"; do
-  page=$MAN_DIR/krtool-$command.1
+  page=$MAN_DIR/krtool-${command// /-}.1
   expect_file "$page"
   run groff -man -Tutf8 -ww -z "$page"
-  expect_eq "$ERR" "" "groff's warnings for krtool-$command.1"
+  expect_eq "$ERR" "" "groff's warnings for $page"
   [ -z "$(help_flags "$command")" ] || has_every_flag "krtool-$command(1)" "$command" "$(page_headings "$command")"
-  grep -q '^\.BR krtool (1)' "$page" && pass || fail "krtool-$command.1 does not refer to krtool(1)"
+  grep -q '^\.BR krtool (1)' "$page" && pass || fail "$page does not refer to krtool(1)"
   # The examples come from the command's --help footer, when it has them.
-  examples=$("$KRTOOL" "$command" --help | sed -n '/^Examples:/,$p' | sed 1d | grep -m1 -E '[a-z]' | sed 's/^ *//')
+  examples=$("$KRTOOL" $command --help | sed -n '/^Examples:/,$p' | sed 1d | grep -m1 -E '[a-z]' | sed 's/^ *//')
   if [ -n "$examples" ]; then
-    sed 's/\\-/-/g' "$page" | grep -qF -- "$examples" && pass || fail "krtool-$command.1 lacks its example: $examples"
+    sed 's/\\-/-/g' "$page" | grep -qF -- "$examples" && pass || fail "$page lacks its example: $examples"
   fi
 done
 grep -qF 'krtool\-serve \- run a development HTTPS server' "$MAN_DIR/krtool-serve.1" && pass ||
   fail "krtool-serve.1's NAME line is not 'krtool-serve - <what it does>'"
 pages=$(cd "$MAN_DIR" && ls krtool-*.1 | wc -l)
 expect_eq "$pages" "${#COMMANDS[@]}" "one page per command, and no page of a command krtool lacks"
+
+it "walks into a command's own commands: krtool-policy(1) lists test, krtool(1) names its page"
+sed 's/\\-/-/g' "$MAN_DIR/krtool-policy.1" | awk '/^\.SH COMMANDS/ {on = 1; next} on && /^\.SH / {exit} on' |
+  grep -qx '\.BR krtool-policy-test (1)' && pass || fail "krtool-policy.1 has no COMMANDS entry for krtool-policy-test(1)"
+grep -qF 'krtool\-policy\-test \- dry run: ' "$MAN_DIR/krtool-policy-test.1" && pass ||
+  fail "krtool-policy-test.1's NAME line is not 'krtool-policy-test - <what it does>'"
+see_also=$(sed 's/\\-/-/g' "$MAN_PAGE" | awk '/^\.SH SEE ALSO/ {on = 1} on')
+for command in "${COMMANDS[@]}"; do
+  grep -qF ".BR krtool-${command// /-} (1)" <<<"$see_also" && pass || fail "krtool(1)'s SEE ALSO lacks krtool-${command// /-}(1)"
+done
+synopsis=$(sed 's/\\-/-/g' "$MAN_PAGE" | awk '/^\.SH SYNOPSIS/ {on = 1; next} on && /^\.SH / {exit} on')
+grep -qx '\.B krtool policy test' <<<"$synopsis" && pass || fail "krtool(1)'s SYNOPSIS lacks krtool policy test"
+run groff -man -Tutf8 -P-cbou "$MAN_DIR/krtool-policy.1"
+expect_out_contains "krtool policy command --help"
 
 it "keeps flags whole: no hyphenation"
 grep -qx '\.nh' "$MAN_PAGE" && pass || fail "the man page does not turn hyphenation off (.nh)"
@@ -135,6 +158,15 @@ touch VALUE-looking-file
 expect_eq "$(complete_line krtool import --password V)" "" "--password VALUE completes nothing"
 expect_eq "$(complete_line krtool serve --port '')" "" "--port INT completes nothing"
 
+it "completes a command's own commands, then their flags"
+expect_eq "$(complete_line krtool policy '')" "test " "krtool policy <TAB>"
+expect_eq "$(complete_line krtool policy t)" "test " "krtool policy t<TAB>"
+expect_eq "$(complete_line krtool policy test --con)" "--config " "krtool policy test --con<TAB>"
+expect_eq "$(complete_line krtool policy test x.pem --rou)" "--route " "a flag after test's FILE"
+expect_eq "$(complete_line krtool policy --con)" "" "test's flags are not policy's"
+touch authz.json
+expect_eq "$(complete_line krtool policy test x.pem --config auth)" "authz.json " "--config completes files"
+
 it "completes the .NET spellings that the parsers accept too"
 expect_eq "$(complete_line krtool serve --client-cert-mode A)" "AllowCertificate " "--client-cert-mode A<TAB>"
 expect_eq "$(complete_line krtool serve --revocation-mode N)" "NoCheck " "--revocation-mode N<TAB>"
@@ -169,6 +201,9 @@ if command -v zsh >/dev/null; then
   expect_eq "$(zsh_complete krtool serve --revocation-m)" "--revocation-mode " "zsh: a flag"
   expect_eq "$(zsh_complete krtool test-client https://x/ --cert ser)" "server.pem " "zsh: --cert ser<TAB>"
   expect_eq "$(zsh_complete krtool new-selfsigned --subject "")" "" "zsh: --subject <TAB> offers nothing"
+  expect_eq "$(zsh_complete krtool policy "")" "test " "zsh: krtool policy <TAB>"
+  expect_eq "$(zsh_complete krtool policy test --con)" "--config " "zsh: krtool policy test --con<TAB>"
+  expect_eq "$(zsh_complete krtool policy test x.pem --config auth)" "authz.json " "zsh: --config auth<TAB>"
 else
   pass  # zsh is not installed (scripts/bootstrap installs it)
 fi
@@ -188,6 +223,11 @@ if command -v fish >/dev/null; then
     fail "fish: --client-cert-mode comes without its description"
   expect_eq "$(fish_complete 'krtool test-client https://x/ --cert ser' | cut -f1)" "server.pem" "fish: --cert ser<TAB>"
   expect_eq "$(fish_complete 'krtool new-selfsigned --subject ')" "" "fish: --subject <TAB> offers nothing"
+  expect_eq "$(fish_complete 'krtool policy ' | cut -f1)" "test" "fish: krtool policy <TAB>"
+  expect_eq "$(fish_complete 'krtool policy test --con' | cut -f1)" "--config" "fish: krtool policy test --con<TAB>"
+  expect_eq "$(fish_complete 'krtool policy --con')" "" "fish: test's flags only once test is typed"
+  expect_eq "$(fish_complete 'krtool policy test ' | cut -f1 | grep -cx test)" "0" "fish: test is not offered again"
+  expect_eq "$(fish_complete 'krtool policy test x.pem --config auth' | cut -f1)" "authz.json" "fish: --config auth<TAB>"
 else
   pass  # fish is not installed (scripts/bootstrap installs it)
 fi
@@ -209,9 +249,17 @@ for command in "${FLAGGED[@]}"; do
   done < <(grep -oE -- '--[a-z0-9-]+' <<<"$entries" | sort -u)
 done
 
+it "docs/cli.md links each command of the table, its own commands too, to its section"
+for command in "${COMMANDS[@]}"; do
+  grep -qF "| [\`krtool $command\`](#krtool-${command// /-}) |" "$SOURCE_DIR/docs/cli.md" && pass ||
+    fail "docs/cli.md's table has no row for krtool $command"
+done
+grep -qF -- '- [`krtool policy test`](#krtool-policy-test): ' "$SOURCE_DIR/docs/cli.md" && pass ||
+  fail "docs/cli.md's section for krtool policy does not list its command test"
+
 it "offers every flag that each command's --help lists"
 for command in "${FLAGGED[@]}"; do
-  offered=$(complete_line krtool "$command" --)
+  offered=$(complete_line krtool $command --)
   while read -r flag; do
     grep -qF -- " $flag " <<<" $offered" && pass || fail "completion of krtool $command -- lacks $flag"
   done < <(help_flags "$command")

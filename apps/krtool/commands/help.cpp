@@ -1,6 +1,7 @@
-// krtool help [COMMAND]: the list of commands, or one command's options and examples. `krtool help
-// serve` is answered as `krtool serve --help` before parsing (cli.cpp's front door), so that the two
-// can never differ; what reaches this command is the list, or a name that is no command.
+// krtool help [COMMAND...]: the list of commands, or one command's options and examples. `krtool help
+// serve` is answered as `krtool serve --help`, and `krtool help policy test` as `krtool policy test
+// --help`, before parsing (cli.cpp's front door), so that the two can never differ; what reaches this
+// command is the list, or a name that is no command.
 #include <unistd.h>
 
 #include <iostream>

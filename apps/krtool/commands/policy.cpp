@@ -10,6 +10,7 @@
 
 #include "command.hpp"
 #include "common.hpp"
+#include "help_format.hpp"
 #include "krtool/formats/load.hpp"
 #include "krtool/server/policy_test.hpp"
 #include "krtool/server/serve_config.hpp"
@@ -64,7 +65,12 @@ int run_policy_test(const PolicyTestOptions& o) {
 void setup_policy(CLI::App& parent, Runner& runner) {
   CLI::App* policy = parent.add_subcommand("policy", "Authorization policies: check them without a server");
   policy->require_subcommand(1);
-
+  // policy has one command so far: its examples are test's.
+  const std::string examples = examples_footer({
+      "krtool policy test alice.pem --config authz.json --route 'GET /ops'",
+      "krtool policy test alice.pem --config authz.json --policy 'ops: subject CN=alice' --json",
+  });
+  policy->footer(examples);
   auto options = std::make_shared<PolicyTestOptions>();
   PolicyTestOptions& o = *options;
   CLI::App* test = policy->add_subcommand(
@@ -91,6 +97,7 @@ void setup_policy(CLI::App& parent, Runner& runner) {
   test->add_flag("--json", o.json,
                  "Print one JSON document: certificate, tls, schemes, policies, route, allowed")
       ->group("Output");
+  test->footer(examples);
   test->callback([&runner, options] { runner.action = [options] { return run_policy_test(*options); }; });
 }
 

@@ -126,3 +126,24 @@ TEST_CASE("krtool's usage lists the commands under their groups, one line each, 
   CHECK(contains(usage, "Client:\n  test-client     call a URL\n"));
   CHECK(count(usage, "\n  krtool ") == 2);
 }
+
+TEST_CASE("a command with commands of its own lists them, and says where their options are", "[app][help]") {
+  CLI::App app{"krtool", "krtool"};
+  app.formatter(std::make_shared<krtool::app::HelpFormatter>());
+  CLI::App* policy = app.add_subcommand("policy", "Authorization policies");
+  policy->require_subcommand(1);
+  policy->add_subcommand("test", "Dry run of the policies");
+  policy->add_subcommand("explain", "Say what a rule means");
+  std::vector<std::string> args{"--help", "policy"};
+  try {
+    app.parse(args);
+  } catch (const CLI::CallForHelp&) {
+  }
+  const std::string help = app.help();
+  INFO(help);
+  CHECK(contains(help, "Usage: krtool policy COMMAND [OPTIONS]\n"));
+  CHECK(
+      contains(help, "\nCommands:\n  test     Dry run of the policies\n  explain  Say what a rule means\n"));
+  CHECK(contains(help, "\nRun 'krtool policy COMMAND --help' for a command's options.\n"));
+  CHECK(Command().help().find("COMMAND") == std::string::npos);  // a command without commands says none
+}

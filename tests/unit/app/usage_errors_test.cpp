@@ -15,7 +15,7 @@ using krtool::app::UsageProblem;
 struct Cli {
   CLI::App app{"krtool", "krtool"};
   int port = 5000;
-  std::string mode, url, cert, tls_max, csr, issuer;
+  std::string mode, url, cert, tls_max, csr, issuer, file, config;
   bool self_signed = false, force = false;
   int expect_status = 0;
   std::vector<std::string> routes;
@@ -40,6 +40,12 @@ struct Cli {
     client->add_option("--expect-status", expect_status, "Status")
         ->check(CLI::Range(100, 599))
         ->option_text("N");
+    CLI::App* policy = app.add_subcommand("policy", "policy");  // a command with a command of its own
+    policy->require_subcommand(1);
+    CLI::App* test = policy->add_subcommand("test", "test");
+    test->add_option("file", file, "File")->required()->option_text("FILE");
+    test->add_option("--config", config, "Config")->required()->option_text("FILE");
+    test->add_option("--route", routes, "Route")->option_text("ROUTE");
   }
 
   // problem parses `args` and translates the error it must raise.
@@ -162,4 +168,22 @@ TEST_CASE("a mistyped command gets the nearest command", "[app][usage]") {
   CHECK(p.message == "'serv' is not a krtool command");
   CHECK(p.hint.find("did you mean 'serve'?") != std::string::npos);
   CHECK(krtool::app::unknown_command("frobnicate", commands).hint.find("did you mean") == std::string::npos);
+}
+
+TEST_CASE("a command with commands of its own, given none, names them and writes one out", "[app][usage]") {
+  const UsageProblem p = Cli().problem({"policy"});
+  CHECK(p.message == "krtool policy needs a command: test");
+  CHECK(p.hint == "write 'krtool policy test FILE --config FILE'; see 'krtool policy --help'");
+  check_krtool_words(p);
+  CHECK(Cli().problem({"policy", "--json"}).message == "krtool policy needs a command: test");
+}
+
+TEST_CASE("a mistyped command of a command gets the nearest of its commands", "[app][usage]") {
+  const UsageProblem p = Cli().problem({"policy", "tset"});
+  CHECK(p.message == "'tset' is not a command of krtool policy");
+  CHECK(p.hint == "did you mean 'test'? See 'krtool policy --help'");
+  check_krtool_words(p);
+  const UsageProblem far = Cli().problem({"policy", "frobnicate"});
+  CHECK(far.message == "'frobnicate' is not a command of krtool policy");
+  CHECK(far.hint == "its commands: test; see 'krtool policy --help'");
 }
