@@ -170,8 +170,7 @@ TEST_CASE("revocation checking without the issuer's CRL refuses the certificate:
 
 TEST_CASE("compiled validation code decides in the handshake: a subject allow-list",
           "[tls][handshake][validation]") {
-  const CodeLab lab;
-  const tls::LoadedPolicy loaded = lab.body(R"(
+  const tls::LoadedPolicy loaded = CodeLab::shared_body(R"(
 return certificate != nullptr && certificate->subject() == "CN=mallory, O=self";
 )");
   tls::ServerTlsOptions options = server_options(tls::ClientCertMode::Require);
