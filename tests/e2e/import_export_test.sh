@@ -184,7 +184,7 @@ krtool export leaf.der --key leaf.key --out der2pfx.p12 --out-password p
 expect_rc 0
 expect_eq "$(pfx_load der2pfx.p12 p)" "O=Acme,CN=alice.test True 0" "python loads the PFX"
 
-it "export a chained PFX keeps the chain in PEM and in PFX"
+it "export a chained PFX keeps the chain in PEM and in PFX, modern and legacy"
 krtool export chained.pfx --password cpw --out chain.pem
 expect_rc 0
 expect_eq "$(grep -c 'BEGIN CERTIFICATE' chain.pem)" "2" "certificates in the PEM"
@@ -193,6 +193,9 @@ expect_eq "$(openssl crl2pkcs7 -nocrl -certfile chain.pem | openssl pkcs7 -print
 krtool export chained.pfx --password cpw --out chain.pfx
 expect_rc 0
 expect_eq "$(pfx_load chain.pfx cpw)" "CN=chained.test True 1" "python loads the chain"
+krtool export chained.pfx --password cpw --out chain-legacy.pfx --pfx-profile legacy
+expect_rc 0
+expect_eq "$(pfx_load chain-legacy.pfx cpw)" "CN=chained.test True 1" "python loads the chain from a legacy PFX"
 
 it "export --format overrides the extension"
 krtool export leaf.pem --out actually-der.bin --format der

@@ -25,12 +25,12 @@ namespace krtool::client {
 int Deadline::remaining_ms() const {
   // Rounded up: poll() given the rounded-down time would return before the deadline, which then
   // counts as passed up to a millisecond early.
-  const auto left = std::chrono::ceil<std::chrono::milliseconds>(end_ - std::chrono::steady_clock::now());
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(end_ - now_());
   return static_cast<int>(std::max<std::chrono::milliseconds::rep>(0, left.count()));
 }
 
 Deadline Deadline::sooner(std::chrono::milliseconds budget) const {
-  return Deadline(std::min(end_, std::chrono::steady_clock::now() + budget));
+  return Deadline(now_, std::min(end_, now_() + budget));
 }
 
 Socket& Socket::operator=(Socket&& other) noexcept {

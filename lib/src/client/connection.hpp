@@ -12,17 +12,23 @@
 
 namespace krtool::client {
 
+// SteadyNow is where a Deadline reads the time: the steady clock, or a unit test's clock, so that a
+// test of a deadline need not wait for it.
+using SteadyNow = std::chrono::steady_clock::time_point (*)();
+
 // Deadline bounds the whole exchange: every wait asks it how long is left.
 class Deadline {
  public:
-  explicit Deadline(std::chrono::milliseconds budget) : end_(std::chrono::steady_clock::now() + budget) {}
+  explicit Deadline(std::chrono::milliseconds budget, SteadyNow now = &std::chrono::steady_clock::now)
+      : now_(now), end_(now() + budget) {}
   int remaining_ms() const;  // >= 0, for poll()
   bool passed() const { return remaining_ms() == 0; }
   // sooner returns a deadline that ends after `budget` or at this one, whichever comes first.
   Deadline sooner(std::chrono::milliseconds budget) const;
 
  private:
-  explicit Deadline(std::chrono::steady_clock::time_point end) : end_(end) {}
+  Deadline(SteadyNow now, std::chrono::steady_clock::time_point end) : now_(now), end_(end) {}
+  SteadyNow now_;
   std::chrono::steady_clock::time_point end_;
 };
 

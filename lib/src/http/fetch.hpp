@@ -55,8 +55,9 @@ struct ForwardResult {
 // Content-Encoding; another coding is Unreachable). `timeout` bounds the whole exchange, from name
 // resolution to the answer's last byte (TimedOut; a refusal, a reset or a broken answer is
 // Unreachable); a body over kMaxFetchBytes, encoded or decoded, is TooLarge. Never throws for what the
-// upstream does.
+// upstream does. `now` is the clock the deadline reads (client::SteadyNow): a unit test passes its own.
 ForwardResult forward(const std::string& host, int port, const ForwardRequest& request,
-                      std::chrono::milliseconds timeout);
+                      std::chrono::milliseconds timeout,
+                      std::chrono::steady_clock::time_point (*now)() = &std::chrono::steady_clock::now);
 
 }  // namespace krtool::http

@@ -66,8 +66,8 @@ std::string time_limit(std::chrono::milliseconds timeout) {
 
 // send_and_read makes one exchange with host:port within `timeout`, and decodes an encoded body.
 Answer send_and_read(const std::string& host, int port, const std::string& request, bool head_request,
-                     std::chrono::milliseconds timeout) {
-  const client::Deadline deadline(timeout);
+                     std::chrono::milliseconds timeout, client::SteadyNow now) {
+  const client::Deadline deadline(timeout, now);
   Answer answer;
   auto connected = client::connect_to(host, port, {}, deadline);
   if (const auto* failure = std::get_if<client::ConnectFailure>(&connected)) {
@@ -159,7 +159,8 @@ FetchResult fetch(const std::string& url, std::chrono::milliseconds timeout, con
   }
   request += "Connection: close\r\n\r\n";
   if (body != nullptr) request += body->bytes;
-  Answer answer = send_and_read(target.host, target.port, request, false, timeout);
+  Answer answer =
+      send_and_read(target.host, target.port, request, false, timeout, &std::chrono::steady_clock::now);
   if (answer.failure != Failure::None) {
     throw Error(Errc::Network, fmt::format("fetching '{}' failed: {}", url, answer.error),
                 "check that the server is running and reachable from this machine");
@@ -168,7 +169,7 @@ FetchResult fetch(const std::string& url, std::chrono::milliseconds timeout, con
 }
 
 ForwardResult forward(const std::string& host, int port, const ForwardRequest& request,
-                      std::chrono::milliseconds timeout) {
+                      std::chrono::milliseconds timeout, client::SteadyNow now) {
   ForwardResult result;
   if (const std::string part = unsafe_part(request); !part.empty()) {
     result.failure = Failure::Unreachable;
@@ -185,7 +186,7 @@ ForwardResult forward(const std::string& host, int port, const ForwardRequest& r
     head += fmt::format("Content-Length: {}\r\n", request.body.size());
   head += "Connection: close\r\n\r\n";
 
-  Answer answer = send_and_read(host, port, head + request.body, request.method == "HEAD", timeout);
+  Answer answer = send_and_read(host, port, head + request.body, request.method == "HEAD", timeout, now);
   result.failure = answer.failure;
   result.error = std::move(answer.error);
   if (result.failure != Failure::None) return result;

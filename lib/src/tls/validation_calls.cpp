@@ -78,7 +78,6 @@ class Workers {
   void work(std::function<void()> job) {
     for (;;) {
       job();
-      ERR_clear_error();  // what the code left on this thread's queue is no later call's business
       std::unique_lock<std::mutex> lock(mutex_);
       ++idle_;
       if (!work_.wait_for(lock, kIdleLifetime, [this] { return !jobs_.empty(); })) {
@@ -132,7 +131,7 @@ std::optional<bool> call_with_deadline(const std::string& policy, std::chrono::m
                                        std::function<bool()> call) {
   auto outcome = std::make_shared<Outcome>();
   registry().started(policy);
-  workers().post([outcome, policy, call = std::move(call)] {
+  workers().post([outcome, policy, call = std::move(call)]() mutable {
     bool accepted = false;
     std::exception_ptr error;
     try {
@@ -140,6 +139,11 @@ std::optional<bool> call_with_deadline(const std::string& policy, std::chrono::m
     } catch (...) {
       error = std::current_exception();
     }
+    // All of the call's work on this thread, the release of what it owns (OpenSSL objects, its policy's
+    // library) included, is done before it counts as returned: a process that exits once
+    // wait_for_validation_calls says none is left must not run OpenSSL's cleanup beside it.
+    call = nullptr;
+    ERR_clear_error();  // what the code left on this thread's queue is no later call's business
     {
       const std::lock_guard<std::mutex> lock(outcome->mutex);
       outcome->done = true;

@@ -269,12 +269,13 @@ TEST_CASE("online mode fails closed within the timeout when the distribution poi
   const Pki pki;
   const std::string url = "http://127.0.0.1:" + std::to_string(silent.port()) + "/root.crl";
   CertificateSchemeOptions options = pki.options(RevocationMode::Online);
-  options.revocation_fetch_timeout = std::chrono::milliseconds(300);
+  // The shortest timeout there is: the point is that the fetch gives up, not how long it waits.
+  options.revocation_fetch_timeout = std::chrono::milliseconds(1);
   const CertificateScheme scheme(std::move(options));
   const auto started = SteadyClock::now();
   const AuthResult result = authenticate(scheme, pki.leaf("alice", {url}));
   const auto elapsed = SteadyClock::now() - started;
-  CHECK(elapsed >= std::chrono::milliseconds(300));
+  CHECK(elapsed >= std::chrono::milliseconds(1));
   CHECK(elapsed < std::chrono::seconds(3));
   CHECK_THAT(
       result.failure,

@@ -67,16 +67,19 @@ class Workspace {
 
 ossl::UniquePtr<X509> copy_of(X509* certificate) { return ossl::up_ref(certificate); }
 
+// ECDSA keys: quick to make; RSA and its weak sizes are the openssl-made certificates' part below.
 CertificateSpec leaf_spec(const std::string& name, Purpose purpose = Purpose::Both) {
   CertificateSpec spec;
   spec.names = {name};
   spec.purpose = purpose;
+  spec.key.type = KeyType::Ecdsa;
   return spec;
 }
 
 CertificateSpec ca_spec(const std::string& subject) {
   CertificateSpec spec;
   spec.subject = subject;
+  spec.key.type = KeyType::Ecdsa;
   spec.is_ca = true;
   spec.valid_days = 3650;
   return spec;
@@ -454,12 +457,13 @@ keyUsage = digitalSignature, keyEncipherment
 extendedKeyUsage = clientAuth
 )");
     work_.openssl(
-        "req -x509 -newkey rsa:2048 -nodes -keyout root.key -out root.pem -subj '/CN=CRL Test Root' -days 30 "
+        "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout root.key -out root.pem "
+        "-subj '/CN=CRL Test Root' -days 30 "
         "-addext basicConstraints=critical,CA:true -addext keyUsage=keyCertSign,cRLSign");
     for (const char* name : {"good", "revoked"}) {
       const std::string n = name;
-      work_.openssl("req -new -newkey rsa:2048 -nodes -keyout " + n + ".key -out " + n +
-                    ".csr -subj /CN=" + n);
+      work_.openssl("req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + n +
+                    ".key -out " + n + ".csr -subj /CN=" + n);
       work_.openssl("ca -batch -config ca.cnf -in " + n + ".csr -out " + n + ".pem -notext");
     }
     work_.openssl("ca -config ca.cnf -revoke revoked.pem");

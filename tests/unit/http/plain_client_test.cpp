@@ -1,8 +1,8 @@
 // The plain-HTTP client behind the proxy: route and the online CRL fetch (http/fetch.hpp), against a
 // real server on 127.0.0.1 that answers as each test scripts it.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <thread>
 
 #include "http/fetch.hpp"
 #include "http_fixtures.hpp"
@@ -38,6 +38,15 @@ LoopbackServer::Script stream_body(std::string head, std::size_t limit) {
     }
   };
 }
+
+// test_clock is the steady clock of the deadline test: it moves only when the test moves it.
+namespace test_clock {
+std::atomic<Clock::rep> ticks{0};
+Clock::time_point now() { return Clock::time_point(Clock::duration(ticks.load())); }
+void advance(std::chrono::milliseconds by) {
+  ticks += std::chrono::duration_cast<Clock::duration>(by).count();
+}
+}  // namespace test_clock
 
 std::string gzip(const std::string& text) { return test::zlib_encode(text, 15 + 16); }
 
@@ -82,14 +91,16 @@ TEST_CASE(
 }
 
 TEST_CASE("fetch reads a chunked answer whole", "[http][client]") {
-  const LoopbackServer server([](int fd) {
-    send_text(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
-    std::this_thread::sleep_for(20ms);  // the rest in another segment
-    send_text(fd, "1;ext=1\r\n,\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n");
+  // The first chunk is larger than one of the client's reads (16 KiB): the answer takes several reads,
+  // whatever the loopback interface does with the segments.
+  const std::string first(20'000, 'h');
+  const LoopbackServer server([&first](int fd) {
+    send_text(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4e20\r\n" + first + "\r\n" +
+                      "1;ext=1\r\n,\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n");
   });
   const FetchResult result = fetch(server.origin() + "/root.crl", 5s);
   CHECK(result.status == 200);
-  CHECK(result.body == "hello, world");
+  CHECK(result.body == first + ", world");
   CHECK(server.request().starts_with("GET /root.crl HTTP/1.1\r\nHost: 127.0.0.1:"));
 }
 
@@ -101,15 +112,16 @@ TEST_CASE("fetch reads a Content-Length answer and returns the body of any statu
 }
 
 TEST_CASE("a close-delimited answer ends where the upstream closes", "[http][client]") {
-  const LoopbackServer server([](int fd) {
-    send_text(fd, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nfirst part, ");
-    std::this_thread::sleep_for(20ms);
+  // More than one of the client's 16 KiB reads: the end of the body is the close, not the end of a read.
+  const std::string first = "first part, " + std::string(20'000, 'f');
+  const LoopbackServer server([&first](int fd) {
+    send_text(fd, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" + first);
     send_text(fd, "second part");
   });
   const ForwardResult result = forward("127.0.0.1", server.port(), get("/"), 5s);
   REQUIRE(result.failure == Failure::None);
   CHECK(result.status == 200);
-  CHECK(result.body == "first part, second part");
+  CHECK(result.body == first + "second part");
 }
 
 TEST_CASE("fetch finds a server by name (localhost)", "[http][client]") {
@@ -204,21 +216,21 @@ TEST_CASE("a gzip answer is decoded, and one that inflates past kMaxFetchBytes i
 
 TEST_CASE("an upstream that answers a byte at a time is TimedOut within the whole exchange's bound",
           "[http][client]") {
-  // Each byte comes well within any per-read timeout; only a deadline for the whole exchange ends it.
+  // Each byte comes 20 ms after the last by the test's clock, well within any per-read timeout; only a
+  // deadline for the whole exchange ends it. A client without one would read on to http-parser's 80 KiB
+  // limit on the head and say the answer is not valid HTTP.
   const LoopbackServer server([](int fd) {
-    const std::string head = "HTTP/1.1 200 OK\r\nX-Slow: " + std::string(200, 'a');
+    const std::string head = "HTTP/1.1 200 OK\r\nX-Slow: " + std::string(100 * 1024, 'a');
     for (const char c : head) {
-      if (!send_text(fd, std::string_view(&c, 1))) return;
-      std::this_thread::sleep_for(20ms);
+      test_clock::advance(20ms);
+      if (!send_text(fd, std::string_view(&c, 1))) return;  // the client went
     }
   });
-  const auto started = Clock::now();
-  const ForwardResult result = forward("127.0.0.1", server.port(), get("/"), 300ms);
-  const auto elapsed = Clock::now() - started;
+  const auto started = test_clock::now();
+  const ForwardResult result = forward("127.0.0.1", server.port(), get("/"), 300ms, &test_clock::now);
   CHECK(result.failure == Failure::TimedOut);
   CHECK_THAT(result.error, Catch::Contains("timed out") && Catch::EndsWith("(the exchange may take 300 ms)"));
-  CHECK(elapsed >= 300ms);
-  CHECK(elapsed < 3s);
+  CHECK(test_clock::now() - started >= 300ms);
 }
 
 TEST_CASE("a port nobody listens on is Unreachable, and fetch's Error(Network) says it could not connect",

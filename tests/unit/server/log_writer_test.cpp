@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -16,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/pipe.hpp"
 #include "support/temp_dir.hpp"
 
 namespace krtool::test {
@@ -95,14 +97,20 @@ TEST_CASE("flush writes what is buffered at once", "[server][log]") {
   CHECK(file.text() == "krtool: stopping (SIGTERM), finishing requests in flight\n");
 }
 
-TEST_CASE("a buffered line is written within the interval without a flush", "[server][log]") {
-  LogFile file;
-  server::LogWriter writer(file.fd);  // the defaults: 100 ms
+TEST_CASE("a buffered line is written when the interval passes, without a flush", "[server][log]") {
+  CHECK(server::LogWriterLimits{}.interval == std::chrono::milliseconds(100));  // serve's interval
+  // The shortest interval there is, and a pipe that the test reads: it blocks until the writer's own
+  // thread writes the line, with no sleep and no polling of a file.
+  const Pipe pipe;  // it outlives the writer, declared after it
+  server::LogWriter writer(pipe.write_end(),
+                           server::LogWriterLimits{std::chrono::milliseconds(1), 1 << 20, 4 << 20});
   writer.write_line("GET /info 200");
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);  // 100 ms asked
-  while (file.text().empty() && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  CHECK(file.text() == "GET /info 200\n");
+  pollfd readable{pipe.read_end(), POLLIN, 0};
+  REQUIRE(::poll(&readable, 1, 10'000) == 1);  // a bound against a hang only: the line comes in about 1 ms
+  char got[64] = {};
+  const ssize_t size = ::read(pipe.read_end(), got, sizeof got);
+  REQUIRE(size > 0);
+  CHECK(std::string(got, static_cast<std::size_t>(size)) == "GET /info 200\n");
 }
 
 TEST_CASE("a full buffer drops lines and the next line written says how many", "[server][log]") {

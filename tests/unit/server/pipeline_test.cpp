@@ -8,8 +8,10 @@
 #include <vector>
 
 #include "krtool/error.hpp"
+#include "krtool/formats/encode.hpp"
 #include "krtool/server/build_server.hpp"
 #include "support/error_from.hpp"
+#include "support/temp_dir.hpp"
 #include "unit/server/server_fixtures.hpp"
 #include "unit/tls/tls_fixtures.hpp"
 
@@ -36,6 +38,20 @@ server::PipelineOutcome request(const server::RequestPipeline& pipeline, const s
 }
 
 const auto header = server_test::header_of;
+
+// server_identity_file is the test PKI's ECDSA server certificate and key in one PEM file, written once:
+// what binds where does not depend on how the identity was made, and selfSigned would make an RSA key
+// for every case.
+std::filesystem::path server_identity_file() {
+  static const TempDir dir;
+  static const std::filesystem::path file = [] {
+    const std::filesystem::path path = dir / "server.pem";
+    server_test::write_text(path, formats::encode_pem_certificate(pki().server.certificate.get()) +
+                                      formats::encode_pem_key(pki().server.key.get(), std::nullopt));
+    return path;
+  }();
+  return file;
+}
 
 }  // namespace
 
@@ -129,7 +145,7 @@ TEST_CASE("relaxed settings bind only to loopback unless --allow-insecure-public
   server::ServeConfig config;
   config.address = c.address;
   config.port = 0;
-  config.self_signed = true;
+  config.cert_file = server_identity_file().string();
   config.client_cert_mode = "allow";
   if (c.relaxed) config.validation_builtin = "AllowAny";
   config.allow_insecure_public = c.allow_insecure_public;

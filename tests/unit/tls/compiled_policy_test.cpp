@@ -39,7 +39,6 @@ std::string unix_seconds(TimePoint t) { return std::to_string(to_time_t(t)); }
 }  // namespace
 
 TEST_CASE("validation code reads a certificate's values as .NET prints them", "[tls][validation]") {
-  const CodeLab lab;
   const cert::CertBundle ca = make_ca("CN=Unit CA, O=krtool");
   const cert::CertBundle leaf =
       make_leaf("CN=alice, O=Acme", {"alice.example", "alice.test"}, cert::Purpose::Client, &ca);
@@ -53,7 +52,7 @@ TEST_CASE("validation code reads a certificate's values as .NET prints them", "[
   ossl::UniquePtr<unsigned char> owned(der);
   REQUIRE(der_length > 0);
 
-  const tls::LoadedPolicy loaded = lab.body(kReportEverything);
+  const tls::LoadedPolicy loaded = CodeLab::shared_body(kReportEverything);
   const std::string reported =
       thrown_by([&] { loaded.policy->accepts(leaf.certificate.get(), chain.verdict); });
 
@@ -66,7 +65,6 @@ TEST_CASE("validation code reads a certificate's values as .NET prints them", "[
 
 TEST_CASE("a self-signed certificate is self-signed to validation code, and an EKU-less one has no usage",
           "[tls][validation]") {
-  const CodeLab lab;
   cert::CertificateSpec spec;
   spec.subject = "CN=mallory";
   spec.purpose = cert::Purpose::None;
@@ -74,7 +72,7 @@ TEST_CASE("a self-signed certificate is self-signed to validation code, and an E
   const cert::CertBundle self = cert::create_certificate(spec);
   ChainFixture chain({self.certificate.get()}, SslPolicyErrors::RemoteCertificateChainErrors);
 
-  const tls::LoadedPolicy loaded = lab.body(
+  const tls::LoadedPolicy loaded = CodeLab::shared_body(
       "return certificate->is_self_signed() && !certificate->has_enhanced_key_usage(\"1.3.6.1.5.5.7.3.2\")"
       " && certificate->dns_names().empty() && chain.size() == 1;");
   CHECK(loaded.policy->accepts(self.certificate.get(), chain.verdict));
@@ -82,9 +80,8 @@ TEST_CASE("a self-signed certificate is self-signed to validation code, and an E
 
 TEST_CASE("the guide's snippet accepts no certificate, None and chain errors, and nothing else",
           "[tls][validation]") {
-  const CodeLab lab;
   const cert::CertBundle leaf = make_leaf("CN=test-client", {"test-client"}, cert::Purpose::Both);
-  const tls::LoadedPolicy loaded = lab.body(kGuideSnippet);
+  const tls::LoadedPolicy loaded = CodeLab::shared_body(kGuideSnippet);
   const auto decide = [&](X509* certificate, SslPolicyErrors errors) {
     ChainFixture chain(certificate != nullptr ? std::vector<X509*>{certificate} : std::vector<X509*>{},
                        errors);
@@ -99,10 +96,9 @@ TEST_CASE("the guide's snippet accepts no certificate, None and chain errors, an
 }
 
 TEST_CASE("a subject allow-list accepts the listed client and rejects another", "[tls][validation]") {
-  const CodeLab lab;
   const cert::CertBundle alice = make_leaf("CN=alice, O=Acme", {"alice"}, cert::Purpose::Client);
   const cert::CertBundle eve = make_leaf("CN=eve, O=Acme", {"eve"}, cert::Purpose::Client);
-  const tls::LoadedPolicy loaded = lab.body(R"(
+  const tls::LoadedPolicy loaded = CodeLab::shared_body(R"(
 static const std::vector<std::string> allowed = {"CN=alice, O=Acme", "CN=bob, O=Acme"};
 return certificate != nullptr &&
        std::find(allowed.begin(), allowed.end(), certificate->subject()) != allowed.end();
@@ -117,29 +113,27 @@ return certificate != nullptr &&
 
 TEST_CASE("an exception thrown by validation code surfaces as a std::exception with its message",
           "[tls][validation]") {
-  const CodeLab lab;
   const cert::CertBundle leaf = make_leaf("CN=alice", {"alice"}, cert::Purpose::Client);
   ChainFixture chain({leaf.certificate.get()}, SslPolicyErrors::None);
 
   const tls::LoadedPolicy throws_std =
-      lab.body(R"(throw std::invalid_argument("no service for " + certificate->subject());)");
+      CodeLab::shared_body(R"(throw std::invalid_argument("no service for " + certificate->subject());)");
   CHECK(thrown_by([&] { throws_std.policy->accepts(leaf.certificate.get(), chain.verdict); }) ==
         "no service for CN=alice");
 
-  const tls::LoadedPolicy throws_int = lab.body("if (certificate) throw 42; return true;");
+  const tls::LoadedPolicy throws_int = CodeLab::shared_body("if (certificate) throw 42; return true;");
   CHECK(thrown_by([&] { throws_int.policy->accepts(leaf.certificate.get(), chain.verdict); }) ==
         "unknown exception");
 
-  const tls::LoadedPolicy out_of_range = lab.body("return chain[7].subject().empty();");
+  const tls::LoadedPolicy out_of_range = CodeLab::shared_body("return chain[7].subject().empty();");
   CHECK_THROWS_AS(out_of_range.policy->accepts(leaf.certificate.get(), chain.verdict), std::exception);
 }
 
 TEST_CASE("a policy's answer is its own on every call: the same code accepts and rejects by input",
           "[tls][validation]") {
-  const CodeLab lab;
   const cert::CertBundle leaf = make_leaf("CN=alice", {"alice"}, cert::Purpose::Client);
   const tls::LoadedPolicy loaded =
-      lab.body("return chain.status().empty() && sslPolicyErrors == SslPolicyErrors::None;");
+      CodeLab::shared_body("return chain.status().empty() && sslPolicyErrors == SslPolicyErrors::None;");
   ChainFixture clean({leaf.certificate.get()}, SslPolicyErrors::None);
   ChainFixture dirty({leaf.certificate.get()}, SslPolicyErrors::RemoteCertificateChainErrors,
                      {cert::ChainProblem{X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, "UntrustedRoot",

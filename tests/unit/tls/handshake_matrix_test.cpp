@@ -32,8 +32,8 @@ return sslPolicyErrors == SslPolicyErrors::None
 )";
 
 std::shared_ptr<const tls::ClientCertPolicy> validation_code() {
-  static const CodeLab lab;  // declared first, so its folder outlives the loaded library
-  static const tls::LoadedPolicy loaded = lab.body(kValidationCode);
+  // One compile per build, shared with every test process that runs code (ctest runs each case alone).
+  static const tls::LoadedPolicy loaded = CodeLab::shared_body(kValidationCode);
   return loaded.policy;
 }
 

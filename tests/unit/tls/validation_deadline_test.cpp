@@ -1,13 +1,17 @@
 // Validation code runs on a worker thread and the handshake waits for it at most
 // ServerTlsOptions::validation_deadline: code that never returns costs its handshake, logged with the
 // reason, and the next handshake is not held up behind it.
+#include <unistd.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <future>
 #include <optional>
 #include <thread>
 
 #include "krtool/tls/validation_calls.hpp"
+#include "support/pipe.hpp"
 #include "tls/validation_calls.hpp"
 #include "unit/tls/tls_fixtures.hpp"
 #include "unit/tls/validation_fixtures.hpp"
@@ -17,15 +21,53 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A callback that sleeps (rather than spins, so that the abandoned call costs no CPU) for `millis`.
-std::string sleeping_code(const std::string& millis) {
-  return "#include <krtool/validation.hpp>\n#include <thread>\n"
-         "bool validate(const krtool::Certificate*, const krtool::Chain&, krtool::SslPolicyErrors) {\n"
-         "  for (int i = 0; i < " +
-         millis +
-         "; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));\n"
-         "  return true;\n}\n";
+// Gate holds validation code until the test releases it: the code blocks reading the pipe, and the
+// test closes the writing end (every blocked read then returns), so that "never returns" costs no
+// waiting and no abandoned call outlives its test.
+class Gate {
+ public:
+  Gate() = default;
+  ~Gate() {
+    release();
+    // Each test ends with its calls returned; a failed assertion must not leave one to the next test.
+    tls::wait_for_validation_calls(std::chrono::seconds(10));
+  }
+  Gate(const Gate&) = delete;
+  Gate& operator=(const Gate&) = delete;
+
+  void release() { pipe_.close_write(); }
+  // code is validation code (a whole file) that accepts once the gate opens.
+  std::string code() const {
+    return "#include <krtool/validation.hpp>\n#include <unistd.h>\n"
+           "bool validate(const krtool::Certificate*, const krtool::Chain&, krtool::SslPolicyErrors) {\n"
+           "  char byte;\n  while (::read(" +
+           std::to_string(pipe_.read_end()) + ", &byte, 1) > 0) {\n  }\n  return true;\n}\n";
+  }
+  // wait blocks in-process code the same way.
+  bool wait() const {
+    char byte;
+    while (::read(pipe_.read_end(), &byte, 1) > 0) {
+    }
+    return true;
+  }
+
+ private:
+  Pipe pipe_;
+};
+
+// handshake_not_held runs a handshake that must end by itself, at the deadline; should it wait for the
+// held code instead, the gate opens after 10 s so that the test fails rather than hangs.
+HandshakeOutcome handshake_not_held(const TestServer& server, Gate& gate) {
+  auto pending = std::async(std::launch::async, [&server] { return server.connect(ClientKind::Valid); });
+  if (pending.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    gate.release();
+    FAIL_CHECK("the handshake waited for validation code past its deadline");
+  }
+  return pending.get();
 }
+
+// The smallest deadline there is: code that is held is past it whatever the machine's load.
+constexpr std::chrono::milliseconds kShortest{1};
 
 TestServer server_with(const tls::LoadedPolicy& loaded, std::chrono::milliseconds deadline, LogLines& log) {
   tls::ServerTlsOptions options = server_options(tls::ClientCertMode::Require);
@@ -35,60 +77,49 @@ TestServer server_with(const tls::LoadedPolicy& loaded, std::chrono::millisecond
   return TestServer(std::move(options));
 }
 
-// wait_until polls `done` for at most `limit`.
-template <typename Done>
-bool wait_until(Done done, std::chrono::milliseconds limit) {
-  const auto end = Clock::now() + limit;
-  while (!done() && Clock::now() < end) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  return done();
-}
-
 }  // namespace
 
 TEST_CASE("validation code that does not return rejects the handshake at the deadline, with the reason",
           "[tls][validation][deadline]") {
-  const CodeLab lab;
-  // 4 s against a deadline of 0.2 s: as good as never for the handshake, and over before the test run is
-  // (the end-to-end test meets a real endless loop).
-  const tls::LoadedPolicy loaded = lab.file(lab.write("slow.cpp", sleeping_code("4000")));
+  Gate gate;  // held for the whole test: as good as never for the handshakes
+  const tls::LoadedPolicy loaded = CodeLab::shared_body(gate.code());
   LogLines log;
-  const TestServer server = server_with(loaded, std::chrono::milliseconds(200), log);
+  const TestServer server = server_with(loaded, kShortest, log);
   const std::size_t before = tls::validation_calls_running();
 
   for (int attempt = 0; attempt < 2; ++attempt) {  // the second is not queued behind the first
     CAPTURE(attempt);
-    const auto start = Clock::now();
-    const HandshakeOutcome outcome = server.connect(ClientKind::Valid);
-    CHECK(Clock::now() - start < std::chrono::seconds(3));  // 200 ms asked; generous for a loaded machine
+    const HandshakeOutcome outcome = handshake_not_held(server, gate);
     CHECK_FALSE(outcome.completed);
     REQUIRE(outcome.verdict.has_value());
     CHECK_FALSE(outcome.verdict->accepted);
     CHECK(outcome.verdict->decided_by == loaded.policy->name());
   }
   CHECK_THAT(log.all(), Catch::Contains("rejected client certificate 'CN=alice, O=krtool tests'") &&
-                            Catch::Contains("(validation code did not return within 0.2 s)"));
+                            Catch::Contains("(validation code did not return within 0.001 s)"));
   CHECK(tls::validation_calls_running() == before + 2);  // both calls are abandoned, still running
   const std::vector<std::string> running = tls::validation_code_running();
   CHECK(std::find(running.begin(), running.end(), loaded.policy->name()) != running.end());
 }
 
 TEST_CASE("an abandoned call that returns later is no longer counted", "[tls][validation][deadline]") {
-  const CodeLab lab;
-  const tls::LoadedPolicy loaded = lab.file(lab.write("slow.cpp", sleeping_code("400")));
+  Gate gate;
+  const tls::LoadedPolicy loaded = CodeLab::shared_body(gate.code());
   LogLines log;
-  const TestServer server = server_with(loaded, std::chrono::milliseconds(50), log);
+  const TestServer server = server_with(loaded, kShortest, log);
   const std::size_t before = tls::validation_calls_running();
-  CHECK_FALSE(server.connect(ClientKind::Valid).completed);
+  CHECK_FALSE(handshake_not_held(server, gate).completed);
   CHECK(tls::validation_calls_running() == before + 1);
-  CHECK(wait_until([&] { return tls::validation_calls_running() == before; }, std::chrono::seconds(10)));
+  gate.release();
+  CHECK(tls::wait_for_validation_calls(std::chrono::seconds(10)));
+  CHECK(tls::validation_calls_running() == 0);
 }
 
 TEST_CASE("validation code that answers within the deadline decides the handshake as before",
           "[tls][validation][deadline]") {
-  const CodeLab lab;
-  const tls::LoadedPolicy accept = lab.body("return certificate != nullptr;");
-  const tls::LoadedPolicy refuse = lab.body("return false;");
-  const tls::LoadedPolicy throws = lab.body("throw std::runtime_error(\"no alice today\");");
+  const tls::LoadedPolicy accept = CodeLab::shared_body("return certificate != nullptr;");
+  const tls::LoadedPolicy refuse = CodeLab::shared_body("return false;");
+  const tls::LoadedPolicy throws = CodeLab::shared_body("throw std::runtime_error(\"no alice today\");");
   LogLines log;
   CHECK(server_with(accept, std::chrono::seconds(10), log).connect(ClientKind::Valid).completed);
   CHECK_FALSE(server_with(refuse, std::chrono::seconds(10), log).connect(ClientKind::Valid).completed);
@@ -98,13 +129,13 @@ TEST_CASE("validation code that answers within the deadline decides the handshak
 }
 
 TEST_CASE("wait_for_validation_calls returns once the calls are done", "[tls][validation][deadline]") {
-  REQUIRE(tls::wait_for_validation_calls(std::chrono::seconds(15)));  // earlier tests' abandoned calls
-  CHECK(tls::call_with_deadline("slow", std::chrono::milliseconds(10), [] {
-          std::this_thread::sleep_for(std::chrono::milliseconds(300));
-          return true;
-        }) == std::nullopt);
+  REQUIRE(tls::wait_for_validation_calls(std::chrono::seconds(10)));  // no earlier test's call is left
+  Gate gate;
+  CHECK(tls::call_with_deadline("slow", kShortest, [&gate] { return gate.wait(); }) == std::nullopt);
   CHECK(tls::validation_calls_running() == 1);
   CHECK(tls::validation_code_running() == std::vector<std::string>{"slow"});
+  CHECK_FALSE(tls::wait_for_validation_calls(kShortest));  // still held
+  gate.release();
   CHECK(tls::wait_for_validation_calls(std::chrono::seconds(10)));
   CHECK(tls::validation_calls_running() == 0);
 }

@@ -35,6 +35,14 @@ class CodeLab {
   tls::LoadedPolicy body(const std::string& code) const {
     return tls::load_validation_code({code, {}}, options());
   }
+  // shared_body is body() for a test that runs code rather than tests the compiler: its cache is one
+  // folder for every test of the build, so that the same code compiles once, not once per test process.
+  // Processes may share it: the compiler writes a library under a name of its own and renames it.
+  static tls::LoadedPolicy shared_body(const std::string& code) {
+    tls::CompilerOptions shared;
+    shared.cache_folder = std::filesystem::path(KRTOOL_TEST_TMP) / "validation-cache";
+    return tls::load_validation_code({code, {}}, shared);
+  }
   tls::LoadedPolicy file(const std::filesystem::path& path) const {
     return tls::load_validation_code({{}, path}, options());
   }
