@@ -21,8 +21,8 @@ namespace {
 std::string protocol_name(int version) { return version == TLS1_3_VERSION ? "TLSv1.3" : "TLSv1.2"; }
 
 // The matrix's validation code is the guide's snippet (3.5) behind a deny-list: it refuses alice, whose
-// chain is sound, and eve of another CA, and lets the snippet decide the rest. Compiled once per test
-// run, on first use: a compile takes about a second.
+// chain is sound, and eve of another CA, and lets the snippet decide the rest. Compiled once per
+// build, on first use: a compile takes about a second.
 constexpr const char* kValidationCode = R"(
 static const std::set<std::string> denied = {"CN=alice, O=krtool tests", "CN=eve, O=elsewhere"};
 if (certificate == nullptr) return true;   // allow mode
