@@ -142,6 +142,11 @@ TEST_CASE("test-client reports every problem of the server's chain with its .NET
     CHECK_FALSE(report.tls.alert->from_server);
     CHECK(report.tls.alert->code == SSL_AD_UNKNOWN_CA);
     CHECK(peer.handshakes() == 0);
+    // The diagnosis names them all, with a fix for each kind.
+    for (const char* named : {"UntrustedRoot: ", "; RemoteCertificateNameMismatch: ", "; NotTimeValid: "})
+      CHECK(report.diagnosis.cause.find(named) != std::string::npos);
+    for (const char* fix : {"--servername", "renew the server's certificate", "--cacert"})
+      CHECK(report.diagnosis.fix.find(fix) != std::string::npos);
 
     const nlohmann::json server = krtool::client::to_json(report)["tls"]["serverCertificate"];
     CHECK(server["subject"] == "CN=elsewhere.example");
