@@ -365,6 +365,28 @@ def test_server_cert_untrusted():
             expect_in(mismatch.get("diagnosis", "fix"), "--servername", "name mismatch: the fix")
 
 
+def test_server_chain_problems_from_the_chain_engine():
+    """The server's chain is judged by the chain engine: every problem is reported with its .NET name, and a
+    root the server sends along is an untrusted certificate like the rest of its chain, never an anchor."""
+    statuses = lambda call: [problem["status"] for problem in call.get("tls", "serverCertificate", "chainStatus") or []]
+    with OpensslServer("-cert_chain", certs.ca.pem) as server:
+        own_root = Call([server.url("/"), "--cacert", certs.other_ca.pem])
+        if expect_outcome(own_root, "server-cert-untrusted", 4, "a server sending its own root: untrusted"):
+            suite.eq(statuses(own_root), ["UntrustedRoot"], "its own root: UntrustedRoot and nothing else")
+            suite.eq(own_root.get("tls", "serverCertificate", "chainStatus")[0]["error"], 19,
+                     "its own root: X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN")
+        expect_outcome(Call([server.url("/"), "--cacert", certs.ca.pem]), "client-cert-required", 4,
+                       "the same server with its root given to --cacert: past the server's certificate")
+    # An expired certificate for another name, chaining to a root krtool does not trust.
+    with OpensslServer("-cert", certs.expired.pem, "-key", certs.expired.key, "-cert_chain", certs.ca.pem) as server:
+        several = Call([f"https://127.0.0.1:{server.port}/", "--cacert", certs.other_ca.pem])
+        if expect_outcome(several, "server-cert-untrusted", 4, "a chain with several problems: untrusted"):
+            found = statuses(several)
+            for status in ("UntrustedRoot", "RemoteCertificateNameMismatch", "NotTimeValid"):
+                suite.check(status in found, f"several problems: {status} is reported", str(found))
+            expect_in(several.get("diagnosis", "cause"), "UntrustedRoot", "several problems: the cause names the first")
+
+
 def test_system_trust():
     """Without --cacert the system's CAs decide: a hashed $SSL_CERT_DIR is read as needed, a bundle in
     $SSL_CERT_FILE is honoured, and a bundle that cannot be loaded is an input error, not a silent miss."""
@@ -664,6 +686,7 @@ def main():
         ("allow mode without a certificate", test_allow_mode_without_certificate),
         ("--expect-status", test_expect_status),
         ("server-cert-untrusted", test_server_cert_untrusted),
+        ("the server's chain, judged by the chain engine", test_server_chain_problems_from_the_chain_engine),
         ("the system's CAs without --cacert", test_system_trust),
         ("--resolve and --servername", test_resolve_and_servername),
         ("request options", test_request_options),

@@ -1,6 +1,7 @@
 #include "client/diagnose.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <openssl/x509_vfy.h>
 
 #include <algorithm>
@@ -68,8 +69,7 @@ class Diagnoser {
                        local->summary.subject));
     }
     if (facts_.insecure && !tls_.server_verify_error.empty()) {
-      note(fmt::format("the server's certificate did not verify and -k ignored it: {}",
-                       tls_.server_verify_error));
+      note(fmt::format("the server's certificate did not verify and -k ignored it: {}", server_problems()));
     }
     if (local && report_.outcome != Outcome::ClientCertUnusable) {
       // A cause that named the validity or the usage already says what these notes would.
@@ -179,33 +179,53 @@ class Diagnoser {
                     facts_.url.authority, facts_.url.target));
   }
 
+  // server_problems lists every problem the chain engine found with the server's certificate (the
+  // handshake stopped at the first), or the reason it could not be checked at all.
+  std::string server_problems() const {
+    std::vector<std::string> found;
+    for (const cert::ChainProblem& problem : tls_.server_chain_problems)
+      found.push_back(cert::to_string(problem));
+    return found.empty() ? tls_.server_verify_error : fmt::format("{}", fmt::join(found, "; "));
+  }
+
+  // server_untrusted names every problem, and a fix for each kind: a name the certificate lacks, a
+  // validity period that does not cover now, an issuer or a chain krtool does not trust.
   void server_untrusted() {
-    const std::string& error = tls_.server_verify_error;
+    const std::vector<cert::ChainProblem>& problems = tls_.server_chain_problems;
     const std::string certificate =
         tls_.server_certificate ? fmt::format("'{}' (issued by '{}')", tls_.server_certificate->subject,
                                               tls_.server_certificate->issuer)
                                 : std::string("(none)");
-    std::string fix;
-    const bool name_mismatch =
-        std::any_of(tls_.server_chain_problems.begin(), tls_.server_chain_problems.end(),
-                    [](const cert::ChainProblem& problem) {
-                      return problem.error == X509_V_ERR_HOSTNAME_MISMATCH ||
-                             problem.error == X509_V_ERR_IP_ADDRESS_MISMATCH;
-                    });
-    if (name_mismatch) {
-      fix = fmt::format(
+    const auto any = [&](auto kind) { return std::any_of(problems.begin(), problems.end(), kind); };
+    const auto is_name_mismatch = [](const cert::ChainProblem& problem) {
+      return problem.error == X509_V_ERR_HOSTNAME_MISMATCH || problem.error == X509_V_ERR_IP_ADDRESS_MISMATCH;
+    };
+    const auto is_out_of_time = [](const cert::ChainProblem& problem) {
+      return problem.error == X509_V_ERR_CERT_HAS_EXPIRED || problem.error == X509_V_ERR_CERT_NOT_YET_VALID;
+    };
+    std::vector<std::string> fixes;
+    if (any(is_name_mismatch)) {
+      fixes.push_back(fmt::format(
           "call the server by a name its certificate holds, or give that name with --servername NAME "
           "(and --resolve NAME:{}:ADDRESS); a krtool --development or --self-signed certificate names "
           "localhost, 127.0.0.1 and ::1",
-          facts_.url.port);
-    } else {
-      fix =
+          facts_.url.port));
+    }
+    if (any(is_out_of_time)) {
+      fixes.push_back(
+          "renew the server's certificate (or, if it should be valid now, check this machine's clock)");
+    }
+    if (problems.empty() || any([&](const cert::ChainProblem& problem) {
+          return !is_name_mismatch(problem) && !is_out_of_time(problem);
+        })) {
+      fixes.push_back(
           "trust the server's issuer with --cacert FILE (for krtool serve --self-signed, start it with "
-          "--export-root "
-          "FILE and pass that file), or skip the check with -k for development only";
+          "--export-root FILE and pass that file), or skip the check with -k for development only");
     }
     set(Outcome::ServerCertUntrusted, "tls",
-        fmt::format("krtool could not verify the server's certificate {}: {}", certificate, error), fix);
+        fmt::format("krtool could not verify the server's certificate {}: {}", certificate,
+                    server_problems()),
+        fmt::format("{}", fmt::join(fixes, "; and ")));
   }
 
   // tls_rejection covers a handshake (or, under TLS 1.3, its aftermath) that the server ended.

@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 
 #include "krtool/cert/lab.hpp"
 #include "krtool/error.hpp"
+#include "util/text.hpp"
 
 namespace krtool::client {
 namespace {
@@ -106,8 +106,7 @@ LabRun run_lab(const LabRunOptions& options) {
   const nlohmann::json manifest = cert::load_lab_manifest(options.dir);
   const std::vector<std::string> profiles = manifest.value("profiles", std::vector<std::string>{});
   const auto known = std::find_if(profiles.begin(), profiles.end(), [&](const std::string& p) {
-    return std::equal(p.begin(), p.end(), options.profile.begin(), options.profile.end(),
-                      [](char a, char b) { return std::tolower(a) == std::tolower(b); });
+    return util::equals_ignoring_case(p, options.profile);
   });
   if (known == profiles.end()) {
     throw Error(Errc::Usage, fmt::format("--server-profile: unknown profile '{}'", options.profile),

@@ -9,14 +9,14 @@
 #include <cerrno>
 #include <cstring>
 
-#include "client/summary.hpp"
+#include "client/server_verification.hpp"
 #include "client/system_trust.hpp"
 #include "client/tls_names.hpp"
 #include "krtool/cert/alt_names.hpp"
-#include "krtool/cert/chain.hpp"
 #include "krtool/cert/name.hpp"
 #include "krtool/error.hpp"
 #include "krtool/formats/load.hpp"
+#include "tls/callback_guard.hpp"
 
 namespace krtool::client {
 
@@ -117,35 +117,28 @@ void record_acceptable_cas(SSL* ssl, TlsReport& report) {
   }
 }
 
-// on_verify records the server's certificate and its chain problems; with -k it lets the
-// handshake go on so that the report can still say what was wrong.
-int on_verify(int ok, X509_STORE_CTX* context) {
+// verify_server runs in place of OpenSSL's own chain check (SSL_CTX_set_cert_verify_callback), once
+// per handshake: the chain engine judges the server's certificate as every other layer's certificates
+// are judged. It runs behind the TLS layer's callback guard, which fails the handshake closed when the
+// engine cannot run; the reason goes into the report rather than onto the terminal.
+int verify_server(X509_STORE_CTX* context, void* /*argument*/) {
   SSL* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(context, SSL_get_ex_data_X509_STORE_CTX_idx()));
   SessionRecord* record = ssl != nullptr ? record_of(ssl) : nullptr;
-  if (record == nullptr) return ok;
+  if (record == nullptr) {
+    X509_STORE_CTX_set_error(context, X509_V_ERR_APPLICATION_VERIFICATION);
+    return 0;
+  }
   TlsReport& report = *record->report;
-  try {
-    if (!report.server_certificate) {
-      if (X509* leaf = X509_STORE_CTX_get0_cert(context)) report.server_certificate = summarize(leaf);
-    }
-  } catch (const std::exception& error) {  // e.g. an unreadable notAfter: a verification error of its own
-    if (report.server_verify_error.empty()) report.server_verify_error = error.what();
-    return record->insecure ? 1 : 0;
-  }
-  if (ok == 0) {
-    // OpenSSL calls once per problem and depth; the chain engine's mapping turns each into the problem
-    // type every layer reports, and the first is the one the summary names.
-    try {
-      if (cert::add_distinct_problem(report.server_chain_problems, cert::chain_problem(context)) &&
-          report.server_verify_error.empty()) {
-        report.server_verify_error = cert::to_string(report.server_chain_problems.back());
-      }
-    } catch (...) {
-      if (report.server_verify_error.empty())
-        report.server_verify_error = "the server's certificate did not verify";
-    }
-  }
-  return record->insecure ? 1 : ok;
+  const tls::LogSink into_report = [&report](const std::string& line) {
+    if (report.server_verify_error.empty()) report.server_verify_error = line;
+  };
+  return tls::guard_callback(
+      &into_report, ssl, "verifying the server's certificate",
+      [&] { return judge_server_certificate(context, report, record->insecure) ? 1 : 0; },
+      [context] {
+        X509_STORE_CTX_set_error(context, X509_V_ERR_APPLICATION_VERIFICATION);
+        return 0;
+      });
 }
 
 // count_received watches the socket under the TLS session: how much the server sent, and how its
@@ -194,7 +187,8 @@ ossl::UniquePtr<SSL_CTX> make_client_context(const TlsClientSetup& setup) {
   } else {
     use_system_trust(context.get());
   }
-  SSL_CTX_set_verify(context.get(), SSL_VERIFY_PEER, on_verify);
+  SSL_CTX_set_verify(context.get(), SSL_VERIFY_PEER, nullptr);
+  SSL_CTX_set_cert_verify_callback(context.get(), verify_server, nullptr);
   SSL_CTX_set_cert_cb(context.get(), on_certificate_request, nullptr);
   // A server that closes without close_notify after a complete response is common; the response is
   // complete by its own framing, so a missing close_notify is not an error here.

@@ -20,6 +20,8 @@
 #include <string_view>
 #include <thread>
 
+#include "support/loopback.hpp"
+
 namespace krtool::test {
 
 // zlib_encode compresses `text` with zlib as a server would: window_bits 31 is gzip, 15 zlib-wrapped
@@ -54,16 +56,7 @@ class LoopbackServer {
   using Script = std::function<void(int fd)>;
 
   explicit LoopbackServer(Script script) : script_(std::move(script)) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(listener_ >= 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    socklen_t length = sizeof address;
-    REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    port_ = ntohs(address.sin_port);
-    REQUIRE(::listen(listener_, 4) == 0);
+    listener_ = listen_on_loopback(port_);
     thread_ = std::thread([this] { serve(); });
   }
   ~LoopbackServer() {
@@ -84,24 +77,14 @@ class LoopbackServer {
   bool stopping() const { return stop_; }
 
  private:
-  // wait_readable polls `fd` in short steps until it is readable, the server stops, or 10 s pass.
-  bool wait_readable(int fd) const {
-    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!stop_ && std::chrono::steady_clock::now() < end) {
-      pollfd entry{fd, POLLIN, 0};
-      if (::poll(&entry, 1, 50) > 0) return true;
-    }
-    return false;
-  }
-
   void serve() {
-    if (!wait_readable(listener_)) return;
+    if (!wait_readable(listener_, stop_)) return;
     const int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) return;
     std::string received;
     std::size_t wanted = std::string::npos;  // head + body, once the head is complete
     char buffer[4096];
-    while (received.size() < wanted && received.size() < (1u << 20) && wait_readable(fd)) {
+    while (received.size() < wanted && received.size() < (1u << 20) && wait_readable(fd, stop_)) {
       const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
       if (got <= 0) break;
       received.append(buffer, static_cast<std::size_t>(got));

@@ -83,7 +83,10 @@ struct TlsReport {
   std::optional<CertificateSummary> server_certificate;
   bool server_certificate_verified = false;
   std::string server_verify_error;  // the first chain problem (cert::to_string), "" when verified
-  std::vector<cert::ChainProblem> server_chain_problems;  // every distinct one, as the chain engine maps them
+  // Every distinct problem the chain engine found, with the anchors of --cacert or the system only (the
+  // server's own certificates are intermediates, never anchors). A name the certificate does not hold
+  // has .NET's SslPolicyErrors name, RemoteCertificateNameMismatch.
+  std::vector<cert::ChainProblem> server_chain_problems;
   bool client_certificate_requested = false;
   std::vector<std::string> acceptable_cas;               // DNs the server named in its CertificateRequest
   std::optional<CertificateSummary> client_certificate;  // what we hold
