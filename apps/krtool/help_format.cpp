@@ -8,6 +8,8 @@
 #include <sstream>
 #include <vector>
 
+#include "krtool/util/ascii.hpp"
+
 namespace krtool::app {
 namespace {
 
@@ -35,10 +37,7 @@ std::string primary_name(const CLI::Option* option) {
   if (!option->get_lnames().empty()) return "--" + option->get_lnames().front();
   if (!option->get_snames().empty()) return "-" + option->get_snames().front();
   if (!option->get_option_text().empty()) return option->get_option_text();
-  std::string name = option->get_name(true);
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](char c) { return c >= 'a' && c <= 'z' ? c - 32 : c; });
-  return name;
+  return util::upper(option->get_name(true));
 }
 
 // names_column is the left column: every name of the option (-k,--skip-certificate-check,--insecure),
