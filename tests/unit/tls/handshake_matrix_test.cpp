@@ -21,8 +21,8 @@ namespace {
 std::string protocol_name(int version) { return version == TLS1_3_VERSION ? "TLSv1.3" : "TLSv1.2"; }
 
 // The matrix's validation code is the guide's snippet (3.5) behind a deny-list: it refuses alice, whose
-// chain is sound, and eve of another CA, and lets the snippet decide the rest. Compiled once per
-// build, on first use: a compile takes about a second.
+// chain is sound, and eve of another CA, and lets the snippet decide the rest. Compiled on first use
+// into the build's shared cache (CodeLab::shared_body): a compile takes about a second.
 constexpr const char* kValidationCode = R"(
 static const std::set<std::string> denied = {"CN=alice, O=krtool tests", "CN=eve, O=elsewhere"};
 if (certificate == nullptr) return true;   // allow mode
@@ -32,7 +32,7 @@ return sslPolicyErrors == SslPolicyErrors::None
 )";
 
 std::shared_ptr<const tls::ClientCertPolicy> validation_code() {
-  // One compile per build, shared with every test process that runs code (ctest runs each case alone).
+  // ctest runs each case in a process of its own; the shared cache spares most of them the compile.
   static const tls::LoadedPolicy loaded = CodeLab::shared_body(kValidationCode);
   return loaded.policy;
 }

@@ -1,6 +1,7 @@
 // Validation code runs on a worker thread and the handshake waits for it at most
 // ServerTlsOptions::validation_deadline: code that never returns costs its handshake, logged with the
 // reason, and the next handshake is not held up behind it.
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,12 +37,22 @@ class Gate {
   Gate& operator=(const Gate&) = delete;
 
   void release() { pipe_.close_write(); }
-  // code is validation code (a whole file) that accepts once the gate opens.
+  // code is validation code (a whole file) that says it started, then accepts once the gate opens.
   std::string code() const {
     return "#include <krtool/validation.hpp>\n#include <unistd.h>\n"
            "bool validate(const krtool::Certificate*, const krtool::Chain&, krtool::SslPolicyErrors) {\n"
-           "  char byte;\n  while (::read(" +
+           "  char byte = 's';\n  if (::write(" +
+           std::to_string(started_.write_end()) + ", &byte, 1) < 0) return false;\n  while (::read(" +
            std::to_string(pipe_.read_end()) + ", &byte, 1) > 0) {\n  }\n  return true;\n}\n";
+  }
+  // calls_started reads one byte per call of code() that began, waiting at most 10 s for `count` of them.
+  bool calls_started(int count) const {
+    for (int seen = 0; seen < count; ++seen) {
+      pollfd entry{started_.read_end(), POLLIN, 0};
+      char byte;
+      if (::poll(&entry, 1, 10000) != 1 || ::read(started_.read_end(), &byte, 1) != 1) return false;
+    }
+    return true;
   }
   // wait blocks in-process code the same way.
   bool wait() const {
@@ -53,6 +64,7 @@ class Gate {
 
  private:
   Pipe pipe_;
+  Pipe started_;
 };
 
 // handshake_not_held runs a handshake that must end by itself, at the deadline; should it wait for the
@@ -97,6 +109,9 @@ TEST_CASE("validation code that does not return rejects the handshake at the dea
   }
   CHECK_THAT(log.all(), Catch::Contains("rejected client certificate 'CN=alice, O=krtool tests'") &&
                             Catch::Contains("(validation code did not return within 0.001 s)"));
+  // Both calls run at once, each on a worker of its own: the second was not queued behind the first,
+  // which is still held. (The count below includes calls waiting in the queue, so it cannot tell.)
+  CHECK(gate.calls_started(2));
   CHECK(tls::validation_calls_running() == before + 2);  // both calls are abandoned, still running
   const std::vector<std::string> running = tls::validation_code_running();
   CHECK(std::find(running.begin(), running.end(), loaded.policy->name()) != running.end());

@@ -36,8 +36,9 @@ class CodeLab {
     return tls::load_validation_code({code, {}}, options());
   }
   // shared_body is body() for a test that runs code rather than tests the compiler: its cache is one
-  // folder for every test of the build, so that the same code compiles once, not once per test process.
-  // Processes may share it: the compiler writes a library under a name of its own and renames it.
+  // folder for every test of the build, so that code compiled by one test process is loaded by the later
+  // ones. Processes that start together may each compile it (nothing locks the check-and-compile), which
+  // is safe: the compiler writes a library under a name of its own and renames it into place.
   static tls::LoadedPolicy shared_body(const std::string& code) {
     tls::CompilerOptions shared;
     shared.cache_folder = std::filesystem::path(KRTOOL_TEST_TMP) / "validation-cache";
